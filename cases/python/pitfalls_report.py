@@ -1,0 +1,132 @@
+"""pitfalls_report — the Python originals' side of the harness protocol.
+
+A Python original runs as the variant's child process (exec'd by the harness).
+It reads its parameters from the environment and reports one line per fact
+over the pipe whose descriptor is in PITFALLS_FD, exactly as a C variant does:
+
+    M <key> <value> <unit>   a number        T <key> <text>     a string
+    P <t> <phase>            a phase marker  S <reason> / F <reason>: skip / fail
+"""
+import os
+import sys
+import time
+
+_FD = int(os.environ.get("PITFALLS_FD", "-1"))
+SKIPPED = 77
+
+
+def _send(*fields):
+    line = "\t".join(str(f).replace("\t", " ").replace("\n", " ") for f in fields) + "\n"
+    data = line.encode()
+    if _FD < 0:
+        sys.stderr.write(line)
+        return
+    while data:
+        n = os.write(_FD, data)
+        data = data[n:]
+
+
+def param(name, cast=float):
+    """A case parameter (as the harness resolved it for this scale and --set)."""
+    value = os.environ.get("PITFALLS_P_" + name)
+    if value is None:
+        fail(f"no parameter {name!r} in the environment")
+    return cast(float(value))
+
+
+def scale():
+    return os.environ.get("PITFALLS_SCALE", "quick")
+
+
+def reps():
+    return int(os.environ.get("PITFALLS_REPS", "5"))
+
+
+def ncores():
+    return int(os.environ.get("PITFALLS_NCORES", str(os.cpu_count() or 1)))
+
+
+def shm():
+    """The private /dev/shm of this variant ('' when there is none)."""
+    return os.environ.get("PITFALLS_SHM", "")
+
+
+def workdir():
+    return os.environ.get("PITFALLS_WORKDIR", "/tmp")
+
+
+def outdir():
+    return os.environ.get("PITFALLS_OUTDIR", ".")
+
+
+def mem_limit():
+    return float(os.environ.get("PITFALLS_MEM_LIMIT", "0"))
+
+
+def metric(key, value, unit=""):
+    _send("M", key, repr(float(value)), unit)
+
+
+def text(key, value):
+    _send("T", key, value)
+
+
+def phase(name):
+    _send("P", f"{time.clock_gettime(time.CLOCK_MONOTONIC):.9f}", name)
+
+
+def skip(reason):
+    """Report why this variant cannot run here, and exit as SKIPPED."""
+    _send("S", reason)
+    sys.stdout.flush()
+    os._exit(SKIPPED)
+
+
+def fail(reason, code=1):
+    _send("F", reason)
+    sys.stdout.flush()
+    os._exit(code)
+
+
+def need_numpy():
+    """Import numpy, or SKIP with the reason (python3-numpy missing)."""
+    try:
+        import numpy  # noqa: F401
+    except ImportError as e:
+        skip(f"numpy not importable ({e}); install python3-numpy")
+    text("numpy_version", numpy.__version__)
+    return numpy
+
+
+def need(module, package):
+    """Import a module, or SKIP naming the Debian package that provides it."""
+    import importlib
+    try:
+        mod = importlib.import_module(module)
+    except ImportError as e:
+        skip(f"{module} not importable ({e}); install {package}")
+    text(f"{module}_version", getattr(mod, "__version__", "?"))
+    return mod
+
+
+def timed(fn, *args, repeat=None):
+    """Run fn(*args) `repeat` times (default: reps()); return (results, seconds list)."""
+    times, result = [], None
+    for _ in range(repeat or reps()):
+        t0 = time.perf_counter()
+        result = fn(*args)
+        times.append(time.perf_counter() - t0)
+    return result, times
+
+
+def report_times(prefix, times):
+    """Same keys as the C shim: <prefix>.time_median/min/mean/stddev in seconds."""
+    s = sorted(times)
+    n = len(s)
+    median = s[n // 2] if n % 2 else (s[n // 2 - 1] + s[n // 2]) / 2
+    mean = sum(s) / n
+    sd = (sum((x - mean) ** 2 for x in s) / (n - 1)) ** 0.5 if n > 1 else 0.0
+    metric(prefix + ".time_median", median, "s")
+    metric(prefix + ".time_min", s[0], "s")
+    metric(prefix + ".time_mean", mean, "s")
+    metric(prefix + ".time_stddev", sd, "s")

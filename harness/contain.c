@@ -1,0 +1,312 @@
+/* contain.c — containment of a variant: a memory cgroup (v1 or v2, whichever
+ * the machine mounts), a private /dev/shm in its own mount namespace, and the
+ * removal of what a killed earlier run left behind. */
+#define _GNU_SOURCE
+#include "internal.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define CG_V1_ROOT "/sys/fs/cgroup/memory"
+#define CG_V2_ROOT "/sys/fs/cgroup"
+#define CG_DIR "pitfalls"
+
+static int write_str(const char *path, const char *s)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	ssize_t n;
+	int e;
+
+	if (fd < 0)
+		return -1;
+	n = write(fd, s, strlen(s));
+	e = errno;
+	close(fd);
+	errno = e;
+	return n == (ssize_t)strlen(s) ? 0 : -1;
+}
+
+enum pf_cg_kind pf_cg_detect(char *root, size_t len)
+{
+	char *ctl;
+	enum pf_cg_kind k = PF_CG_NONE;
+
+	if (access(CG_V1_ROOT "/memory.limit_in_bytes", F_OK) == 0) {
+		snprintf(root, len, "%s/%s", CG_V1_ROOT, CG_DIR);
+		return PF_CG_V1;
+	}
+	ctl = pf_read_file(CG_V2_ROOT "/cgroup.controllers", NULL);
+	if (ctl && strstr(ctl, "memory")) {
+		snprintf(root, len, "%s/%s", CG_V2_ROOT, CG_DIR);
+		k = PF_CG_V2;
+	}
+	free(ctl);
+	return k;
+}
+
+int pf_cg_create(struct pf_cgroup *cg, const char *name, double limit, char *err, size_t len)
+{
+	char root[256], path[600], num[64];
+
+	memset(cg, 0, sizeof(*cg));
+	cg->kind = pf_cg_detect(root, sizeof(root));
+	if (cg->kind == PF_CG_NONE) {
+		snprintf(err, len, "no memory cgroup controller mounted");
+		return -1;
+	}
+	if (mkdir(root, 0755) < 0 && errno != EEXIST) {
+		snprintf(err, len, "mkdir %s: %s", root, strerror(errno));
+		cg->kind = PF_CG_NONE;
+		return -1;
+	}
+	if (cg->kind == PF_CG_V2) {
+		(void)write_str(CG_V2_ROOT "/cgroup.subtree_control", "+memory");
+		snprintf(path, sizeof(path), "%s/cgroup.subtree_control", root);
+		(void)write_str(path, "+memory");
+	}
+	snprintf(cg->path, sizeof(cg->path), "%s/%s", root, name);
+	if (mkdir(cg->path, 0755) < 0 && errno != EEXIST) {
+		snprintf(err, len, "mkdir %s: %s", cg->path, strerror(errno));
+		cg->kind = PF_CG_NONE;
+		return -1;
+	}
+	cg->limit = limit;
+	if (limit > 0) {
+		snprintf(num, sizeof(num), "%.0f", limit);
+		snprintf(path, sizeof(path), "%s/%s", cg->path,
+			 cg->kind == PF_CG_V1 ? "memory.limit_in_bytes" : "memory.max");
+		if (write_str(path, num) < 0) {
+			snprintf(err, len, "write %s to %s: %s", num, path, strerror(errno));
+			pf_cg_destroy(cg);
+			return -1;
+		}
+		if (cg->kind == PF_CG_V2) {
+			snprintf(path, sizeof(path), "%s/memory.swap.max", cg->path);
+			(void)write_str(path, "0");
+		}
+	}
+	return 0;
+}
+
+int pf_cg_attach(struct pf_cgroup *cg, pid_t pid)
+{
+	char path[600], num[32];
+
+	if (cg->kind == PF_CG_NONE)
+		return 0;
+	snprintf(path, sizeof(path), "%s/cgroup.procs", cg->path);
+	snprintf(num, sizeof(num), "%d", (int)pid);
+	return write_str(path, num);
+}
+
+static double cg_file_num(const struct pf_cgroup *cg, const char *file)
+{
+	char path[600];
+
+	snprintf(path, sizeof(path), "%s/%s", cg->path, file);
+	return pf_read_num_file(path);
+}
+
+static double cg_keyed(const struct pf_cgroup *cg, const char *file, const char *key)
+{
+	char path[600];
+
+	snprintf(path, sizeof(path), "%s/%s", cg->path, file);
+	return pf_read_keyed(path, key);
+}
+
+void pf_cg_sample(const struct pf_cgroup *cg, double *usage, double *anon, double *file, double *shmem)
+{
+	*usage = *anon = *file = *shmem = -1;
+	if (cg->kind == PF_CG_V1) {
+		char path[600];
+		char *s;
+
+		*usage = cg_file_num(cg, "memory.usage_in_bytes");
+		snprintf(path, sizeof(path), "%s/memory.stat", cg->path);
+		s = pf_read_file(path, NULL);
+		if (s) {
+			double cache = -1;
+
+			for (char *l = s; l; l = strchr(l, '\n'), l = l ? l + 1 : NULL) {
+				if (!strncmp(l, "rss ", 4))
+					*anon = strtod(l + 4, NULL);
+				else if (!strncmp(l, "cache ", 6))
+					cache = strtod(l + 6, NULL);
+				else if (!strncmp(l, "shmem ", 6))
+					*shmem = strtod(l + 6, NULL);
+			}
+			if (cache >= 0)
+				*file = *shmem >= 0 ? cache - *shmem : cache;
+			free(s);
+		}
+	} else if (cg->kind == PF_CG_V2) {
+		*usage = cg_file_num(cg, "memory.current");
+		*anon = cg_keyed(cg, "memory.stat", "anon");
+		*file = cg_keyed(cg, "memory.stat", "file");
+		*shmem = cg_keyed(cg, "memory.stat", "shmem");
+		if (*file >= 0 && *shmem >= 0)
+			*file -= *shmem;
+	}
+}
+
+double pf_cg_peak(const struct pf_cgroup *cg)
+{
+	if (cg->kind == PF_CG_V1)
+		return cg_file_num(cg, "memory.max_usage_in_bytes");
+	if (cg->kind == PF_CG_V2)
+		return cg_file_num(cg, "memory.peak");
+	return -1;
+}
+
+double pf_cg_oom_kills(const struct pf_cgroup *cg)
+{
+	if (cg->kind == PF_CG_V1)
+		return cg_keyed(cg, "memory.oom_control", "oom_kill");
+	if (cg->kind == PF_CG_V2)
+		return cg_keyed(cg, "memory.events", "oom_kill");
+	return -1;
+}
+
+int pf_cg_pids(const struct pf_cgroup *cg, pid_t *pids, int max)
+{
+	char path[600];
+	char *s;
+	int n = 0;
+
+	if (cg->kind == PF_CG_NONE)
+		return -1;
+	snprintf(path, sizeof(path), "%s/cgroup.procs", cg->path);
+	s = pf_read_file(path, NULL);
+	if (!s)
+		return -1;
+	for (char *p = s; *p && n < max;) {
+		char *end;
+		long v = strtol(p, &end, 10);
+
+		if (end == p)
+			break;
+		pids[n++] = (pid_t)v;
+		p = end;
+		while (*p == '\n')
+			p++;
+	}
+	free(s);
+	return n;
+}
+
+void pf_cg_kill_all(const struct pf_cgroup *cg)
+{
+	char path[600];
+	pid_t pids[4096];
+
+	if (cg->kind == PF_CG_V2) {
+		snprintf(path, sizeof(path), "%s/cgroup.kill", cg->path);
+		if (write_str(path, "1") == 0)
+			return;
+	}
+	for (int round = 0; round < 50; round++) {
+		int n = pf_cg_pids(cg, pids, 4096);
+
+		if (n <= 0)
+			return;
+		for (int i = 0; i < n; i++)
+			(void)kill(pids[i], SIGKILL);
+		(void)nanosleep(&(struct timespec){ 0, 10 * 1000 * 1000 }, NULL);
+	}
+}
+
+void pf_cg_destroy(struct pf_cgroup *cg)
+{
+	if (cg->kind == PF_CG_NONE)
+		return;
+	pf_cg_kill_all(cg);
+	for (int i = 0; i < 200; i++) {
+		if (rmdir(cg->path) == 0 || errno == ENOENT)
+			break;
+		(void)nanosleep(&(struct timespec){ 0, 10 * 1000 * 1000 }, NULL);
+	}
+	cg->kind = PF_CG_NONE;
+}
+
+static bool pid_alive(long pid)
+{
+	return pid > 0 && (kill((pid_t)pid, 0) == 0 || errno == EPERM);
+}
+
+/* Names carry the runner's pid ("<pid>.<case>.<variant>", "/tmp/pitfalls-<pid>-…");
+ * whatever belongs to a runner that is gone is removed. */
+void pf_stale_cleanup(void)
+{
+	char root[256];
+	DIR *d;
+	struct dirent *e;
+
+	if (pf_cg_detect(root, sizeof(root)) != PF_CG_NONE && (d = opendir(root))) {
+		while ((e = readdir(d))) {
+			struct pf_cgroup cg = { .kind = PF_CG_NONE };
+
+			if (e->d_name[0] == '.' || e->d_type != DT_DIR)
+				continue;
+			if (pid_alive(strtol(e->d_name, NULL, 10)) && strtol(e->d_name, NULL, 10) != getpid())
+				continue;
+			cg.kind = pf_cg_detect(root, sizeof(root));
+			snprintf(cg.path, sizeof(cg.path), "%s/%s", root, e->d_name);
+			pf_cg_destroy(&cg);
+		}
+		closedir(d);
+	}
+	if ((d = opendir("/tmp"))) {
+		while ((e = readdir(d))) {
+			char *path;
+
+			if (strncmp(e->d_name, "pitfalls-", 9))
+				continue;
+			if (pid_alive(strtol(e->d_name + 9, NULL, 10)))
+				continue;
+			path = pf_xasprintf("/tmp/%s", e->d_name);
+			(void)pf_rm_rf(path);
+			free(path);
+		}
+		closedir(d);
+	}
+}
+
+bool pf_can_contain(char *why, size_t len)
+{
+	if (geteuid() != 0) {
+		snprintf(why, len, "not root: no private /dev/shm (mount namespace) and no memory cgroup");
+		return false;
+	}
+	return true;
+}
+
+int pf_enter_private_shm(double size, char *err, size_t len)
+{
+	char opts[128];
+
+	if (unshare(CLONE_NEWNS) < 0) {
+		snprintf(err, len, "unshare(CLONE_NEWNS): %s", strerror(errno));
+		return -1;
+	}
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
+		snprintf(err, len, "mount --make-rprivate /: %s", strerror(errno));
+		return -1;
+	}
+	snprintf(opts, sizeof(opts), "size=%.0f,mode=1777", size);
+	if (mount("pitfalls-shm", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, opts) < 0) {
+		snprintf(err, len, "mount tmpfs %s on /dev/shm: %s", opts, strerror(errno));
+		return -1;
+	}
+	return 0;
+}

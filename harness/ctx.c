@@ -1,0 +1,268 @@
+/* ctx.c — the child's side of the harness: parameters in, metrics, texts,
+ * phases and reasons out (one line each over the report pipe). */
+#define _GNU_SOURCE
+#include "internal.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+/* One line per write(2): lines up to PIPE_BUF never interleave. */
+void pf_report_line(int fd, const char *fmt, ...)
+{
+	char line[4096];
+	va_list ap;
+	int n;
+
+	if (fd < 0)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n >= sizeof(line)) {
+		n = sizeof(line) - 1;
+		line[n - 1] = '\n';
+	}
+	while (write(fd, line, (size_t)n) < 0 && errno == EINTR)
+		;
+}
+
+/* Keys and texts travel tab-separated on one line. */
+static void clean(char *s)
+{
+	for (; *s; s++)
+		if (*s == '\n' || *s == '\t' || *s == '\r')
+			*s = ' ';
+}
+
+double pf_param(const struct pf_ctx *ctx, const char *name)
+{
+	int i = pf_param_index(ctx->c, name);
+
+	if (i < 0) {
+		fprintf(stderr, "pitfalls: case %s has no parameter '%s'\n", ctx->c->name, name);
+		abort();
+	}
+	return ctx->params[i];
+}
+
+enum pf_scale pf_scale(const struct pf_ctx *ctx) { return ctx->scale; }
+int pf_reps(const struct pf_ctx *ctx) { return ctx->reps; }
+const char *pf_case_name(const struct pf_ctx *ctx) { return ctx->c->name; }
+const char *pf_variant_name(const struct pf_ctx *ctx) { return ctx->v->name; }
+const char *pf_outdir(const struct pf_ctx *ctx) { return ctx->outdir; }
+const char *pf_workdir(const struct pf_ctx *ctx) { return ctx->workdir; }
+const char *pf_shm(const struct pf_ctx *ctx) { return ctx->shm[0] ? ctx->shm : NULL; }
+
+void pf_metric(struct pf_ctx *ctx, const char *key, double value, const char *unit)
+{
+	char k[128], u[32];
+
+	snprintf(k, sizeof(k), "%s", key);
+	snprintf(u, sizeof(u), "%s", unit ? unit : "");
+	clean(k);
+	clean(u);
+	pf_report_line(ctx->fd, "M\t%s\t%.17g\t%s\n", k, value, u);
+}
+
+void pf_text(struct pf_ctx *ctx, const char *key, const char *fmt, ...)
+{
+	char k[128], v[3000];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(v, sizeof(v), fmt, ap);
+	va_end(ap);
+	snprintf(k, sizeof(k), "%s", key);
+	clean(k);
+	clean(v);
+	pf_report_line(ctx->fd, "T\t%s\t%s\n", k, v);
+}
+
+void pf_phase(struct pf_ctx *ctx, const char *name)
+{
+	char n[128];
+
+	snprintf(n, sizeof(n), "%s", name);
+	clean(n);
+	pf_report_line(ctx->fd, "P\t%.9f\t%s\n", pf_now(), n);
+}
+
+static int reason(struct pf_ctx *ctx, char kind, int rc, const char *fmt, va_list ap)
+{
+	char r[2048];
+
+	vsnprintf(r, sizeof(r), fmt, ap);
+	clean(r);
+	pf_report_line(ctx->fd, "%c\t%s\n", kind, r);
+	return rc;
+}
+
+int pf_skip(struct pf_ctx *ctx, const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = reason(ctx, 'S', PF_SKIPPED, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+int pf_fail(struct pf_ctx *ctx, const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = reason(ctx, 'F', PF_FAILED, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+bool pf_fits(struct pf_ctx *ctx, double bytes, const char *what)
+{
+	/* keep a tenth free for the interpreter, page tables and the sampler */
+	const double headroom = 0.9;
+	double avail = pf_meminfo("MemAvailable");
+	double limit = avail;
+	char b[32], l[32];
+
+	if (ctx->mem_limit > 0 && (limit < 0 || ctx->mem_limit < limit))
+		limit = ctx->mem_limit;
+	if (limit < 0 || bytes <= headroom * limit)
+		return true;
+	pf_fmt_bytes(b, sizeof(b), bytes);
+	pf_fmt_bytes(l, sizeof(l), limit);
+	pf_skip(ctx, "%s needs %s resident; this variant may use %s (%s)", what, b, l,
+		ctx->mem_limit > 0 && ctx->mem_limit <= avail ? "its memory limit" : "MemAvailable");
+	return false;
+}
+
+int pf_ncores(const struct pf_ctx *ctx)
+{
+	return pf_topo_ncores(pf_topo(), ctx->cpus);
+}
+
+static int bind_worker(struct pf_ctx *ctx, int worker, int flags)
+{
+	int n = pf_ncores(ctx), rc;
+	hwloc_bitmap_t *sets = pf_xcalloc((size_t)n, sizeof(*sets));
+
+	for (int i = 0; i < n; i++)
+		sets[i] = hwloc_bitmap_alloc();
+	rc = pf_topo_distrib(pf_topo(), ctx->cpus, n, sets);
+	if (rc == 0 && hwloc_set_cpubind(pf_topo(), sets[worker % n], flags) < 0) {
+		char *s;
+
+		hwloc_bitmap_list_asprintf(&s, sets[worker % n]);
+		fprintf(stderr, "pitfalls: hwloc_set_cpubind(%s, %s) failed: %s\n", s,
+			flags == HWLOC_CPUBIND_THREAD ? "THREAD" : "PROCESS", strerror(errno));
+		free(s);
+		rc = -1;
+	}
+	for (int i = 0; i < n; i++)
+		hwloc_bitmap_free(sets[i]);
+	free(sets);
+	return rc;
+}
+
+int pf_bind_thread(struct pf_ctx *ctx, int worker)
+{
+	return bind_worker(ctx, worker, HWLOC_CPUBIND_THREAD);
+}
+
+int pf_bind_process(struct pf_ctx *ctx, int worker)
+{
+	return bind_worker(ctx, worker, HWLOC_CPUBIND_PROCESS);
+}
+
+#define MAX_TABLES 16
+static struct { FILE *f; char *tmp, *final; } tables[MAX_TABLES];
+
+FILE *pf_table_open(struct pf_ctx *ctx, const char *name, const char *header)
+{
+	for (int i = 0; i < MAX_TABLES; i++) {
+		if (tables[i].f)
+			continue;
+		tables[i].final = pf_xasprintf("%s/%s.%s.tsv", ctx->outdir, ctx->v->name, name);
+		tables[i].tmp = pf_xasprintf("%s.tmp.%d", tables[i].final, (int)getpid());
+		tables[i].f = fopen(tables[i].tmp, "w");
+		if (!tables[i].f) {
+			free(tables[i].final);
+			free(tables[i].tmp);
+			return NULL;
+		}
+		fprintf(tables[i].f, "%s\n", header);
+		return tables[i].f;
+	}
+	errno = EMFILE;
+	return NULL;
+}
+
+int pf_table_close(struct pf_ctx *ctx, FILE *f)
+{
+	(void)ctx;
+	for (int i = 0; i < MAX_TABLES; i++) {
+		int rc;
+
+		if (tables[i].f != f)
+			continue;
+		rc = fclose(f) == 0 ? rename(tables[i].tmp, tables[i].final) : -1;
+		if (rc)
+			(void)unlink(tables[i].tmp);
+		free(tables[i].tmp);
+		free(tables[i].final);
+		tables[i].f = NULL;
+		return rc;
+	}
+	return -1;
+}
+
+double pf_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+void pf_peak_reset(void)
+{
+	FILE *f = fopen("/proc/self/clear_refs", "w");
+
+	if (f) {
+		fputs("5", f);
+		fclose(f);
+	}
+}
+
+double pf_peak_rss(void)
+{
+	double kb = pf_read_keyed("/proc/self/status", "VmHWM:");
+
+	return kb < 0 ? -1 : kb * 1024.0;
+}
+
+double pf_rss(void)
+{
+	double kb = pf_read_keyed("/proc/self/status", "VmRSS:");
+
+	return kb < 0 ? -1 : kb * 1024.0;
+}
+
+void pf_touch(void *p, size_t n)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	volatile char *c = p;
+
+	for (size_t i = 0; i < n; i += (size_t)page)
+		c[i] = 1;
+}

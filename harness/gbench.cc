@@ -1,0 +1,127 @@
+// gbench.cc — the C shim over Google Benchmark: the only C++ in the suite.
+// A case calls pf_bench(); we register one benchmark "<case>/<variant>/<name>",
+// run it with repetitions, let Google Benchmark write its own JSON (merged per
+// case by the harness) and hand the per-repetition times back to C.
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <string>
+#include <sys/stat.h>
+#include <vector>
+
+extern "C" {
+#include "pitfalls.h"
+}
+
+namespace {
+
+thread_local benchmark::State *current;
+
+class Capture : public benchmark::BenchmarkReporter {
+public:
+	std::vector<double> seconds;
+	int64_t iterations = 0;
+	std::string error;
+
+	bool ReportContext(const Context &) override { return true; }
+	void ReportRuns(const std::vector<Run> &runs) override
+	{
+		for (const Run &r : runs) {
+			if (r.error_occurred)
+				error = r.error_message;
+			if (r.run_type != Run::RT_Iteration || r.iterations == 0)
+				continue;
+			seconds.push_back(r.real_accumulated_time / (double)r.iterations);
+			iterations = r.iterations;
+		}
+	}
+};
+
+int seq;
+
+} // namespace
+
+extern "C" void pf_bench_counter(const char *name, double value)
+{
+	if (current)
+		current->counters[name] = value;
+}
+
+extern "C" int pf_bench(struct pf_ctx *ctx, const char *name, pf_bench_fn fn, void *arg,
+			const struct pf_bench_opts *opts, struct pf_bench_stats *out)
+{
+	struct pf_bench_opts o = {};
+	if (opts)
+		o = *opts;
+	int reps = o.repetitions > 0 ? o.repetitions : pf_reps(ctx);
+	std::string full = std::string(pf_case_name(ctx)) + "/" + pf_variant_name(ctx) + "/" + name;
+	std::string dir = std::string(pf_outdir(ctx)) + "/.gbench";
+	char file[64];
+
+	(void)mkdir(dir.c_str(), 0755);
+	snprintf(file, sizeof(file), "/%s.%03d.json", pf_variant_name(ctx), seq++);
+	std::string outflag = "--benchmark_out=" + dir + file;
+	std::string fmtflag = "--benchmark_out_format=json";
+	char *argv[] = { (char *)"pitfalls", (char *)outflag.c_str(), (char *)fmtflag.c_str(), nullptr };
+	int argc = 3;
+	benchmark::Initialize(&argc, argv);
+
+	if (!o.skip_warmup)
+		(void)fn(arg);	// warm-up: page in, train predictors, like STREAM's first pass
+
+	benchmark::ClearRegisteredBenchmarks();
+	bool manual = o.manual_time;
+	benchmark::internal::Benchmark *b = benchmark::RegisterBenchmark(
+		full.c_str(), [fn, arg, manual](benchmark::State &st) {
+			current = &st;
+			for (auto _ : st) {
+				double t = fn(arg);
+				if (manual)
+					st.SetIterationTime(t);
+			}
+			current = nullptr;
+		});
+	b->Repetitions(reps)->Unit(benchmark::kMillisecond);
+	if (o.iterations > 0)
+		b->Iterations(o.iterations);
+	if (manual)
+		b->UseManualTime();
+
+	Capture cap;
+	benchmark::RunSpecifiedBenchmarks(&cap);
+	benchmark::ClearRegisteredBenchmarks();
+	if (!cap.error.empty()) {
+		pf_fail(ctx, "benchmark %s: %s", full.c_str(), cap.error.c_str());
+		return -1;
+	}
+	if (cap.seconds.empty())
+		return -1;
+
+	std::vector<double> s = cap.seconds;
+	std::sort(s.begin(), s.end());
+	double sum = 0, sq = 0;
+	for (double x : s)
+		sum += x;
+	double mean = sum / (double)s.size();
+	for (double x : s)
+		sq += (x - mean) * (x - mean);
+	struct pf_bench_stats st;
+	st.mean = mean;
+	st.median = s.size() % 2 ? s[s.size() / 2] : (s[s.size() / 2 - 1] + s[s.size() / 2]) / 2;
+	st.stddev = s.size() > 1 ? std::sqrt(sq / (double)(s.size() - 1)) : 0;
+	st.min = s.front();
+	st.max = s.back();
+	st.reps = (int)s.size();
+	st.iterations = cap.iterations;
+	if (out)
+		*out = st;
+
+	std::string k = name;
+	pf_metric(ctx, (k + ".time_median").c_str(), st.median, "s");
+	pf_metric(ctx, (k + ".time_min").c_str(), st.min, "s");
+	pf_metric(ctx, (k + ".time_mean").c_str(), st.mean, "s");
+	pf_metric(ctx, (k + ".time_stddev").c_str(), st.stddev, "s");
+	return 0;
+}

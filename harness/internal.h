@@ -1,0 +1,198 @@
+/* internal.h — harness pieces shared between harness files (not for cases). */
+#ifndef PF_INTERNAL_H
+#define PF_INTERNAL_H
+
+#include "pitfalls.h"
+
+#include <hwloc.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+/* ---- util.c ---- */
+struct pf_buf {
+	char *data;
+	size_t len, cap;
+};
+void pf_buf_putc(struct pf_buf *b, char c);
+void pf_buf_puts(struct pf_buf *b, const char *s);
+void pf_buf_printf(struct pf_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void *pf_xcalloc(size_t n, size_t size);
+void *pf_xrealloc(void *p, size_t size);
+char *pf_xstrdup(const char *s);
+char *pf_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *pf_read_file(const char *path, size_t *len);	/* NUL-terminated; NULL + errno */
+int pf_write_atomic(const char *path, const void *data, size_t len);
+int pf_mkdir_p(const char *path);
+int pf_rm_rf(const char *path);
+void pf_fmt_double(char *out, size_t len, double d);
+void pf_fmt_bytes(char *out, size_t len, double bytes);	/* "1.5 GiB" */
+const char *pf_home(void);	/* the source tree: plots/, cases/python/ */
+double pf_read_num_file(const char *path);	/* first number in a file, or -1 */
+double pf_read_keyed(const char *path, const char *key);	/* "key value" line, or -1 */
+
+/* ---- parse.c ---- */
+/* Each returns 0, or -1 with a one-line reason in err. */
+int pf_parse_value(const char *s, enum pf_unit unit, double *out, char *err, size_t len);
+int pf_parse_cpulist(const char *s, int max_cpu, unsigned char *set, int *n, char *err, size_t len);
+int pf_parse_scale(const char *s, enum pf_scale *out);
+const char *pf_scale_name(enum pf_scale s);
+int pf_edit_distance(const char *a, const char *b);
+/* "did you mean …" list of names within distance 2 or sharing a prefix. */
+void pf_close_matches(const char *word, const char *const *names, size_t n, char *out, size_t len);
+void pf_fmt_value(char *out, size_t len, double v, enum pf_unit unit);
+
+/* ---- registry.c ---- */
+extern const struct pf_case *const pf_cases[];
+extern const size_t pf_ncases;
+const struct pf_case *pf_find_case(const char *name);
+const struct pf_variant *pf_find_variant(const struct pf_case *c, const char *name);
+int pf_param_index(const struct pf_case *c, const char *name);
+size_t pf_nparams(const struct pf_case *c);
+size_t pf_nvariants(const struct pf_case *c);
+const char *pf_role_name(enum pf_role r);
+
+/* ---- topo.c ---- */
+int pf_topo_init(void);
+hwloc_topology_t pf_topo(void);
+/* Parse and validate a cpu list against the topology ("0-1", "0,2"). */
+int pf_topo_cpuset(const char *list, hwloc_bitmap_t out, char *err, size_t len);
+/* n worker cpusets spread over the cores of `allowed`, one PU each. */
+int pf_topo_distrib(hwloc_topology_t t, hwloc_const_bitmap_t allowed, int n, hwloc_bitmap_t *out);
+int pf_topo_ncores(hwloc_topology_t t, hwloc_const_bitmap_t allowed);
+struct pf_json;
+void pf_topo_describe(struct pf_json *machine);	/* cores, caches, numa into machine.json */
+double pf_topo_cache_size(int level);	/* data/unified cache of that level, bytes; -1 */
+
+/* ---- counters.c ---- */
+enum pf_counter {
+	PF_C_TASK_CLOCK, PF_C_FAULTS_MINOR, PF_C_FAULTS_MAJOR, PF_C_CTX_SWITCHES,
+	PF_C_MIGRATIONS, PF_C_CYCLES, PF_C_INSTRUCTIONS, PF_C_CACHE_REFS,
+	PF_C_CACHE_MISSES, PF_C_L1D_MISSES, PF_C_LLC_MISSES, PF_NCOUNTERS
+};
+extern const char *const pf_counter_names[PF_NCOUNTERS];
+struct pf_counters {
+	int fd[PF_NCOUNTERS];	/* -1: unsupported */
+	int err[PF_NCOUNTERS];
+};
+void pf_counters_open(struct pf_counters *pc, pid_t pid);	/* disabled, inherit */
+void pf_counters_enable(struct pf_counters *pc);
+void pf_counters_read(struct pf_counters *pc, double *values, bool *supported);
+void pf_counters_close(struct pf_counters *pc);
+void pf_counters_probe(bool *supported);	/* on this process */
+
+/* ---- contain.c ---- */
+enum pf_cg_kind { PF_CG_NONE, PF_CG_V1, PF_CG_V2 };
+struct pf_cgroup {
+	enum pf_cg_kind kind;
+	char path[512];
+	double limit;
+};
+enum pf_cg_kind pf_cg_detect(char *root, size_t len);
+int pf_cg_create(struct pf_cgroup *cg, const char *name, double limit, char *err, size_t len);
+int pf_cg_attach(struct pf_cgroup *cg, pid_t pid);
+/* usage, anon, file, shmem (bytes; -1 unknown) */
+void pf_cg_sample(const struct pf_cgroup *cg, double *usage, double *anon, double *file, double *shmem);
+double pf_cg_peak(const struct pf_cgroup *cg);
+double pf_cg_oom_kills(const struct pf_cgroup *cg);
+int pf_cg_pids(const struct pf_cgroup *cg, pid_t *pids, int max);
+void pf_cg_kill_all(const struct pf_cgroup *cg);
+void pf_cg_destroy(struct pf_cgroup *cg);
+void pf_stale_cleanup(void);	/* cgroups and temp dirs of dead earlier runs */
+bool pf_can_contain(char *why, size_t len);	/* root + mount namespaces */
+/* In the child: private mount namespace, tmpfs of `size` bytes on /dev/shm. */
+int pf_enter_private_shm(double size, char *err, size_t len);
+
+/* ---- sampler.c ---- */
+struct pf_sample {
+	double t, rss, pss, cg_usage, cg_anon, cg_file, cg_shmem, shm_used;
+	double mem_available, cached, shmem, dirty;
+	int nprocs;
+};
+/* Process tree of `leader`: members of the cgroup when there is one, else the
+ * process group. */
+int pf_tree_pids(pid_t leader, const struct pf_cgroup *cg, pid_t *pids, int max);
+void pf_sample_take(struct pf_sample *s, pid_t leader, const struct pf_cgroup *cg,
+		    bool with_pss, bool with_shm);
+
+/* ---- results.c ---- */
+void pf_result_add_metric(struct pf_result *r, const char *key, double value, const char *unit);
+void pf_result_add_text(struct pf_result *r, const char *key, const char *value);
+void pf_result_free(struct pf_result *r);
+struct pf_json *pf_result_json(const struct pf_result *r);
+int pf_result_from_json(const struct pf_case *c, const struct pf_json *j, struct pf_result *r,
+			char *err, size_t len);
+struct pf_json *pf_verdict_json(const struct pf_case *c, const struct pf_verdict *v);
+int pf_verdict_from_json(const struct pf_json *j, struct pf_verdict *v, char *err, size_t len);
+/* Load a saved case directory into run (results allocated). */
+int pf_load_case_run(const char *dir, const struct pf_case *c, struct pf_run *run,
+		     double *params, char *err, size_t len);
+void pf_run_free(struct pf_run *run);
+struct pf_json *pf_machine_json(void);
+int pf_write_result(const char *casedir, const struct pf_case *c, enum pf_scale scale,
+		    const double *params, const struct pf_result *r);
+int pf_write_report(const char *rundir, char *err, size_t len);
+int pf_merge_gbench(const char *casedir);
+int pf_write_tables(const char *casedir, const struct pf_run *run);
+
+/* ---- plot.c ---- */
+int pf_plot_case(const char *rundir, const char *casename, char *err, size_t len);
+
+/* ---- runner.c ---- */
+struct pf_options {
+	enum pf_scale scale;
+	int reps;		/* 0: per scale */
+	double timeout;		/* 0: per case */
+	double interval;	/* sampler interval, seconds */
+	const char *cpus;	/* NULL: all */
+	const char *out;	/* results dir */
+	bool quiet;
+	bool drop_caches;	/* opt-in: page_cache may drop the machine's caches */
+	/* --set overrides */
+	struct pf_override { const struct pf_case *c; int param; double value; } *sets;
+	size_t nsets;
+};
+int pf_reps_for(enum pf_scale s);
+/* One variant to run (runner.c). */
+struct pf_job {
+	const struct pf_case *c;
+	const struct pf_variant *v;
+	enum pf_scale scale;
+	int reps;
+	const double *params;
+	double timeout, interval;
+	hwloc_bitmap_t cpus;
+	double mem_limit;	/* memory cgroup limit, 0: none */
+	double shm_size;	/* private /dev/shm size */
+	double rlimit_as;	/* fallback when there is no cgroup */
+	const char *casedir;
+};
+int pf_run_variant(const struct pf_job *job, struct pf_result *r);
+void pf_runner_signals(void);
+bool pf_runner_interrupted(void);
+int pf_cmd_run(int argc, char **argv);
+int pf_cmd_plot(int argc, char **argv);
+int pf_cmd_info(int argc, char **argv);
+int pf_cmd_list(int argc, char **argv);
+int pf_cmd_verdict(int argc, char **argv);
+/* Usage errors: print one line "pitfalls: …" and return 2. */
+int pf_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* ---- ctx.c: the child's side ---- */
+struct pf_ctx {
+	const struct pf_case *c;
+	const struct pf_variant *v;
+	enum pf_scale scale;
+	int reps;
+	const double *params;
+	int fd;			/* report pipe */
+	char outdir[512];
+	char workdir[512];
+	char shm[64];		/* "/dev/shm" when private, else "" */
+	hwloc_bitmap_t cpus;
+	double mem_limit;	/* bytes, 0: none */
+	int gbench_seq;
+};
+void pf_report_line(int fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif

@@ -1,0 +1,263 @@
+/* pitfalls.h — the interface between the harness and a case.
+ *
+ * A case is one file, cases/<name>.c, that defines `const struct pf_case
+ * pf_case_<name>` and is listed once in cases/cases.h.  Its variants run in a
+ * forked child (contained, pinned, sampled); they talk to the harness through
+ * the pf_ctx functions below.  After every variant has run, the case's verdict
+ * function turns its claim into checks over what was measured.
+ */
+#ifndef PITFALLS_H
+#define PITFALLS_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define PF_KiB (1024.0)
+#define PF_MiB (1024.0 * 1024.0)
+#define PF_GiB (1024.0 * 1024.0 * 1024.0)
+
+/* Scales: smoke (tests, seconds a case), quick (default), full, paper (the
+ * article's own sizes; refused per variant when the machine is too small). */
+enum pf_scale { PF_SMOKE, PF_QUICK, PF_FULL, PF_PAPER, PF_NSCALES };
+
+/* How a parameter's value is parsed by --set and printed. */
+enum pf_unit {
+	PF_COUNT,	/* 1e9, 100000, 10k, 5M (decimal suffixes) */
+	PF_BYTES,	/* 8GiB, 512M (binary), 1GB (decimal), 1e9 */
+	PF_SECONDS,	/* 2.5, 300ms, 2s, 1m */
+	PF_REAL,	/* any number */
+};
+
+enum pf_role { PF_PATHOLOGY, PF_FIX, PF_BASELINE };
+
+struct pf_param {
+	const char *name;		/* "array": --set case.array=8GiB */
+	enum pf_unit unit;
+	double value[PF_NSCALES];	/* smoke, quick, full, paper */
+	double min, max;		/* range accepted by --set */
+	const char *help;		/* one line; say where paper's value comes from */
+};
+
+/* Return codes of a variant's run function (and exit codes of its child). */
+enum { PF_OK = 0, PF_FAILED = 1, PF_SKIPPED = 77 };
+
+/* Variant flags. */
+enum {
+	PF_V_NO_SAMPLER = 1u << 0,	/* run without the timeline sampler (overhead checks) */
+	PF_V_NO_COUNTERS = 1u << 1,	/* do not attach perf counters */
+	PF_V_NO_PIN = 1u << 2,		/* do not bind the child to the chosen cores */
+};
+
+struct pf_ctx;
+
+struct pf_variant {
+	const char *name;		/* "per_task_views" */
+	enum pf_role role;
+	const char *summary;		/* one line: what this variant does differently */
+	int (*run)(struct pf_ctx *ctx);	/* C variant, runs in the child; or NULL and: */
+	const char *python;		/* Python original: "basel.py generator" (cases/python/) */
+	unsigned flags;			/* PF_V_* */
+	double timeout_s;		/* 0: the case's needs.timeout_s */
+};
+
+struct pf_needs {
+	const char *mem_limit;		/* parameter naming the memory cgroup limit, or NULL */
+	const char *tmpfs_size;		/* parameter naming the private /dev/shm size, or NULL */
+	double timeout_s;		/* per variant, default 60 s */
+};
+
+struct pf_run;
+struct pf_verdict;
+
+struct pf_case {
+	const char *name;		/* "basel" */
+	const char *title;		/* one line */
+	const char *source;		/* "seed 002, 'Let's Use Numpy' .. 'Multiprocessing'" */
+	const char *claim;		/* the article's claim as the verdict checks it */
+	const char *seed_figure;	/* the article's own figure, for report.md */
+	const struct pf_param *params;	/* terminated by { .name = NULL } */
+	const struct pf_variant *variants; /* terminated by { .name = NULL } */
+	struct pf_needs needs;
+	/* 0, or -1 with a reason: every variant is SKIPPED with it. May be NULL. */
+	int (*supported)(char *why, size_t len);
+	/* Turn the claim into checks over measurements (see pf_check_*). */
+	void (*verdict)(const struct pf_run *run, struct pf_verdict *v);
+};
+
+/* ---------------------------------------------------------------------------
+ * In the child: what a variant can ask of and tell the harness.
+ */
+
+double pf_param(const struct pf_ctx *ctx, const char *name); /* unknown name: abort */
+enum pf_scale pf_scale(const struct pf_ctx *ctx);
+int pf_reps(const struct pf_ctx *ctx);		/* repetitions for Google Benchmark */
+const char *pf_case_name(const struct pf_ctx *ctx);
+const char *pf_variant_name(const struct pf_ctx *ctx);
+const char *pf_outdir(const struct pf_ctx *ctx);	/* the case's results directory */
+const char *pf_workdir(const struct pf_ctx *ctx);	/* scratch dir on disk, removed after */
+const char *pf_shm(const struct pf_ctx *ctx);		/* the private /dev/shm, or NULL */
+
+/* Report a number (any key; units explicit: "s", "B", "1", "ns/term"…). */
+void pf_metric(struct pf_ctx *ctx, const char *key, double value, const char *unit);
+/* Report a string (an error message, a library name). */
+void pf_text(struct pf_ctx *ctx, const char *key, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Mark the start of a phase on the timeline ("write", "evict", "re-read"). */
+void pf_phase(struct pf_ctx *ctx, const char *name);
+/* Record why the variant is skipped/failed; return PF_SKIPPED / PF_FAILED. */
+int pf_skip(struct pf_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int pf_fail(struct pf_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* true when `bytes` of resident memory fit this variant (memory limit and
+ * MemAvailable); otherwise records a skip reason naming `what` and returns false. */
+bool pf_fits(struct pf_ctx *ctx, double bytes, const char *what);
+
+/* Cores: the chosen set, and binding worker i (thread or process) to one
+ * core of it, spread with hwloc_distrib (one worker per core). */
+int pf_ncores(const struct pf_ctx *ctx);
+int pf_bind_thread(struct pf_ctx *ctx, int worker);	/* the calling thread */
+int pf_bind_process(struct pf_ctx *ctx, int worker);	/* the calling process */
+
+/* A table of the case's own (TSV, header line first), written atomically:
+ * <outdir>/<variant>.<name>.tsv appears only at pf_table_close. */
+FILE *pf_table_open(struct pf_ctx *ctx, const char *name, const char *header);
+int pf_table_close(struct pf_ctx *ctx, FILE *f);
+
+/* Small utilities every case needs. */
+double pf_now(void);			/* CLOCK_MONOTONIC seconds */
+void pf_peak_reset(void);		/* reset this process's VmHWM */
+double pf_peak_rss(void);		/* this process's VmHWM in bytes */
+double pf_rss(void);			/* this process's VmRSS in bytes */
+double pf_meminfo(const char *field);	/* /proc/meminfo field in bytes, <0 unknown */
+void pf_touch(void *p, size_t n);	/* write every page, so it is resident */
+
+/* ---------------------------------------------------------------------------
+ * Google Benchmark through a C shim (harness/gbench.cc).  Each call registers
+ * and runs one benchmark named "<case>/<variant>/<name>", writes Google
+ * Benchmark's own JSON (merged into <case>/gbench.json) and returns the
+ * statistics over the repetitions.
+ */
+struct pf_bench_opts {
+	int repetitions;	/* 0: pf_reps(ctx) */
+	int64_t iterations;	/* 0: let Google Benchmark choose; kernels of a second: 1 */
+	bool manual_time;	/* fn returns the seconds to count (work in children) */
+	bool skip_warmup;	/* default: one untimed call first (STREAM's warm-up) */
+};
+struct pf_bench_stats {
+	double mean, median, stddev, min, max;	/* seconds per iteration */
+	int reps;
+	int64_t iterations;			/* per repetition */
+};
+/* fn runs one iteration; returns seconds (only read when manual_time). */
+typedef double (*pf_bench_fn)(void *arg);
+int pf_bench(struct pf_ctx *ctx, const char *name, pf_bench_fn fn, void *arg,
+	     const struct pf_bench_opts *opts, struct pf_bench_stats *out);
+/* A counter of the running benchmark (inside fn): lands in the JSON. */
+void pf_bench_counter(const char *name, double value);
+
+/* ---------------------------------------------------------------------------
+ * After the variants: what was measured, and the verdict.
+ */
+enum pf_outcome {
+	PF_OUT_OK,		/* exit 0 */
+	PF_OUT_FAILED,		/* exit N != 0 (reason from pf_fail when given) */
+	PF_OUT_SIGNAL,		/* killed by a signal (not by us, not the OOM killer) */
+	PF_OUT_OOM,		/* killed by the OOM killer inside its memory cgroup */
+	PF_OUT_TIMEOUT,		/* still running at its timeout: a hang; group killed */
+	PF_OUT_SKIPPED,		/* not run: reason */
+};
+const char *pf_outcome_name(enum pf_outcome o);
+
+struct pf_metric {
+	char *key;
+	double value;
+	char *unit;
+};
+struct pf_textv {
+	char *key, *value;
+};
+
+struct pf_result {
+	const struct pf_variant *variant;
+	enum pf_outcome outcome;
+	int exit_code, signal;
+	char reason[512];
+	/* Every number: harness measurements under reserved keys (wall_s, user_s,
+	 * sys_s, peak_rss, peak_pss, peak_cg, peak_tmpfs, oom_kills, and the
+	 * counters that are supported: page_faults_minor, …) and the case's own. */
+	struct pf_metric *metrics;
+	size_t nmetrics;
+	struct pf_textv *texts;
+	size_t ntexts;
+	char **unsupported;		/* counters this machine does not have */
+	size_t nunsupported;
+};
+
+struct pf_run {
+	const struct pf_case *c;
+	enum pf_scale scale;
+	const double *params;		/* same order as c->params */
+	struct pf_result *results;	/* same order as c->variants */
+	size_t nresults;
+	const char *dir;		/* the case's results directory */
+};
+
+const struct pf_result *pf_result(const struct pf_run *run, const char *variant);
+bool pf_get(const struct pf_result *r, const char *key, double *out);
+const char *pf_get_text(const struct pf_result *r, const char *key);
+double pf_run_param(const struct pf_run *run, const char *name);
+
+enum pf_status { PF_REPRODUCED, PF_NOT_REPRODUCED, PF_STATUS_SKIPPED };
+const char *pf_status_name(enum pf_status s);
+
+struct pf_check {
+	char name[96];
+	enum { PF_PASS, PF_FAIL, PF_MISSING, PF_INFO } state;
+	double measured;
+	char expect[192];	/* "<= 1.10 × broadcast (article: ≈3×)" */
+	char detail[256];	/* why missing, or supporting numbers */
+};
+
+#define PF_MAX_CHECKS 32
+struct pf_verdict {
+	enum pf_status status;
+	char measured[512];	/* one line for report.md */
+	char reason[512];	/* when SKIPPED */
+	struct pf_check checks[PF_MAX_CHECKS];
+	int nchecks;
+};
+
+/* Checks: `name` says what is checked, `expect` where its threshold comes from.
+ * A check whose data is missing (a variant skipped) is PF_MISSING, not failed. */
+void pf_check_ge(struct pf_verdict *v, const char *name, double measured, double min,
+		 const char *expect, ...) __attribute__((format(printf, 5, 6)));
+void pf_check_le(struct pf_verdict *v, const char *name, double measured, double max,
+		 const char *expect, ...) __attribute__((format(printf, 5, 6)));
+void pf_check_range(struct pf_verdict *v, const char *name, double measured, double lo,
+		    double hi, const char *expect, ...) __attribute__((format(printf, 6, 7)));
+void pf_check_true(struct pf_verdict *v, const char *name, bool ok, const char *detail, ...)
+	__attribute__((format(printf, 4, 5)));
+void pf_check_missing(struct pf_verdict *v, const char *name, const char *why, ...)
+	__attribute__((format(printf, 3, 4)));
+void pf_check_info(struct pf_verdict *v, const char *name, double measured,
+		   const char *detail, ...) __attribute__((format(printf, 4, 5)));
+void pf_measured(struct pf_verdict *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Fetch run->variant's `key` for check `check`; when the variant did not run
+ * or lacks the key, record the check as missing (with the variant's reason)
+ * and return false. */
+bool pf_want(struct pf_verdict *v, const char *check, const struct pf_run *run,
+	     const char *variant, const char *key, double *out);
+/* Sets v->status from the checks: any FAIL → NOT REPRODUCED; else any PASS →
+ * REPRODUCED; else SKIPPED (reason: the missing checks). Called by the harness. */
+void pf_verdict_finish(struct pf_verdict *v);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,650 @@
+/* results.c — what a run leaves: variant results, verdicts, machine.json,
+ * report.md, the merged Google Benchmark JSON; and reading them back. */
+#define _GNU_SOURCE
+#include "internal.h"
+#include "json.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/statvfs.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+void pf_result_add_metric(struct pf_result *r, const char *key, double value, const char *unit)
+{
+	for (size_t i = 0; i < r->nmetrics; i++)
+		if (!strcmp(r->metrics[i].key, key)) {	/* reported again: the last wins */
+			r->metrics[i].value = value;
+			return;
+		}
+	r->metrics = pf_xrealloc(r->metrics, (r->nmetrics + 1) * sizeof(*r->metrics));
+	r->metrics[r->nmetrics].key = pf_xstrdup(key);
+	r->metrics[r->nmetrics].value = value;
+	r->metrics[r->nmetrics].unit = pf_xstrdup(unit ? unit : "");
+	r->nmetrics++;
+}
+
+void pf_result_add_text(struct pf_result *r, const char *key, const char *value)
+{
+	for (size_t i = 0; i < r->ntexts; i++)
+		if (!strcmp(r->texts[i].key, key)) {
+			free(r->texts[i].value);
+			r->texts[i].value = pf_xstrdup(value);
+			return;
+		}
+	r->texts = pf_xrealloc(r->texts, (r->ntexts + 1) * sizeof(*r->texts));
+	r->texts[r->ntexts].key = pf_xstrdup(key);
+	r->texts[r->ntexts].value = pf_xstrdup(value);
+	r->ntexts++;
+}
+
+void pf_result_free(struct pf_result *r)
+{
+	for (size_t i = 0; i < r->nmetrics; i++) {
+		free(r->metrics[i].key);
+		free(r->metrics[i].unit);
+	}
+	for (size_t i = 0; i < r->ntexts; i++) {
+		free(r->texts[i].key);
+		free(r->texts[i].value);
+	}
+	for (size_t i = 0; i < r->nunsupported; i++)
+		free(r->unsupported[i]);
+	free(r->metrics);
+	free(r->texts);
+	free(r->unsupported);
+	memset(r, 0, sizeof(*r));
+}
+
+static const char *outcome_key(enum pf_outcome o)
+{
+	return pf_outcome_name(o);
+}
+
+static int outcome_from(const char *s, enum pf_outcome *o)
+{
+	for (int i = PF_OUT_OK; i <= PF_OUT_SKIPPED; i++)
+		if (s && !strcmp(s, pf_outcome_name((enum pf_outcome)i))) {
+			*o = (enum pf_outcome)i;
+			return 0;
+		}
+	return -1;
+}
+
+static struct pf_json *params_json(const struct pf_case *c, const double *params)
+{
+	struct pf_json *p = pf_json_obj();
+
+	for (size_t i = 0; i < pf_nparams(c); i++)
+		pf_json_set_num(p, c->params[i].name, params[i]);
+	return p;
+}
+
+struct pf_json *pf_result_json(const struct pf_result *r)
+{
+	struct pf_json *j = pf_json_obj(), *m, *t, *cn;
+
+	pf_json_set_str(j, "variant", r->variant->name);
+	pf_json_set_str(j, "role", pf_role_name(r->variant->role));
+	pf_json_set_str(j, "summary", r->variant->summary);
+	pf_json_set_str(j, "kind", r->variant->python ? "python" : "c");
+	if (r->variant->python)
+		pf_json_set_str(j, "python", r->variant->python);
+	pf_json_set_str(j, "outcome", outcome_key(r->outcome));
+	pf_json_set_num(j, "exit_code", r->exit_code);
+	pf_json_set_num(j, "signal", r->signal);
+	pf_json_set_str(j, "reason", r->reason);
+	m = pf_json_add(j, "metrics", pf_json_obj());
+	for (size_t i = 0; i < r->nmetrics; i++) {
+		struct pf_json *e = pf_json_add(m, r->metrics[i].key, pf_json_obj());
+
+		pf_json_set_num(e, "value", r->metrics[i].value);
+		pf_json_set_str(e, "unit", r->metrics[i].unit);
+	}
+	t = pf_json_add(j, "texts", pf_json_obj());
+	for (size_t i = 0; i < r->ntexts; i++)
+		pf_json_set_str(t, r->texts[i].key, r->texts[i].value);
+	cn = pf_json_add(j, "counters", pf_json_obj());
+	for (int c = 0; c < PF_NCOUNTERS; c++) {
+		double v;
+		bool unsup = false;
+
+		for (size_t i = 0; i < r->nunsupported; i++)
+			unsup |= !strcmp(r->unsupported[i], pf_counter_names[c]);
+		if (unsup)
+			pf_json_set_str(cn, pf_counter_names[c], "unsupported");
+		else if (pf_get(r, pf_counter_names[c], &v))
+			pf_json_set_num(cn, pf_counter_names[c], v);
+	}
+	return j;
+}
+
+int pf_result_from_json(const struct pf_case *c, const struct pf_json *j, struct pf_result *r,
+			char *err, size_t len)
+{
+	const char *name = pf_json_get_str(j, "variant");
+	const struct pf_json *m, *t, *cn;
+
+	memset(r, 0, sizeof(*r));
+	if (!name || !(r->variant = pf_find_variant(c, name))) {
+		snprintf(err, len, "unknown or missing variant '%s'", name ? name : "");
+		return -1;
+	}
+	if (outcome_from(pf_json_get_str(j, "outcome"), &r->outcome) < 0) {
+		snprintf(err, len, "variant %s: bad outcome", name);
+		return -1;
+	}
+	r->exit_code = (int)pf_json_get_num(j, "exit_code", 0);
+	r->signal = (int)pf_json_get_num(j, "signal", 0);
+	snprintf(r->reason, sizeof(r->reason), "%s", pf_json_get_str(j, "reason") ? pf_json_get_str(j, "reason") : "");
+	m = pf_json_get(j, "metrics");
+	if (!m || m->type != PF_JOBJ) {
+		snprintf(err, len, "variant %s: no metrics object", name);
+		return -1;
+	}
+	for (const struct pf_json *e = m->child; e; e = e->next) {
+		const struct pf_json *v = pf_json_get(e, "value");
+
+		if (!v || (v->type != PF_JNUM && v->type != PF_JNULL)) {
+			snprintf(err, len, "variant %s: metric %s has no value", name, e->key);
+			pf_result_free(r);
+			return -1;
+		}
+		pf_result_add_metric(r, e->key, v->type == PF_JNUM ? v->num : NAN,
+				     pf_json_get_str(e, "unit"));
+	}
+	t = pf_json_get(j, "texts");
+	for (const struct pf_json *e = t ? t->child : NULL; e; e = e->next)
+		if (e->type == PF_JSTR)
+			pf_result_add_text(r, e->key, e->str);
+	cn = pf_json_get(j, "counters");
+	for (const struct pf_json *e = cn ? cn->child : NULL; e; e = e->next)
+		if (e->type == PF_JSTR && !strcmp(e->str, "unsupported")) {
+			r->unsupported = pf_xrealloc(r->unsupported, (r->nunsupported + 1) * sizeof(char *));
+			r->unsupported[r->nunsupported++] = pf_xstrdup(e->key);
+		}
+	return 0;
+}
+
+static const char *check_state(int s)
+{
+	return s == PF_PASS ? "pass" : s == PF_FAIL ? "fail" : s == PF_MISSING ? "missing" : "info";
+}
+
+struct pf_json *pf_verdict_json(const struct pf_case *c, const struct pf_verdict *v)
+{
+	struct pf_json *j = pf_json_obj(), *checks;
+
+	pf_json_set_str(j, "case", c->name);
+	pf_json_set_str(j, "title", c->title);
+	pf_json_set_str(j, "source", c->source);
+	pf_json_set_str(j, "claim", c->claim);
+	pf_json_set_str(j, "seed_figure", c->seed_figure);
+	pf_json_set_str(j, "status", pf_status_name(v->status));
+	pf_json_set_str(j, "measured", v->measured);
+	pf_json_set_str(j, "reason", v->reason);
+	checks = pf_json_add(j, "checks", pf_json_arr());
+	for (int i = 0; i < v->nchecks; i++) {
+		const struct pf_check *k = &v->checks[i];
+		struct pf_json *o = pf_json_add(checks, NULL, pf_json_obj());
+
+		pf_json_set_str(o, "name", k->name);
+		pf_json_set_str(o, "state", check_state(k->state));
+		pf_json_set_num(o, "measured", k->measured);
+		pf_json_set_str(o, "expect", k->expect);
+		pf_json_set_str(o, "detail", k->detail);
+	}
+	return j;
+}
+
+int pf_verdict_from_json(const struct pf_json *j, struct pf_verdict *v, char *err, size_t len)
+{
+	const char *st = pf_json_get_str(j, "status");
+	const struct pf_json *checks = pf_json_get(j, "checks");
+
+	memset(v, 0, sizeof(*v));
+	if (!st || !checks || checks->type != PF_JARR) {
+		snprintf(err, len, "verdict.json lacks status or checks");
+		return -1;
+	}
+	if (!strcmp(st, "REPRODUCED"))
+		v->status = PF_REPRODUCED;
+	else if (!strcmp(st, "NOT REPRODUCED"))
+		v->status = PF_NOT_REPRODUCED;
+	else if (!strcmp(st, "SKIPPED"))
+		v->status = PF_STATUS_SKIPPED;
+	else {
+		snprintf(err, len, "verdict.json: bad status '%s'", st);
+		return -1;
+	}
+	snprintf(v->measured, sizeof(v->measured), "%s", pf_json_get_str(j, "measured") ? pf_json_get_str(j, "measured") : "");
+	snprintf(v->reason, sizeof(v->reason), "%s", pf_json_get_str(j, "reason") ? pf_json_get_str(j, "reason") : "");
+	for (const struct pf_json *c = checks->child; c && v->nchecks < PF_MAX_CHECKS; c = c->next) {
+		struct pf_check *k = &v->checks[v->nchecks++];
+		const char *s = pf_json_get_str(c, "state");
+
+		snprintf(k->name, sizeof(k->name), "%s", pf_json_get_str(c, "name") ? pf_json_get_str(c, "name") : "");
+		k->state = s && !strcmp(s, "pass") ? PF_PASS : s && !strcmp(s, "fail") ? PF_FAIL :
+			   s && !strcmp(s, "missing") ? PF_MISSING : PF_INFO;
+		k->measured = pf_json_get_num(c, "measured", NAN);
+		snprintf(k->expect, sizeof(k->expect), "%s", pf_json_get_str(c, "expect") ? pf_json_get_str(c, "expect") : "");
+		snprintf(k->detail, sizeof(k->detail), "%s", pf_json_get_str(c, "detail") ? pf_json_get_str(c, "detail") : "");
+	}
+	return 0;
+}
+
+int pf_load_case_run(const char *dir, const struct pf_case *c, struct pf_run *run,
+		     double *params, char *err, size_t len)
+{
+	size_t nv = pf_nvariants(c), np = pf_nparams(c);
+	bool have_params = false;
+
+	memset(run, 0, sizeof(*run));
+	run->c = c;
+	run->dir = dir;
+	run->params = params;
+	run->results = pf_xcalloc(nv, sizeof(*run->results));
+	for (size_t i = 0; i < np; i++)
+		params[i] = c->params[i].value[PF_QUICK];
+	for (size_t i = 0; i < nv; i++) {
+		char *path = pf_xasprintf("%s/%s.json", dir, c->variants[i].name);
+		char jerr[256];
+		struct pf_json *j;
+
+		if (access(path, F_OK) != 0) {
+			free(path);
+			continue;
+		}
+		j = pf_json_load(path, jerr, sizeof(jerr));
+		if (!j) {
+			snprintf(err, len, "corrupt results file %s: %s", path, jerr);
+			free(path);
+			pf_run_free(run);
+			return -1;
+		}
+		if (pf_result_from_json(c, j, &run->results[run->nresults], jerr, sizeof(jerr)) < 0) {
+			snprintf(err, len, "corrupt results file %s: %s", path, jerr);
+			pf_json_free(j);
+			free(path);
+			pf_run_free(run);
+			return -1;
+		}
+		if (!have_params) {
+			const struct pf_json *pj = pf_json_get(j, "params");
+			const char *sc = pf_json_get_str(j, "scale");
+
+			for (size_t k = 0; k < np; k++)
+				params[k] = pf_json_get_num(pj, c->params[k].name, params[k]);
+			if (sc)
+				(void)pf_parse_scale(sc, &run->scale);
+			have_params = true;
+		}
+		run->nresults++;
+		pf_json_free(j);
+		free(path);
+	}
+	if (!run->nresults) {
+		snprintf(err, len, "%s: no variant results for case %s", dir, c->name);
+		pf_run_free(run);
+		return -1;
+	}
+	return 0;
+}
+
+void pf_run_free(struct pf_run *run)
+{
+	for (size_t i = 0; i < run->nresults; i++)
+		pf_result_free(&run->results[i]);
+	free(run->results);
+	run->results = NULL;
+	run->nresults = 0;
+}
+
+/* Writes <variant>.json: the result plus the case's name, scale and params. */
+int pf_write_result(const char *casedir, const struct pf_case *c, enum pf_scale scale,
+		    const double *params, const struct pf_result *r)
+{
+	struct pf_json *j = pf_result_json(r);
+	char *path = pf_xasprintf("%s/%s.json", casedir, r->variant->name);
+	int rc;
+
+	pf_json_set_str(j, "case", c->name);
+	pf_json_set_str(j, "scale", pf_scale_name(scale));
+	pf_json_add(j, "params", params_json(c, params));
+	{
+		char *tl = pf_xasprintf("%s/%s.timeline.tsv", casedir, r->variant->name);
+
+		if (access(tl, F_OK) == 0)
+			pf_json_set_str(j, "timeline", strrchr(tl, '/') + 1);
+		free(tl);
+	}
+	rc = pf_json_save(path, j);
+	pf_json_free(j);
+	free(path);
+	return rc;
+}
+
+/* ---- machine.json ---- */
+
+static char *first_line(const char *path)
+{
+	char *s = pf_read_file(path, NULL);
+
+	if (s)
+		s[strcspn(s, "\n")] = 0;
+	return s;
+}
+
+static void fs_size(struct pf_json *o, const char *key, const char *path)
+{
+	struct statvfs v;
+
+	if (statvfs(path, &v) == 0)
+		pf_json_set_num(o, key, (double)v.f_blocks * (double)v.f_frsize);
+}
+
+struct pf_json *pf_machine_json(void)
+{
+	struct pf_json *m = pf_json_obj(), *o;
+	struct utsname u;
+	char host[256] = "", root[256], why[256], buf[PATH_MAX], *s;
+	bool sup[PF_NCOUNTERS];
+	time_t now = time(NULL);
+	ssize_t n;
+	enum pf_cg_kind k;
+
+	gethostname(host, sizeof(host) - 1);
+	uname(&u);
+	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+	pf_json_set_str(m, "date", buf);
+	pf_json_set_str(m, "host", host);
+	snprintf(buf, sizeof(buf), "%s %s %s", u.sysname, u.release, u.machine);
+	pf_json_set_str(m, "kernel", buf);
+	pf_topo_describe(pf_json_add(m, "topology", pf_json_obj()));
+	o = pf_json_add(m, "memory", pf_json_obj());
+	pf_json_set_num(o, "total", pf_meminfo("MemTotal"));
+	pf_json_set_num(o, "available", pf_meminfo("MemAvailable"));
+	pf_json_set_num(o, "swap_total", pf_meminfo("SwapTotal"));
+	s = first_line("/sys/kernel/mm/transparent_hugepage/enabled");
+	pf_json_set_str(o, "thp_enabled", s ? s : "unknown");
+	free(s);
+	s = first_line("/sys/kernel/mm/transparent_hugepage/defrag");
+	pf_json_set_str(o, "thp_defrag", s ? s : "unknown");
+	free(s);
+	s = first_line("/proc/sys/vm/overcommit_memory");
+	pf_json_set_str(o, "overcommit_memory", s ? s : "unknown");
+	free(s);
+	o = pf_json_add(m, "tmpfs", pf_json_obj());
+	fs_size(o, "dev_shm_size", "/dev/shm");
+	fs_size(o, "tmp_size", "/tmp");
+	o = pf_json_add(m, "containment", pf_json_obj());
+	k = pf_cg_detect(root, sizeof(root));
+	pf_json_set_str(o, "memory_cgroup", k == PF_CG_V1 ? "v1" : k == PF_CG_V2 ? "v2" : "none (RLIMIT_AS fallback)");
+	if (k != PF_CG_NONE)
+		pf_json_set_str(o, "cgroup_root", root);
+	pf_json_set_str(o, "private_dev_shm", pf_can_contain(why, sizeof(why)) ? "yes (mount namespace)" : why);
+	o = pf_json_add(m, "perf_counters", pf_json_obj());
+	pf_counters_probe(sup);
+	for (int c = 0; c < PF_NCOUNTERS; c++) {
+		if (sup[c])
+			pf_json_add(o, pf_counter_names[c], pf_json_str("supported"));
+		else
+			pf_json_add(o, pf_counter_names[c], pf_json_str("unsupported"));
+	}
+	o = pf_json_add(m, "build", pf_json_obj());
+	pf_json_set_str(o, "compiler", "gcc " __VERSION__);
+	pf_json_set_str(o, "c_flags", PF_C_FLAGS);
+	pf_json_set_str(o, "build_type", PF_BUILD_TYPE);
+	o = pf_json_add(m, "libraries", pf_json_obj());
+	n = readlink("/etc/alternatives/libblas.so.3-x86_64-linux-gnu", buf, sizeof(buf) - 1);
+	if (n > 0) {
+		buf[n] = 0;
+		pf_json_set_str(o, "system_blas", buf);
+	} else {
+		pf_json_set_str(o, "system_blas", "none found");
+	}
+	pf_json_set_str(o, "jemalloc", access(PF_JEMALLOC_SO, R_OK) == 0 ? PF_JEMALLOC_SO : "not installed");
+	pf_json_set_str(o, "python3", access("/usr/bin/python3", X_OK) == 0 ? "/usr/bin/python3" : "not installed");
+	return m;
+}
+
+/* ---- report.md ---- */
+
+static void md_cell(struct pf_buf *b, const char *s)
+{
+	pf_buf_puts(b, " ");
+	for (; s && *s; s++) {
+		if (*s == '|')
+			pf_buf_puts(b, "\\|");
+		else if (*s == '\n')
+			pf_buf_puts(b, " ");
+		else
+			pf_buf_putc(b, *s);
+	}
+	pf_buf_puts(b, " |");
+}
+
+int pf_write_report(const char *rundir, char *err, size_t len)
+{
+	struct pf_buf b = { 0 }, details = { 0 };
+	struct pf_json *machine;
+	char jerr[256], *path;
+	int rc;
+
+	path = pf_xasprintf("%s/machine.json", rundir);
+	machine = pf_json_load(path, jerr, sizeof(jerr));
+	free(path);
+	pf_buf_printf(&b, "# pitfalls report\n\nRun `%s`", rundir);
+	if (machine) {
+		const struct pf_json *t = pf_json_get(machine, "topology");
+
+		pf_buf_printf(&b, " on %s (%s, %.0f cores, %.1f GiB), %s.\n\n",
+			      pf_json_get_str(machine, "host") ? pf_json_get_str(machine, "host") : "?",
+			      pf_json_get_str(machine, "kernel") ? pf_json_get_str(machine, "kernel") : "?",
+			      pf_json_get_num(t, "cores", 0),
+			      pf_json_get_num(pf_json_get(machine, "memory"), "total", 0) / PF_GiB,
+			      pf_json_get_str(machine, "date") ? pf_json_get_str(machine, "date") : "");
+		pf_json_free(machine);
+	} else {
+		pf_buf_puts(&b, ".\n\n");
+	}
+	pf_buf_puts(&b, "| case | claim | article | measured | verdict |\n|---|---|---|---|---|\n");
+	for (size_t i = 0; i < pf_ncases; i++) {
+		const struct pf_case *c = pf_cases[i];
+		struct pf_json *j;
+		struct pf_verdict v;
+
+		path = pf_xasprintf("%s/%s/verdict.json", rundir, c->name);
+		if (access(path, F_OK) != 0) {
+			free(path);
+			continue;
+		}
+		j = pf_json_load(path, jerr, sizeof(jerr));
+		if (!j || pf_verdict_from_json(j, &v, jerr, sizeof(jerr)) < 0) {
+			snprintf(err, len, "corrupt results file %s: %s", path, jerr);
+			pf_json_free(j);
+			free(path);
+			free(b.data);
+			free(details.data);
+			return -1;
+		}
+		pf_buf_puts(&b, "|");
+		md_cell(&b, c->name);
+		md_cell(&b, c->claim);
+		md_cell(&b, c->seed_figure);
+		md_cell(&b, v.measured);
+		{
+			char st[600];
+
+			snprintf(st, sizeof(st), "**%s**%s%s", pf_status_name(v.status),
+				 v.status == PF_STATUS_SKIPPED ? ": " : "",
+				 v.status == PF_STATUS_SKIPPED ? v.reason : "");
+			md_cell(&b, st);
+		}
+		pf_buf_puts(&b, "\n");
+		pf_buf_printf(&details, "\n## %s — %s\n\n%s\n\nSource: %s\n\n| check | state | measured | expected | detail |\n|---|---|---|---|---|\n",
+			      c->name, pf_status_name(v.status), c->title, c->source);
+		for (int k = 0; k < v.nchecks; k++) {
+			char num[40];
+
+			if (isfinite(v.checks[k].measured))
+				snprintf(num, sizeof(num), "%.4g", v.checks[k].measured);
+			else
+				snprintf(num, sizeof(num), "—");
+			pf_buf_puts(&details, "|");
+			md_cell(&details, v.checks[k].name);
+			md_cell(&details, check_state(v.checks[k].state));
+			md_cell(&details, num);
+			md_cell(&details, v.checks[k].expect);
+			md_cell(&details, v.checks[k].detail);
+			pf_buf_puts(&details, "\n");
+		}
+		pf_buf_printf(&details, "\nPlots: `plots/%s*.png`\n", c->name);
+		pf_json_free(j);
+		free(path);
+	}
+	if (details.data)
+		pf_buf_puts(&b, details.data);
+	path = pf_xasprintf("%s/report.md", rundir);
+	rc = pf_write_atomic(path, b.data, b.len);
+	if (rc < 0)
+		snprintf(err, len, "write %s: %s", path, strerror(errno));
+	free(path);
+	free(b.data);
+	free(details.data);
+	return rc;
+}
+
+/* ---- Google Benchmark JSON: one file per case, its own format ---- */
+
+static int cmpstr(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int pf_merge_gbench(const char *casedir)
+{
+	char *dir = pf_xasprintf("%s/.gbench", casedir), *path;
+	struct pf_json *merged = NULL, *benches = NULL;
+	char **names = NULL;
+	size_t n = 0;
+	struct dirent *e;
+	DIR *d = opendir(dir);
+	int rc = 0;
+
+	if (!d) {
+		free(dir);
+		return 0;
+	}
+	while ((e = readdir(d)))
+		if (strstr(e->d_name, ".json")) {
+			names = pf_xrealloc(names, (n + 1) * sizeof(*names));
+			names[n++] = pf_xstrdup(e->d_name);
+		}
+	closedir(d);
+	qsort(names, n, sizeof(*names), cmpstr);
+	for (size_t i = 0; i < n; i++) {
+		char jerr[256];
+		struct pf_json *j;
+
+		path = pf_xasprintf("%s/%s", dir, names[i]);
+		j = pf_json_load(path, jerr, sizeof(jerr));
+		free(path);
+		if (!j)
+			continue;
+		if (!merged) {
+			merged = pf_json_obj();
+			struct pf_json *ctxj = pf_json_get(j, "context");
+			char *text = ctxj ? pf_json_dump(ctxj) : NULL;
+			struct pf_json *copy = text ? pf_json_parse(text, jerr, sizeof(jerr)) : NULL;
+
+			free(text);
+			pf_json_add(merged, "context", copy ? copy : pf_json_obj());
+			benches = pf_json_add(merged, "benchmarks", pf_json_arr());
+		}
+		{
+			struct pf_json *bs = pf_json_get(j, "benchmarks");
+
+			for (struct pf_json *b = bs ? bs->child : NULL; b;) {
+				struct pf_json *next = b->next;
+
+				b->next = NULL;
+				free(b->key);
+				b->key = NULL;
+				pf_json_add(benches, NULL, b);
+				b = next;
+			}
+			if (bs) {
+				bs->child = bs->last = NULL;
+			}
+		}
+		pf_json_free(j);
+	}
+	if (merged) {
+		path = pf_xasprintf("%s/gbench.json", casedir);
+		rc = pf_json_save(path, merged);
+		free(path);
+		pf_json_free(merged);
+	}
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	(void)pf_rm_rf(dir);
+	free(dir);
+	return rc;
+}
+
+/* ---- tables for gnuplot: summary.tsv (a row per variant), metrics.tsv (long) ---- */
+
+static const char *const summary_cols[] = {
+	"wall_s", "user_s", "sys_s", "peak_rss", "peak_pss", "peak_cg", "peak_shm",
+	"page_faults_minor", "page_faults_major", "context_switches", "cpu_migrations",
+};
+
+int pf_write_tables(const char *casedir, const struct pf_run *run)
+{
+	struct pf_buf s = { 0 }, m = { 0 };
+	char *path;
+	int rc;
+
+	pf_buf_puts(&s, "variant\trole\tkind\toutcome");
+	for (size_t i = 0; i < sizeof(summary_cols) / sizeof(*summary_cols); i++)
+		pf_buf_printf(&s, "\t%s", summary_cols[i]);
+	pf_buf_puts(&s, "\n");
+	pf_buf_puts(&m, "variant\tkey\tvalue\tunit\n");
+	for (size_t i = 0; i < run->nresults; i++) {
+		const struct pf_result *r = &run->results[i];
+
+		pf_buf_printf(&s, "%s\t%s\t%s\t%s", r->variant->name, pf_role_name(r->variant->role),
+			      r->variant->python ? "python" : "c", pf_outcome_name(r->outcome));
+		for (size_t c = 0; c < sizeof(summary_cols) / sizeof(*summary_cols); c++) {
+			double v;
+
+			if (pf_get(r, summary_cols[c], &v) && isfinite(v))
+				pf_buf_printf(&s, "\t%.17g", v);
+			else
+				pf_buf_puts(&s, "\t-");
+		}
+		pf_buf_puts(&s, "\n");
+		for (size_t k = 0; k < r->nmetrics; k++)
+			if (isfinite(r->metrics[k].value))
+				pf_buf_printf(&m, "%s\t%s\t%.17g\t%s\n", r->variant->name, r->metrics[k].key,
+					      r->metrics[k].value, r->metrics[k].unit[0] ? r->metrics[k].unit : "-");
+	}
+	path = pf_xasprintf("%s/summary.tsv", casedir);
+	rc = pf_write_atomic(path, s.data, s.len);
+	free(path);
+	path = pf_xasprintf("%s/metrics.tsv", casedir);
+	if (pf_write_atomic(path, m.data, m.len) < 0)
+		rc = -1;
+	free(path);
+	free(s.data);
+	free(m.data);
+	return rc;
+}

@@ -1,0 +1,121 @@
+/* sampler.c — one sample of the timeline: the process tree's RSS and PSS, its
+ * cgroup's usage split, its private /dev/shm, and the system's memory. */
+#define _GNU_SOURCE
+#include "internal.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/statvfs.h>
+#include <time.h>
+#include <unistd.h>
+
+int pf_tree_pids(pid_t leader, const struct pf_cgroup *cg, pid_t *pids, int max)
+{
+	DIR *d;
+	struct dirent *e;
+	int n = 0;
+
+	if (cg && cg->kind != PF_CG_NONE) {
+		n = pf_cg_pids(cg, pids, max);
+		if (n >= 0)
+			return n;
+		n = 0;
+	}
+	d = opendir("/proc");
+	if (!d)
+		return 0;
+	while ((e = readdir(d)) && n < max) {
+		char path[300], *s, *p;
+		long pgrp;
+
+		if (e->d_name[0] < '0' || e->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/stat", e->d_name);
+		s = pf_read_file(path, NULL);
+		if (!s)
+			continue;
+		p = strrchr(s, ')');
+		/* ") S ppid pgrp" */
+		if (p && sscanf(p + 2, "%*c %*d %ld", &pgrp) == 1 && pgrp == leader)
+			pids[n++] = (pid_t)strtol(e->d_name, NULL, 10);
+		free(s);
+	}
+	closedir(d);
+	return n;
+}
+
+static double meminfo_field(const char *text, const char *field)
+{
+	const char *p = strstr(text, field);
+
+	if (!p)
+		return -1;
+	return strtod(p + strlen(field) + 1, NULL) * 1024.0;
+}
+
+double pf_meminfo(const char *field)
+{
+	double kb = pf_read_keyed("/proc/meminfo", field);
+
+	return kb < 0 ? -1 : kb * 1024.0;
+}
+
+void pf_sample_take(struct pf_sample *s, pid_t leader, const struct pf_cgroup *cg,
+		    bool with_pss, bool with_shm)
+{
+	static long page;
+	pid_t pids[4096];
+	int n = pf_tree_pids(leader, cg, pids, 4096);
+	char path[96];
+	char *mi;
+
+	if (!page)
+		page = sysconf(_SC_PAGESIZE);
+	s->rss = 0;
+	s->pss = with_pss ? 0 : -1;
+	s->nprocs = n;
+	for (int i = 0; i < n; i++) {
+		char *t;
+
+		snprintf(path, sizeof(path), "/proc/%d/statm", (int)pids[i]);
+		t = pf_read_file(path, NULL);
+		if (t) {
+			unsigned long size, res;
+
+			if (sscanf(t, "%lu %lu", &size, &res) == 2)
+				s->rss += (double)res * (double)page;
+			free(t);
+		}
+		if (with_pss) {
+			double pss;
+
+			snprintf(path, sizeof(path), "/proc/%d/smaps_rollup", (int)pids[i]);
+			pss = pf_read_keyed(path, "Pss:");
+			if (pss > 0)
+				s->pss += pss * 1024.0;
+		}
+	}
+	if (cg)
+		pf_cg_sample(cg, &s->cg_usage, &s->cg_anon, &s->cg_file, &s->cg_shmem);
+	else
+		s->cg_usage = s->cg_anon = s->cg_file = s->cg_shmem = -1;
+	s->shm_used = -1;
+	if (with_shm) {
+		struct statvfs vfs;
+
+		snprintf(path, sizeof(path), "/proc/%d/root/dev/shm", (int)leader);
+		if (statvfs(path, &vfs) == 0)
+			s->shm_used = (double)(vfs.f_blocks - vfs.f_bfree) * (double)vfs.f_frsize;
+	}
+	mi = pf_read_file("/proc/meminfo", NULL);
+	s->mem_available = s->cached = s->shmem = s->dirty = -1;
+	if (mi) {
+		s->mem_available = meminfo_field(mi, "\nMemAvailable:");
+		s->cached = meminfo_field(mi, "\nCached:");
+		s->shmem = meminfo_field(mi, "\nShmem:");
+		s->dirty = meminfo_field(mi, "\nDirty:");
+		free(mi);
+	}
+}

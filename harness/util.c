@@ -1,0 +1,272 @@
+/* util.c — buffers, allocation, files: the small things every harness file uses. */
+#define _GNU_SOURCE
+#include "internal.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static void oom(void)
+{
+	fprintf(stderr, "pitfalls: out of memory\n");
+	abort();
+}
+
+void *pf_xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size ? size : 1);
+
+	if (!p)
+		oom();
+	return p;
+}
+
+void *pf_xrealloc(void *p, size_t size)
+{
+	p = realloc(p, size ? size : 1);
+	if (!p)
+		oom();
+	return p;
+}
+
+char *pf_xstrdup(const char *s)
+{
+	char *d = strdup(s);
+
+	if (!d)
+		oom();
+	return d;
+}
+
+char *pf_xasprintf(const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0)
+		oom();
+	va_end(ap);
+	return s;
+}
+
+static void buf_grow(struct pf_buf *b, size_t more)
+{
+	if (b->len + more + 1 <= b->cap)
+		return;
+	b->cap = (b->len + more + 1) * 2;
+	b->data = pf_xrealloc(b->data, b->cap);
+}
+
+void pf_buf_putc(struct pf_buf *b, char c)
+{
+	buf_grow(b, 1);
+	b->data[b->len++] = c;
+	b->data[b->len] = 0;
+}
+
+void pf_buf_puts(struct pf_buf *b, const char *s)
+{
+	size_t n = strlen(s);
+
+	buf_grow(b, n);
+	memcpy(b->data + b->len, s, n + 1);
+	b->len += n;
+}
+
+void pf_buf_printf(struct pf_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	buf_grow(b, (size_t)n);
+	va_start(ap, fmt);
+	vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	b->len += (size_t)n;
+}
+
+char *pf_read_file(const char *path, size_t *lenp)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct pf_buf b = { 0 };
+	char chunk[8192];
+	ssize_t n;
+
+	if (fd < 0)
+		return NULL;
+	buf_grow(&b, 0);
+	while ((n = read(fd, chunk, sizeof(chunk))) > 0) {
+		buf_grow(&b, (size_t)n);
+		memcpy(b.data + b.len, chunk, (size_t)n);
+		b.len += (size_t)n;
+		b.data[b.len] = 0;
+	}
+	if (n < 0) {
+		int e = errno;
+
+		free(b.data);
+		close(fd);
+		errno = e;
+		return NULL;
+	}
+	close(fd);
+	if (lenp)
+		*lenp = b.len;
+	return b.data;
+}
+
+int pf_write_atomic(const char *path, const void *data, size_t len)
+{
+	char *tmp = pf_xasprintf("%s.tmp.%d", path, (int)getpid());
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	const char *p = data;
+	int rc = -1, e = 0;
+
+	if (fd < 0) {
+		e = errno;
+		goto out;
+	}
+	while (len) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			e = errno;
+			close(fd);
+			(void)unlink(tmp);
+			goto out;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	if (close(fd) < 0 || rename(tmp, path) < 0) {
+		e = errno;
+		(void)unlink(tmp);
+		goto out;
+	}
+	rc = 0;
+out:
+	free(tmp);
+	if (rc)
+		errno = e;
+	return rc;
+}
+
+int pf_mkdir_p(const char *path)
+{
+	char *p = pf_xstrdup(path);
+	int rc = 0;
+
+	for (char *s = p + 1; *s; s++) {
+		if (*s != '/')
+			continue;
+		*s = 0;
+		if (mkdir(p, 0755) < 0 && errno != EEXIST)
+			rc = -1;
+		*s = '/';
+	}
+	if (mkdir(p, 0755) < 0 && errno != EEXIST)
+		rc = -1;
+	else if (rc == -1)
+		rc = 0;	/* an intermediate failure that did not stop the leaf */
+	free(p);
+	return rc;
+}
+
+int pf_rm_rf(const char *path)
+{
+	struct stat st;
+	DIR *d;
+	struct dirent *e;
+	int rc = 0;
+
+	if (lstat(path, &st) < 0)
+		return errno == ENOENT ? 0 : -1;
+	if (!S_ISDIR(st.st_mode))
+		return unlink(path);
+	d = opendir(path);
+	if (!d)
+		return -1;
+	while ((e = readdir(d))) {
+		char *sub;
+
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		sub = pf_xasprintf("%s/%s", path, e->d_name);
+		if (pf_rm_rf(sub) < 0)
+			rc = -1;
+		free(sub);
+	}
+	closedir(d);
+	if (rmdir(path) < 0)
+		rc = -1;
+	return rc;
+}
+
+void pf_fmt_bytes(char *out, size_t len, double bytes)
+{
+	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB" };
+	int u = 0;
+
+	if (bytes < 0) {
+		snprintf(out, len, "n/a");
+		return;
+	}
+	while (bytes >= 1024 && u < 5) {
+		bytes /= 1024;
+		u++;
+	}
+	snprintf(out, len, u ? "%.1f %s" : "%.0f %s", bytes, units[u]);
+}
+
+const char *pf_home(void)
+{
+	const char *h = getenv("PITFALLS_HOME");
+
+	return h && *h ? h : PF_SOURCE_DIR;
+}
+
+double pf_read_num_file(const char *path)
+{
+	char *s = pf_read_file(path, NULL);
+	double d = -1;
+
+	if (s) {
+		char *end;
+		double v = strtod(s, &end);
+
+		if (end != s)
+			d = v;
+		free(s);
+	}
+	return d;
+}
+
+double pf_read_keyed(const char *path, const char *key)
+{
+	char *s = pf_read_file(path, NULL);
+	size_t klen = strlen(key);
+	double d = -1;
+
+	if (!s)
+		return -1;
+	for (char *line = s; line && *line; line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
+		if (!strncmp(line, key, klen) && (line[klen] == ' ' || line[klen] == ':' || line[klen] == '\t')) {
+			d = strtod(line + klen + 1, NULL);
+			break;
+		}
+	}
+	free(s);
+	return d;
+}

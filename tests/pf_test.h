@@ -1,0 +1,101 @@
+/* pf_test.h — a tiny test vocabulary, and synthetic runs on which a case's
+ * verdict is tested against measurements we choose (so each verdict is shown
+ * to pass on the article's numbers and to fail on numbers that refute it). */
+#ifndef PF_TEST_H
+#define PF_TEST_H
+
+#include "internal.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+static int pf_test_failures, pf_test_checks;
+
+#define CHECK(cond)                                                                          \
+	do {                                                                                 \
+		pf_test_checks++;                                                            \
+		if (!(cond)) {                                                               \
+			fprintf(stderr, "%s:%d: CHECK(%s) failed\n", __FILE__, __LINE__, #cond); \
+			pf_test_failures++;                                                  \
+		}                                                                            \
+	} while (0)
+
+#define TEST_DONE()                                                                          \
+	(printf("%d checks, %d failed\n", pf_test_checks, pf_test_failures), pf_test_failures ? 1 : 0)
+
+struct pf_fake {
+	struct pf_run run;
+	double params[64];
+	struct pf_result results[64];
+};
+
+/* Every variant of the case "ran ok", with no metrics yet; params at scale s. */
+static inline void fake_init(struct pf_fake *f, const struct pf_case *c, enum pf_scale s)
+{
+	memset(f, 0, sizeof(*f));
+	f->run.c = c;
+	f->run.scale = s;
+	f->run.params = f->params;
+	f->run.results = f->results;
+	for (size_t i = 0; i < pf_nparams(c); i++)
+		f->params[i] = c->params[i].value[s];
+	for (size_t i = 0; i < pf_nvariants(c); i++) {
+		f->results[i].variant = &c->variants[i];
+		f->results[i].outcome = PF_OUT_OK;
+	}
+	f->run.nresults = pf_nvariants(c);
+}
+
+static inline struct pf_result *fake_variant(struct pf_fake *f, const char *variant)
+{
+	for (size_t i = 0; i < f->run.nresults; i++)
+		if (!strcmp(f->results[i].variant->name, variant))
+			return &f->results[i];
+	fprintf(stderr, "fake_variant: no variant %s\n", variant);
+	return &f->results[0];
+}
+
+static inline void fake_metric(struct pf_fake *f, const char *variant, const char *key, double v)
+{
+	pf_result_add_metric(fake_variant(f, variant), key, v, "");
+}
+
+static inline void fake_outcome(struct pf_fake *f, const char *variant, enum pf_outcome o,
+				const char *reason)
+{
+	struct pf_result *r = fake_variant(f, variant);
+
+	r->outcome = o;
+	snprintf(r->reason, sizeof(r->reason), "%s", reason ? reason : "");
+}
+
+static inline void fake_param(struct pf_fake *f, const char *name, double v)
+{
+	f->params[pf_param_index(f->run.c, name)] = v;
+}
+
+static inline enum pf_status fake_verdict(struct pf_fake *f, struct pf_verdict *v)
+{
+	memset(v, 0, sizeof(*v));
+	f->run.c->verdict(&f->run, v);
+	pf_verdict_finish(v);
+	return v->status;
+}
+
+/* The state of the check called `name` (-1: no such check). */
+static inline int check_state_of(const struct pf_verdict *v, const char *name)
+{
+	for (int i = 0; i < v->nchecks; i++)
+		if (!strcmp(v->checks[i].name, name))
+			return v->checks[i].state;
+	return -1;
+}
+
+static inline void fake_free(struct pf_fake *f)
+{
+	for (size_t i = 0; i < f->run.nresults; i++)
+		pf_result_free(&f->results[i]);
+}
+
+#endif

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# smoke.sh PITFALLS CASE — run one case at smoke scale and require: a verdict of
+# REPRODUCED, or SKIPPED with a reason; its plots drawn; and nothing left behind
+# (no file in the host's /dev/shm, no cgroup, no scratch directory, no process).
+set -u
+bin=$1 case=$2
+out=$(mktemp -d /tmp/pf-smoke-XXXXXX)
+trap 'rm -rf "$out"' EXIT
+shm_before=$(ls -A /dev/shm | sort)
+
+"$bin" run "$case" --scale smoke --out "$out" --quiet
+rc=$?
+fail() { echo "smoke $case: $*" >&2; exit 1; }
+
+v="$out/latest/$case/verdict.json"
+[ -s "$v" ] || fail "no verdict.json (exit $rc)"
+status=$(sed -n 's/^  "status": "\(.*\)",$/\1/p' "$v")
+reason=$(sed -n 's/^  "reason": "\(.*\)",$/\1/p' "$v")
+echo "smoke $case: $status ${reason:+($reason)}"
+case "$status" in
+REPRODUCED) [ $rc -eq 0 ] || fail "REPRODUCED but exit $rc" ;;
+SKIPPED) [ -n "$reason" ] || fail "SKIPPED without a reason" ;;
+*) cat "$out/latest/report.md" >&2; fail "verdict $status (exit $rc)" ;;
+esac
+if [ -f "$(dirname "$0")/../plots/$case.gp" ] && [ "$status" != SKIPPED ]; then
+	ls "$out"/latest/plots/"$case"*.png >/dev/null 2>&1 || fail "no PNG plot drawn"
+	ls "$out"/latest/plots/"$case"*.svg >/dev/null 2>&1 || fail "no SVG plot drawn"
+fi
+shm_after=$(ls -A /dev/shm | sort)
+[ "$shm_before" = "$shm_after" ] || fail "left files in /dev/shm: $(comm -13 <(echo "$shm_before") <(echo "$shm_after"))"
+for root in /sys/fs/cgroup/memory/pitfalls /sys/fs/cgroup/pitfalls; do
+	[ -d "$root" ] || continue
+	left=$(find "$root" -mindepth 1 -maxdepth 1 -type d -name "*.$case.*")
+	[ -z "$left" ] || fail "left cgroups: $left"
+done
+ls -d /tmp/pitfalls-*-"$case"-* >/dev/null 2>&1 && fail "left scratch directories"
+pgrep -f "cases/python/.*" -a | grep -q "PITFALLS" && fail "left processes"
+exit 0
