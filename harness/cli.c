@@ -441,15 +441,11 @@ static enum pf_status judge(const struct pf_case *c, struct pf_run *run, const c
 	return v.status;
 }
 
-int pf_cmd_run(int argc, char **argv)
+/* The words of `run`: 0, 1 for --help (printed), or 2 after a usage error. */
+static int parse_run_args(int argc, char **argv, struct pf_options *o, struct selection **selp,
+			  size_t *nselp)
 {
-	struct pf_options o = { .scale = PF_QUICK, .interval = 0.01 };
-	struct selection *sel = NULL;
-	size_t nsel = 0;
-	hwloc_bitmap_t cpus = NULL;
-	char err[512], *rundir = NULL, *outdir;
-	int total = 0, k = 0, rc = 0;
-	struct pf_json *machine;
+	char err[512];
 
 	for (int i = 1; i < argc; i++) {
 		const char *val;
@@ -457,20 +453,20 @@ int pf_cmd_run(int argc, char **argv)
 
 		if (is_help(argv[i])) {
 			fputs(help_run, stdout);
-			return 0;
+			return 1;
 		}
 		if ((t = take_value(argc, argv, &i, "--scale", &val))) {
 			if (t < 0)
 				return 2;
-			if (pf_parse_scale(val, &o.scale) < 0)
+			if (pf_parse_scale(val, &o->scale) < 0)
 				return pf_usage_error("unknown scale '%s' (smoke, quick, full, paper)", val);
 		} else if ((t = take_value(argc, argv, &i, "--set", &val))) {
-			if (t < 0 || parse_set(val, &o))
+			if (t < 0 || parse_set(val, o))
 				return 2;
 		} else if ((t = take_value(argc, argv, &i, "--cpus", &val))) {
 			if (t < 0)
 				return 2;
-			o.cpus = val;
+			o->cpus = val;
 		} else if ((t = take_value(argc, argv, &i, "--reps", &val))) {
 			double d;
 
@@ -478,26 +474,26 @@ int pf_cmd_run(int argc, char **argv)
 				return 2;
 			if (pf_parse_value(val, PF_COUNT, &d, err, sizeof(err)) < 0 || d < 1 || d > 1000)
 				return pf_usage_error("bad --reps '%s' (a whole number 1..1000)", val);
-			o.reps = (int)d;
+			o->reps = (int)d;
 		} else if ((t = take_value(argc, argv, &i, "--timeout", &val))) {
 			if (t < 0)
 				return 2;
-			if (pf_parse_value(val, PF_SECONDS, &o.timeout, err, sizeof(err)) < 0 || o.timeout <= 0)
+			if (pf_parse_value(val, PF_SECONDS, &o->timeout, err, sizeof(err)) < 0 || o->timeout <= 0)
 				return pf_usage_error("bad --timeout '%s' (seconds > 0)", val);
 		} else if ((t = take_value(argc, argv, &i, "--interval", &val))) {
 			if (t < 0)
 				return 2;
-			if (pf_parse_value(val, PF_SECONDS, &o.interval, err, sizeof(err)) < 0 ||
-			    (o.interval > 0 && o.interval < 0.001) || o.interval > 10)
+			if (pf_parse_value(val, PF_SECONDS, &o->interval, err, sizeof(err)) < 0 ||
+			    (o->interval > 0 && o->interval < 0.001) || o->interval > 10)
 				return pf_usage_error("bad --interval '%s' (0, or 1ms..10s)", val);
 		} else if ((t = take_value(argc, argv, &i, "--out", &val))) {
 			if (t < 0)
 				return 2;
-			o.out = val;
+			o->out = val;
 		} else if (!strcmp(argv[i], "--drop-caches")) {
-			o.drop_caches = true;
+			o->drop_caches = true;
 		} else if (!strcmp(argv[i], "--quiet")) {
-			o.quiet = true;
+			o->quiet = true;
 		} else if (argv[i][0] == '-') {
 			return pf_usage_error("run: unknown option '%s'", argv[i]);
 		} else {
@@ -512,15 +508,37 @@ int pf_cmd_run(int argc, char **argv)
 				return unknown_case(name);
 			if (slash && !(v = pf_find_variant(c, slash + 1)))
 				return unknown_variant(c, slash + 1);
-			sel = pf_xrealloc(sel, (nsel + 1) * sizeof(*sel));
-			sel[nsel++] = (struct selection){ c, v };
+			*selp = pf_xrealloc(*selp, (*nselp + 1) * sizeof(**selp));
+			(*selp)[(*nselp)++] = (struct selection){ c, v };
 		}
 	}
-	if (pf_topo_init() < 0)
-		return 1;
+	return 0;
+}
+
+int pf_cmd_run(int argc, char **argv)
+{
+	struct pf_options o = { .scale = PF_QUICK, .interval = 0.01 };
+	struct selection *sel = NULL;
+	size_t nsel = 0;
+	hwloc_bitmap_t cpus = NULL;
+	char err[512], *rundir = NULL, *outdir = NULL;
+	int total = 0, k = 0, rc;
+	struct pf_json *machine;
+
+	rc = parse_run_args(argc, argv, &o, &sel, &nsel);
+	if (rc) {
+		rc = rc == 1 ? 0 : rc;	/* --help */
+		goto out;
+	}
+	if (pf_topo_init() < 0) {
+		rc = 1;
+		goto out;
+	}
 	cpus = hwloc_bitmap_dup(hwloc_topology_get_allowed_cpuset(pf_topo()));
-	if (o.cpus && pf_topo_cpuset(o.cpus, cpus, err, sizeof(err)) < 0)
-		return pf_usage_error("%s", err);
+	if (o.cpus && pf_topo_cpuset(o.cpus, cpus, err, sizeof(err)) < 0) {
+		rc = pf_usage_error("%s", err);
+		goto out;
+	}
 	if (o.drop_caches)
 		setenv("PITFALLS_DROP_CACHES", "1", 1);
 
@@ -530,12 +548,14 @@ int pf_cmd_run(int argc, char **argv)
 	outdir = o.out ? pf_xstrdup(o.out) : pf_xasprintf("%s/results", pf_home());
 	if (pf_mkdir_p(outdir) < 0) {
 		fprintf(stderr, "pitfalls: cannot create %s: %s\n", outdir, strerror(errno));
-		return 1;
+		rc = 1;
+		goto out;
 	}
 	rundir = make_run_dir(outdir);
 	if (pf_mkdir_p(rundir) < 0) {
 		fprintf(stderr, "pitfalls: cannot create %s: %s\n", rundir, strerror(errno));
-		return 1;
+		rc = 1;
+		goto out;
 	}
 	machine = pf_machine_json();
 	pf_json_add(machine, "scale", pf_json_str(pf_scale_name(o.scale)));
@@ -628,7 +648,9 @@ int pf_cmd_run(int argc, char **argv)
 		fprintf(stderr, "pitfalls: interrupted\n");
 		rc = 130;
 	}
-	hwloc_bitmap_free(cpus);
+out:
+	if (cpus)
+		hwloc_bitmap_free(cpus);
 	free(sel);
 	free(o.sets);
 	free(rundir);

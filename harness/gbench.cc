@@ -86,6 +86,8 @@ extern "C" int pf_bench(struct pf_ctx *ctx, const char *name, pf_bench_fn fn, vo
 	b->Repetitions(reps)->Unit(benchmark::kMillisecond);
 	if (o.iterations > 0)
 		b->Iterations(o.iterations);
+	else if (o.min_time > 0)
+		b->MinTime(o.min_time);
 	if (manual)
 		b->UseManualTime();
 

@@ -135,6 +135,7 @@ void pf_peak_reset(void);		/* reset this process's VmHWM */
 double pf_peak_rss(void);		/* this process's VmHWM in bytes */
 double pf_rss(void);			/* this process's VmRSS in bytes */
 double pf_meminfo(const char *field);	/* /proc/meminfo field in bytes, <0 unknown */
+double pf_cache_size(int level);	/* data cache of that level (hwloc), bytes; <0 unknown */
 void pf_touch(void *p, size_t n);	/* write every page, so it is resident */
 
 /* ---------------------------------------------------------------------------
@@ -148,6 +149,7 @@ struct pf_bench_opts {
 	int64_t iterations;	/* 0: let Google Benchmark choose; kernels of a second: 1 */
 	bool manual_time;	/* fn returns the seconds to count (work in children) */
 	bool skip_warmup;	/* default: one untimed call first (STREAM's warm-up) */
+	double min_time;	/* seconds per repetition when iterations is 0; 0: 0.5 s */
 };
 struct pf_bench_stats {
 	double mean, median, stddev, min, max;	/* seconds per iteration */

@@ -85,7 +85,17 @@ int pf_topo_distrib(hwloc_topology_t t, hwloc_const_bitmap_t allowed, int n, hwl
 	for (int i = 0; i < nobj; i++)
 		objs[i] = hwloc_get_obj_inside_cpuset_by_type(t, allowed, type, (unsigned)i);
 	if (n <= nobj) {
-		if (hwloc_distrib(t, objs, (unsigned)nobj, out, (unsigned)n, INT_MAX, 0) < 0) {
+		/* hwloc_distrib allocates the sets it returns: copy them out */
+		hwloc_bitmap_t *tmp = pf_xcalloc((size_t)n, sizeof(*tmp));
+		int rc = hwloc_distrib(t, objs, (unsigned)nobj, tmp, (unsigned)n, INT_MAX, 0);
+
+		for (int i = 0; i < n; i++) {
+			if (rc == 0)
+				hwloc_bitmap_copy(out[i], tmp[i]);
+			hwloc_bitmap_free(tmp[i]);
+		}
+		free(tmp);
+		if (rc < 0) {
 			free(objs);
 			return -1;
 		}
@@ -160,4 +170,9 @@ void pf_topo_describe(struct pf_json *m)
 		pf_json_add(cpus, NULL, pf_json_str(s));
 		free(s);
 	}
+}
+
+double pf_cache_size(int level)
+{
+	return pf_topo_cache_size(level);
 }

@@ -130,3 +130,49 @@ def report_times(prefix, times):
     metric(prefix + ".time_min", s[0], "s")
     metric(prefix + ".time_mean", mean, "s")
     metric(prefix + ".time_stddev", sd, "s")
+
+
+def table(name, header, rows):
+    """Write <outdir>/<variant>.<name>.tsv atomically (as pf_table_open/close):
+    header is a list of column names, rows lists of values (None -> '-')."""
+    variant = os.environ.get("PITFALLS_VARIANT", "python")
+    path = os.path.join(outdir(), f"{variant}.{name}.tsv")
+    tmp = f"{path}.tmp.{os.getpid()}"
+    with open(tmp, "w") as f:
+        f.write("\t".join(header) + "\n")
+        for row in rows:
+            f.write("\t".join("-" if v is None else (repr(v) if isinstance(v, float) else str(v))
+                              for v in row) + "\n")
+    os.replace(tmp, path)
+
+
+def _status(field):
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) * 1024
+    return -1
+
+
+def rss():
+    """This process's VmRSS in bytes."""
+    return _status("VmRSS")
+
+
+def peak_reset():
+    """Reset this process's VmHWM (as pf_peak_reset)."""
+    with open("/proc/self/clear_refs", "w") as f:
+        f.write("5")
+
+
+def peak_rss():
+    """This process's VmHWM in bytes (as pf_peak_rss)."""
+    return _status("VmHWM")
+
+
+def mem_available():
+    with open("/proc/meminfo") as f:
+        for line in f:
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) * 1024
+    return -1

@@ -1,0 +1,228 @@
+"""The Basel sum in Python, in the styles of seed 002 — our own code.
+
+    basel.py generator | loop | numpy | broadcast | chunked | multiprocessing
+
+Each style sums 1/k^2 for k = 1..N (N inclusive) over a sweep of N, reports
+the same metric keys as the C variants (N:<n>.time_median, time, value,
+rel_error, peak_arrays, step.<name>) and writes <variant>.scaling.tsv.
+"""
+import math
+import sys
+import time
+from fractions import Fraction
+
+import pitfalls_report as pr
+
+ZETA2 = Fraction(1644934066848226436472415166646025189, 10**36)
+
+
+def exact(n):
+    """The partial sum as a Fraction-backed float: pi^2/6 minus the tail's
+    asymptotic series (exact enough for relative errors of 1e-18)."""
+    if n < 2000:
+        return float(sum(Fraction(1, k * k) for k in range(1, n + 1)))
+    N = Fraction(n)
+    tail = 1 / N - 1 / (2 * N**2) + 1 / (6 * N**3) - 1 / (30 * N**5) + 1 / (42 * N**7)
+    return float(ZETA2 - tail)
+
+
+def rel_error(value, n):
+    e = exact(n)
+    return abs(value - e) / e
+
+
+def n_points(lo, hi):
+    """Each decade from lo to hi and its 3x point (as the C sweep)."""
+    out, d = [], 10 ** math.floor(math.log10(lo))
+    while d <= hi * 1.0001:
+        for x in (d, 3 * d):
+            if lo * 0.9999 <= x <= hi * 1.0001:
+                out.append(int(x))
+        d *= 10
+    return out
+
+
+# ---- the styles -------------------------------------------------------------
+
+def basel_generator(n):
+    return sum(x ** -2 for x in range(1, n + 1))
+
+
+def basel_loop(n):
+    s = 0.0
+    for x in range(1, n + 1):
+        s += x ** -2
+    return s
+
+
+STEP_NAMES = ("ones", "arange", "divide", "square", "sum")
+
+
+def basel_numpy(n, steps=None, with_ones=True):
+    """Full arrays: every intermediate is an N-element array (step times kept)."""
+    np = NP
+    t = [time.perf_counter()]
+    ones = np.ones(n) if with_ones else 1.0
+    t.append(time.perf_counter())
+    r = np.arange(1, n + 1)
+    t.append(time.perf_counter())
+    div = ones / r
+    t.append(time.perf_counter())
+    sq = np.square(div)
+    t.append(time.perf_counter())
+    s = float(np.sum(sq))
+    t.append(time.perf_counter())
+    if steps is not None:
+        for i, name in enumerate(STEP_NAMES):
+            steps.setdefault(name, []).append(t[i + 1] - t[i])
+    return s
+
+
+def basel_broadcast(n, steps=None):
+    return basel_numpy(n, steps, with_ones=False)
+
+
+def range_sum(first, last):
+    """first..last inclusive, the NumPy way on one chunk."""
+    np = NP
+    r = np.arange(first, last + 1)
+    return float(np.sum(np.square(1.0 / r)))
+
+
+def basel_chunked_range(first, last, chunk):
+    s = 0.0
+    k = first
+    while k <= last:
+        s += range_sum(k, min(k + chunk - 1, last))
+        k += chunk
+    return s
+
+
+def basel_chunked(n, chunk):
+    return basel_chunked_range(1, n, chunk)
+
+
+def basel_multiprocessing(n, chunk, workers):
+    """A Pool started and joined inside the call, as in the article."""
+    from multiprocessing import Pool
+    bounds = [(n * i // workers + 1, n * (i + 1) // workers, chunk) for i in range(workers)]
+    with Pool(workers) as p:
+        return sum(p.starmap(basel_chunked_range, bounds))
+
+
+# ---- measuring ----------------------------------------------------------------
+
+def measure(fn, n, repeat):
+    """(value, median seconds, min seconds) over `repeat` timed calls after a warm-up."""
+    fn(n)
+    value, times = pr.timed(fn, n, repeat=repeat)
+    times.sort()
+    k = len(times)
+    median = times[k // 2] if k % 2 else (times[k // 2 - 1] + times[k // 2]) / 2
+    return value, median, times[0]
+
+
+def scaling(fn, lo, hi, repeat, arrays=0):
+    rows = []
+    for n in n_points(lo, hi):
+        if arrays and arrays * 8 * n > 0.9 * pr.mem_available():
+            why = f"needs {arrays * 8 * n / 2**30:.1f} GiB, MemAvailable {pr.mem_available() / 2**30:.1f} GiB"
+            pr.text(f"N={n}.skipped", why)
+            rows.append([n, None, None, None, None, None, None, "skipped: " + why])
+            continue
+        pr.phase(f"N:{n}")
+        base = pr.rss()
+        pr.peak_reset()
+        value, med, mn = measure(fn, n, repeat)
+        peak = pr.peak_rss() - base if arrays else None
+        pr.metric(f"N:{n}.time_median", med, "s")
+        pr.metric(f"N:{n}.time_min", mn, "s")
+        pr.metric(f"N={n}.value", value, "1")
+        pr.metric(f"N={n}.rel_error", rel_error(value, n), "1")
+        rows.append([n, med, mn, med / n * 1e9, value, rel_error(value, n), peak, None])
+    pr.table("scaling", ["N", "time_median", "time_min", "ns_per_term", "value", "rel_error",
+                         "peak_bytes", "note"], rows)
+
+
+def at_n(fn, n, arrays=0):
+    """The main N: time, answer and (full arrays) the peak over the baseline."""
+    if arrays and arrays * 8 * n > 0.9 * pr.mem_available():
+        pr.skip(f"N={n}: needs {arrays * 8 * n / 2**30:.1f} GiB (the article's 'ran out of memory')")
+    pr.phase("main N")
+    base = pr.rss()
+    pr.peak_reset()
+    value, med, mn = measure(fn, n, pr.reps())
+    if arrays:
+        peak = pr.peak_rss() - base
+        pr.metric("peak_bytes", peak, "B")
+        pr.metric("peak_arrays", peak / (8 * n), "arrays")
+    pr.metric("n", n, "1")
+    pr.metric("time", med, "s")
+    pr.metric("main.time_median", med, "s")
+    pr.metric("ns_per_term", med / n * 1e9, "ns")
+    pr.metric("value", value, "1")
+    pr.metric("rel_error", rel_error(value, n), "1")
+
+
+def main():
+    global NP
+    style = sys.argv[1]
+    n = pr.param("n", int)
+    n_min, n_max = pr.param("n_min", int), pr.param("n_max", int)
+    chunk = pr.param("chunk", int)
+    sweep_reps = min(3, pr.reps())
+    pr.text("python", sys.version.split()[0])
+
+    if style in ("generator", "loop"):
+        fn = basel_generator if style == "generator" else basel_loop
+        hi = pr.param("n_slow_max", int)
+        scaling(fn, max(1000, min(n_min, hi) // 100), hi, min(2, sweep_reps))
+        return
+    NP = pr.need_numpy()
+    if style in ("numpy", "broadcast"):
+        steps = {}
+        full = basel_numpy if style == "numpy" else basel_broadcast
+        arrays = 4 if style == "numpy" else 3
+        at_n(lambda k: full(k, steps), n, arrays)
+        for name in STEP_NAMES:
+            v = steps.get(name, [])
+            pr.metric(f"step.{name}", sum(v) / len(v) if v else float("nan"), "s")
+        scaling(full, n_min, pr.param("n_mem_max", int), sweep_reps, arrays)
+    elif style == "chunked":
+        at_n(lambda k: basel_chunked(k, chunk), n)
+        scaling(lambda k: basel_chunked(k, chunk), max(1000, n_min // 100), n_max, sweep_reps)
+        n_simd = pr.param("n_simd", int)
+        if n_simd not in n_points(max(1000, n_min // 100), n_max):
+            # the fastest C kernel is compared with us at its N
+            pr.phase(f"N:{n_simd}")
+            _, med, mn = measure(lambda k: basel_chunked(k, chunk), n_simd, sweep_reps)
+            pr.metric(f"N:{n_simd}.time_median", med, "s")
+        sweep_n = pr.param("sweep_n", int)
+        lo, hi = pr.param("sweep_min"), pr.param("sweep_max")
+        rows, c = [], lo
+        pr.phase("chunk sweep")
+        while c <= hi * 1.0001:
+            size = int(round(c))
+            _, med, _ = measure(lambda k: basel_chunked(k, size), sweep_n, sweep_reps)
+            pr.metric(f"chunk:{size}.time_median", med, "s")
+            rows.append([size, 24 * size, med / sweep_n * 1e9, med])
+            c *= 10 ** 0.25
+        pr.table("chunks", ["chunk", "working_set", "ns_per_term", "time_median"], rows)
+    elif style == "multiprocessing":
+        from multiprocessing import Pool
+        workers = pr.ncores()
+        pr.metric("workers", workers, "1")
+
+        def empty_pool(_n):
+            with Pool(workers) as p:
+                p.starmap(int, [()] * workers)
+        _, startup, _ = measure(empty_pool, 0, pr.reps())
+        pr.metric("pool_startup", startup, "s")
+        at_n(lambda k: basel_multiprocessing(k, chunk, workers), n)
+        scaling(lambda k: basel_multiprocessing(k, chunk, workers), max(1000, n_min // 100), n_max, sweep_reps)
+    else:
+        pr.fail(f"unknown style {style!r}")
+
+
+if __name__ == "__main__":
+    main()
