@@ -29,7 +29,8 @@ unset arrow; unset label
 set output out("_sum_error")
 set title "Sum of N ones: error of the final value (sum - N), per variant"
 unset logscale
-set autoscale y
+set xrange [*:*]
+set yrange [*:*]
 set offsets 0, 0, graph 0.1, graph 0.05
 set xtics noenhanced
 set format x "%g"; set format y "%.3s%c"
