@@ -1,7 +1,5 @@
 # broadcast.gp — the n×n intermediate: peak memory and time, pathology vs fixes.
-# `load common` through sed: gnuplot 5.4 refuses common.gp's `exists(f) = ...`
-# (exists() is a built-in); the rename is a no-op once common.gp is fixed.
-load sprintf("< sed -e 's/^exists(f) =/pf_file_exists(f) =/' '%s'", common)
+load common
 
 n = metric("materialise", "n")
 want = 8 * n * n

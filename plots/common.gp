@@ -24,13 +24,14 @@ tl(v) = sprintf("%s/%s.timeline.tsv", casedir, v)
 tab(v, t) = sprintf("%s/%s.%s.tsv", casedir, v, t)
 summary = sprintf("%s/summary.tsv", casedir)
 metrics = sprintf("%s/metrics.tsv", casedir)
-exists(f) = system(sprintf("test -s '%s' && echo 1 || echo 0", f)) + 0
+file_ok(f) = system(sprintf("test -s '%s' && echo 1 || echo 0", f)) + 0
 
 set datafile separator "\t"
 set datafile missing "-"
 set key autotitle columnhead
 set grid lc rgb "#d0d0d0" lw 1
-set key top left opaque box lc rgb "#a0a0a0"
+set key top left opaque box lc rgb "#a0a0a0" noenhanced
+set xtics noenhanced
 set border lc rgb "#404040"
 set tics textcolor rgb "#202020"
 set style fill solid 0.85 border rgb "#404040"

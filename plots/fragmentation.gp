@@ -1,8 +1,6 @@
 # fragmentation.gp — RSS against live bytes over the create/delete cycles.
-# `load common` through sed: gnuplot 5.4 refuses common.gp's `exists(f) = ...`
-# (exists() is a built-in); the rename is a no-op once common.gp is fixed.
-load sprintf("< sed -e 's/^exists(f) =/pf_file_exists(f) =/' '%s'", common)
-have(f) = system(sprintf("test -s '%s' && echo 1 || echo 0", f)) + 0
+load common
+have(f) = file_ok(f)
 steps(v) = have(tab(v, "steps")) ? tab(v, "steps") : "/dev/null"
 
 set output out("_ratio")
@@ -16,8 +14,8 @@ plot steps("fresh") using 1:7 with lines lt PATHOLOGY title "fresh arrays (C) �
      steps("numpy") using 1:7 with lines lt PATHOLOGY dt 2 title "np.ones / del (Python original)", \
      steps("reuse") using 1:7 with lines lt FIX1 title "reused out= buffers (C) — fix", \
      steps("numpy_out") using 1:7 with lines lt FIX1 dt 2 title "np.add(a, 1, out=a) (Python fix)", \
-     steps("malloc_trim") using 1:7 with lines lt FIX2 title "malloc\\_trim(0) per cycle (C) — fix", \
-     steps("mmap_threshold") using 1:7 with lines lt FIX3 title "M\\_MMAP\\_THRESHOLD fixed at 128 KiB (C) — fix"
+     steps("malloc_trim") using 1:7 with lines lt FIX2 title "malloc_trim(0) per cycle (C) — fix", \
+     steps("mmap_threshold") using 1:7 with lines lt FIX3 title "M_MMAP_THRESHOLD fixed at 128 KiB (C) — fix"
 
 set output out("_rss")
 set title "RSS and live bytes over the cycles: fresh allocations keep freed arrays resident"
@@ -26,7 +24,7 @@ unset logscale y
 set yrange [0:*]
 plot steps("fresh") using 1:($6/MiB) with lines lt PATHOLOGY title "RSS, fresh (C)", \
      steps("mmap_threshold") using 1:($6/MiB) with lines lt FIX3 title "RSS, fixed mmap threshold (C)", \
-     steps("malloc_trim") using 1:($6/MiB) with lines lt FIX2 lw 1.5 title "RSS, malloc\\_trim (C)", \
+     steps("malloc_trim") using 1:($6/MiB) with lines lt FIX2 lw 1.5 title "RSS, malloc_trim (C)", \
      steps("reuse") using 1:($6/MiB) with lines lt FIX1 title "RSS, reused buffers (C)", \
      steps("reuse") using 1:($5/MiB) with lines lt FIX1 dt 3 lw 1.5 title "held, reused buffers (C)", \
      steps("fresh") using 1:($5/MiB) with lines dt 2 lw 2 lc rgb "#000000" title "live, fresh / trim / threshold (C)"

@@ -1,9 +1,6 @@
 # type_casting.gp — a float32 running sum of ones stalls at 2^24; the fixes do not.
-# `load common`, through sed: gnuplot 5.4 refuses common.gp's line
-# `exists(f) = ...` (have() is a built-in), which aborts the load; the
-# rename is a no-op once common.gp is fixed.  have(f) is our file test.
-load sprintf("< sed -e 's/^exists(f) =/pf_file_exists(f) =/' '%s'", common)
-have(f) = system(sprintf("test -s '%s' && echo 1 || echo 0", f)) + 0
+load common
+have(f) = file_ok(f)
 
 set output out("_running_sum")
 set title "Running sum of N ones, as a fraction of N: float32 stalls at 2^{24} = 16777216, the fixes stay at 1"
