@@ -400,7 +400,7 @@ static void progress(const struct pf_options *o, int k, int n, const struct pf_c
 
 static void print_verdicts(const char *rundir)
 {
-	printf("\n%-22s %-15s %s\n", "case", "verdict", "measured / reason");
+	printf("\n%-22s %s\n", "case", "verdict — measured");
 	for (size_t i = 0; i < pf_ncases; i++) {
 		char *path = pf_xasprintf("%s/%s/verdict.json", rundir, pf_cases[i]->name);
 		char err[256];
@@ -410,9 +410,15 @@ static void print_verdicts(const char *rundir)
 		free(path);
 		if (!j)
 			continue;
-		if (pf_verdict_from_json(j, &v, err, sizeof(err)) == 0)
-			printf("%-22s %-15s %s\n", pf_cases[i]->name, pf_status_name(v.status),
-			       v.status == PF_STATUS_SKIPPED ? v.reason : v.measured);
+		if (pf_verdict_from_json(j, &v, err, sizeof(err)) == 0) {
+			char st[700];
+
+			pf_verdict_summary(&v, st, sizeof(st));
+			if (v.status == PF_STATUS_SKIPPED)
+				printf("%-22s %s\n", pf_cases[i]->name, st);
+			else
+				printf("%-22s %s\n%-22s   %s\n", pf_cases[i]->name, st, "", v.measured);
+		}
 		pf_json_free(j);
 	}
 	printf("\nreport: %s/report.md\n", rundir);

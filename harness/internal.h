@@ -132,6 +132,7 @@ struct pf_json *pf_machine_json(void);
 int pf_write_result(const char *casedir, const struct pf_case *c, enum pf_scale scale,
 		    const double *params, const struct pf_result *r);
 int pf_write_report(const char *rundir, char *err, size_t len);
+void pf_verdict_summary(const struct pf_verdict *v, char *out, size_t len);
 int pf_merge_gbench(const char *casedir);
 int pf_write_tables(const char *casedir, const struct pf_run *run);
 

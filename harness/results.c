@@ -416,6 +416,26 @@ struct pf_json *pf_machine_json(void)
 
 /* ---- report.md ---- */
 
+/* "REPRODUCED (7 of 9 checks; 2 could not be made)" or "SKIPPED: reason" */
+void pf_verdict_summary(const struct pf_verdict *v, char *out, size_t len)
+{
+	int pass = 0, fail = 0, miss = 0;
+
+	for (int i = 0; i < v->nchecks; i++) {
+		pass += v->checks[i].state == PF_PASS;
+		fail += v->checks[i].state == PF_FAIL;
+		miss += v->checks[i].state == PF_MISSING;
+	}
+	if (v->status == PF_STATUS_SKIPPED)
+		snprintf(out, len, "SKIPPED: %s", v->reason);
+	else if (v->status == PF_NOT_REPRODUCED)
+		snprintf(out, len, "NOT REPRODUCED (%d of %d checks failed)", fail, pass + fail + miss);
+	else if (miss)
+		snprintf(out, len, "REPRODUCED (%d of %d checks; %d could not be made)", pass, pass + miss, miss);
+	else
+		snprintf(out, len, "REPRODUCED (%d of %d checks)", pass, pass);
+}
+
 static void md_cell(struct pf_buf *b, const char *s)
 {
 	pf_buf_puts(b, " ");
@@ -480,11 +500,9 @@ int pf_write_report(const char *rundir, char *err, size_t len)
 		md_cell(&b, c->seed_figure);
 		md_cell(&b, v.measured);
 		{
-			char st[600];
+			char st[700];
 
-			snprintf(st, sizeof(st), "**%s**%s%s", pf_status_name(v.status),
-				 v.status == PF_STATUS_SKIPPED ? ": " : "",
-				 v.status == PF_STATUS_SKIPPED ? v.reason : "");
+			pf_verdict_summary(&v, st, sizeof(st));
 			md_cell(&b, st);
 		}
 		pf_buf_puts(&b, "\n");
