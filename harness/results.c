@@ -403,12 +403,15 @@ struct pf_json *pf_machine_json(void)
 	pf_json_set_str(o, "build_type", PF_BUILD_TYPE);
 	o = pf_json_add(m, "libraries", pf_json_obj());
 	n = readlink("/etc/alternatives/libblas.so.3-x86_64-linux-gnu", buf, sizeof(buf) - 1);
+	/* libblas.so.3 is what Debian's numpy (and any -lblas program) loads */
 	if (n > 0) {
 		buf[n] = 0;
 		pf_json_set_str(o, "system_blas", buf);
 	} else {
 		pf_json_set_str(o, "system_blas", "none found");
 	}
+	pf_json_set_str(o, "suite_openblas", PF_OPENBLAS_SO[0] && access(PF_OPENBLAS_SO, R_OK) == 0 ?
+			PF_OPENBLAS_SO : "not installed");
 	pf_json_set_str(o, "jemalloc", access(PF_JEMALLOC_SO, R_OK) == 0 ? PF_JEMALLOC_SO : "not installed");
 	pf_json_set_str(o, "python3", access("/usr/bin/python3", X_OK) == 0 ? "/usr/bin/python3" : "not installed");
 	return m;
