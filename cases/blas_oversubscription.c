@@ -177,7 +177,7 @@ static void sched_read(struct sched_sum *s)
 	if (!d)
 		return;
 	while ((e = readdir(d))) {
-		char path[96], text[8192];
+		char path[320], text[8192];
 		FILE *f;
 		size_t n;
 
@@ -206,7 +206,7 @@ static int task_runtimes(long *tids, double *ns, int max)
 	if (!d)
 		return 0;
 	while ((e = readdir(d)) && n < max) {
-		char path[96];
+		char path[320];
 		FILE *f;
 		double v = 0;
 
@@ -285,12 +285,19 @@ struct config {
 	char err[256];
 };
 
-/* Fill a with values in [-1, 1) from a fixed seed (the same inputs everywhere). */
+/* Fill a with full-precision values in [-1, 1) from a fixed seed (splitmix64;
+ * 53 random bits, so that sums of products round and the order of summation shows). */
 static void fill(double *a, size_t n, unsigned seed)
 {
+	uint64_t x = seed;
+
 	for (size_t i = 0; i < n; i++) {
-		seed = seed * 1664525u + 1013904223u;
-		a[i] = (double)(seed >> 8) / (double)(1u << 24) * 2.0 - 1.0;
+		uint64_t z = (x += 0x9e3779b97f4a7c15ull);
+
+		z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+		z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+		z ^= z >> 31;
+		a[i] = (double)(z >> 11) * 0x1p-53 * 2.0 - 1.0;
 	}
 }
 
