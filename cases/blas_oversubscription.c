@@ -46,7 +46,7 @@ static const struct pf_param params[] = {
 	  "P and T go from 1 up to max_factor × cores (issue: up to 2 × cores)" },
 	{ "pool", PF_COUNT, { 0, 0, 0, 0 }, 0, 64,
 	  "application threads of the pool variants (0: 2 × cores)" },
-	{ "py_tasks", PF_COUNT, { 8, 16, 24, 48 }, 1, 4096,
+	{ "py_tasks", PF_COUNT, { 4, 8, 16, 32 }, 1, 4096,
 	  "Python original: matmul tasks given to the joblib workers" },
 	{ .name = NULL },
 };
@@ -765,6 +765,11 @@ static const struct pf_variant variants[] = {
 	  .summary = "2×cores application threads, each dgemm with OpenBLAS's default cores threads" },
 	{ .name = "pool_x_1", .role = PF_FIX, .run = run_pool_one,
 	  .summary = "the same pool with openblas_set_num_threads(1)" },
+	{ .name = "py_joblib_oversubscribed", .role = PF_PATHOLOGY,
+	  .python = "blas_oversubscription.py oversubscribed",
+	  .summary = "Python: numpy matmul in cores loky workers, inner_max_num_threads = 2×cores" },
+	{ .name = "py_joblib_limited", .role = PF_FIX, .python = "blas_oversubscription.py limited",
+	  .summary = "Python: the same workers with loky's limit (OPENBLAS_NUM_THREADS = cores // workers)" },
 	{ .name = NULL },
 };
 
@@ -879,6 +884,17 @@ static void verdict(const struct pf_run *run, struct pf_verdict *v)
 pool:
 	{
 		double a, b, ca, cb;
+
+		/* the Python original: the same claim, in joblib workers */
+		if (pf_want(v, "Python joblib: oversubscribed throughput", run, "py_joblib_oversubscribed", "gflops", &a) &&
+		    pf_want(v, "Python joblib: oversubscribed throughput", run, "py_joblib_limited", "gflops", &b))
+			pf_check_le(v, "Python joblib: oversubscribed throughput", a / b, THRASH_MAX_RATIO,
+				    "GFLOP/s ratio <= %.2f: %.1f (2×cores threads per worker) vs %.1f (loky limit)",
+				    THRASH_MAX_RATIO, a, b);
+		if (pf_want(v, "Python joblib: context switches", run, "py_joblib_oversubscribed", "csw", &ca) &&
+		    pf_want(v, "Python joblib: context switches", run, "py_joblib_limited", "csw", &cb))
+			pf_check_ge(v, "Python joblib: context switches", cb > 0 ? ca / cb : INFINITY, CSW_MIN_RATIO,
+				    "ratio >= %.1f: %.0f vs %.0f per round of tasks", CSW_MIN_RATIO, ca, cb);
 
 		if (pf_want(v, "pool × BLAS threads throughput (info)", run, "pool_x_blas", "gflops", &a) &&
 		    pf_want(v, "pool × BLAS threads throughput (info)", run, "pool_x_1", "gflops", &b) &&

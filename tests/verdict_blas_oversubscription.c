@@ -44,6 +44,10 @@ static void thrash_like(struct pf_fake *f, double over_gflops, double over_csw)
 	fake_metric(f, "pool_x_1", "gflops", 21);
 	fake_metric(f, "pool_x_blas", "csw", 300);
 	fake_metric(f, "pool_x_1", "csw", 230);
+	fake_metric(f, "py_joblib_oversubscribed", "gflops", 6.6);
+	fake_metric(f, "py_joblib_limited", "gflops", 7.4 * 1.1);
+	fake_metric(f, "py_joblib_oversubscribed", "csw", 6000);
+	fake_metric(f, "py_joblib_limited", "csw", 420);
 }
 
 int main(void)
