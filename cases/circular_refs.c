@@ -38,19 +38,21 @@
 static const struct pf_param params[] = {
 	/* Python originals (joblib) */
 	{ .name = "array", .unit = PF_BYTES,
-	  .value = { 16 * PF_MiB, 16 * PF_MiB, 64 * PF_MiB, 1 * PF_GiB }, .min = PF_MiB, .max = 64 * PF_GiB,
-	  .help = "array copied into a cycle by each task (paper: np.random.rand(2**27, 1), 1 GiB)" },
+	  .value = { 32 * PF_MiB, 48 * PF_MiB, 64 * PF_MiB, 1 * PF_GiB }, .min = PF_MiB, .max = 64 * PF_GiB,
+	  .help = "array copied into a cycle by each task; × ~70 tasks (joblib's first generation-0 "
+		  "period here) must exceed mem_limit (paper: np.random.rand(2**27, 1), 1 GiB)" },
 	{ .name = "tasks", .unit = PF_COUNT,
-	  .value = { 96, 160, 256, 300 }, .min = 2, .max = 100000,
+	  .value = { 56, 96, 128, 300 }, .min = 2, .max = 100000,
 	  .help = "joblib tasks (paper: range(300))" },
 	{ .name = "n_jobs", .unit = PF_COUNT,
 	  .value = { 2, 2, 2, 30 }, .min = 2, .max = 256,
 	  .help = "joblib workers (paper: n_jobs=30)" },
 	{ .name = "work_s", .unit = PF_SECONDS,
-	  .value = { 0.05, 0.05, 0.05, 1.0 }, .min = 0, .max = 60,
-	  .help = "sleep per task, standing in for the QuantileDMatrix build (paper: seconds per 1 GiB)" },
+	  .value = { 0.15, 0.2, 0.2, 1.0 }, .min = 0, .max = 60,
+	  .help = "sleep per task, standing in for the QuantileDMatrix build; bounds a loky worker's "
+		  "growth per 1 s check to array/work_s (paper: seconds per 1 GiB)" },
 	{ .name = "mem_limit", .unit = PF_BYTES,
-	  .value = { 1.25 * PF_GiB, 2 * PF_GiB, 3 * PF_GiB, 90 * PF_GiB }, .min = 256 * PF_MiB, .max = 1024 * PF_GiB,
+	  .value = { 1.5 * PF_GiB, 2 * PF_GiB, 3 * PF_GiB, 90 * PF_GiB }, .min = 256 * PF_MiB, .max = 1024 * PF_GiB,
 	  .help = "memory cgroup limit per variant: > 2 loky workers at 300 MB each, < the cycles "
 		  "of one generation-0 period (paper: ~90 GiB expected, machine RAM+swap)" },
 	{ .name = "shm", .unit = PF_BYTES,
@@ -61,7 +63,7 @@ static const struct pf_param params[] = {
 	  .value = { 1 * PF_MiB, 2 * PF_MiB, 4 * PF_MiB, 8 * PF_MiB }, .min = 4096, .max = 1 * PF_GiB,
 	  .help = "buffer owned by each task's cycle in the C model" },
 	{ .name = "model_tasks", .unit = PF_COUNT,
-	  .value = { 500, 1200, 3000, 3000 }, .min = 1, .max = 10000000,
+	  .value = { 500, 750, 3000, 3000 }, .min = 1, .max = 10000000,
 	  .help = "tasks of the C model (several generation-0 periods)" },
 	{ .name = "cycle_objects", .unit = PF_COUNT,
 	  .value = { 3, 3, 3, 3 }, .min = 1, .max = 64,
