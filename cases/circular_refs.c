@@ -42,7 +42,7 @@ static const struct pf_param params[] = {
 	  .help = "array copied into a cycle by each task; × ~70 tasks (joblib's first generation-0 "
 		  "period here) must exceed mem_limit (paper: np.random.rand(2**27, 1), 1 GiB)" },
 	{ .name = "tasks", .unit = PF_COUNT,
-	  .value = { 56, 96, 128, 300 }, .min = 2, .max = 100000,
+	  .value = { 56, 80, 128, 300 }, .min = 2, .max = 100000,
 	  .help = "joblib tasks (paper: range(300))" },
 	{ .name = "n_jobs", .unit = PF_COUNT,
 	  .value = { 2, 2, 2, 30 }, .min = 2, .max = 256,
@@ -474,10 +474,12 @@ static const struct pf_variant variants[] = {
 	  .python = "circular_refs.py threading" },
 	{ .name = "py_threading_gc", .role = PF_FIX,
 	  .summary = "the same with gc.collect() at the end of each task (the article's fix)",
-	  .python = "circular_refs.py threading_gc" },
+	  .python = "circular_refs.py threading_gc",
+	  .timeout_s = 120 },	/* every task sleeps work_s: slow on a loaded machine, not a hang */
 	{ .name = "py_loky", .role = PF_FIX,
 	  .summary = "loky backend: workers gc.collect() when RSS grew > 300 MB, checked <= once a second",
-	  .python = "circular_refs.py loky" },
+	  .python = "circular_refs.py loky",
+	  .timeout_s = 150 },	/* worker start-up + tasks; a hang shows as a timeout */
 	{ .name = "model_cycles", .role = PF_PATHOLOGY,
 	  .summary = "C model: cycles collected only when the generation-0 count passes 700",
 	  .run = model_cycles },
