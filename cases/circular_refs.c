@@ -67,7 +67,7 @@ static const struct pf_param params[] = {
 	  .help = "tasks of the C model (several generation-0 periods)" },
 	{ .name = "cycle_objects", .unit = PF_COUNT,
 	  .value = { 3, 3, 3, 3 }, .min = 1, .max = 64,
-	  .help = "container objects in each task's cycle (Circular + its array wrapper + a dict)" },
+	  .help = "container objects in each task's cycle: its net addition to the generation-0 count" },
 	{ .name = "temp_objects", .unit = PF_COUNT,
 	  .value = { 20, 20, 20, 20 }, .min = 0, .max = 100000,
 	  .help = "containers each task allocates and frees at once (net 0 on the counter)" },
