@@ -1,26 +1,603 @@
-/* cow_refcount.c — placeholder until the case is written: every variant is SKIPPED
- * with the reason below, never faked. */
+/* cow_refcount.c — copy-on-write in Python: forked children that only read
+ * the parent's objects still write to them (reference counts, the cycle
+ * collector's header), so every page holding objects is privately copied.
+ *
+ * The article (seed 000, "Miscellaneous: Copy-on-Write in Python"): "Reference
+ * counting and GC modify objects' memory regions, even for read-only
+ * operations, making CoW suboptimal"; immortal objects (CPython 3.12) are not
+ * touched by reference count updates; gc.freeze() (Instagram's "Copy-on-write
+ * friendly Python garbage collection") keeps the collector off the objects.
+ *
+ * C model: the parent packs N small objects (64 bytes: a 16-byte collector
+ * header, an inline reference count, a type word, a payload) into one private
+ * anonymous mapping, then forks children.  Each child, like a CPython worker:
+ *   "collect" — runs the cycle collector once (it writes gc_refs into the
+ *               header of every object it tracks), then
+ *   "read"    — reads every object, Py_INCREF/Py_DECREF around each read;
+ * and after each phase reads its own /proc/self/smaps_rollup (Private_Dirty,
+ * Shared_*, Pss) and the Private_Dirty of the objects' mapping (smaps).
+ * Variants differ only in where those writes land:
+ *   inline_refcount  both in the objects (CPython <= 3.11)        pathology
+ *   gc_freeze        the collector skips frozen objects (gc.freeze); the
+ *                    refcounts are still inline — measured, not assumed
+ *   side_refcount    refcounts and headers in separate arrays ("Python vs
+ *                    Copy on Write": counts kept outside the objects' pages)
+ *   immortal         immortal and frozen: no refcount write, no header write
+ *                    (CPython 3.12's immortal objects, as Instagram uses them)
+ * Python originals (py_*): cases/python/cow_refcount.py.
+ */
+#define _GNU_SOURCE
 #include "pitfalls.h"
 
-#include <stdio.h>
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
-static int supported(char *why, size_t len)
-{
-	snprintf(why, len, "case not implemented yet");
-	return -1;
-}
+/* ---- parameters ---------------------------------------------------------- */
 
-static const struct pf_variant variants[] = {
-	{ .name = "pending", .role = PF_BASELINE, .summary = "not implemented yet" },
+static const struct pf_param params[] = {
+	{ .name = "objects", .unit = PF_COUNT,
+	  .value = { 1e6, 4e6, 16e6, 16e6 }, .min = 1024, .max = 1e9,
+	  .help = "small objects the parent builds (64 bytes each) before forking" },
+	{ .name = "children", .unit = PF_COUNT,
+	  .value = { 2, 2, 4, 4 }, .min = 1, .max = 64,
+	  .help = "forked workers reading every object" },
+	{ .name = "py_objects", .unit = PF_COUNT,
+	  .value = { 4e5, 2e6, 8e6, 8e6 }, .min = 1000, .max = 1e9,
+	  .help = "Python objects (a __slots__ class, GC-tracked) in the list the workers iterate" },
+	{ .name = "hold_s", .unit = PF_SECONDS,
+	  .value = { 0.2, 0.5, 1, 1 }, .min = 0, .max = 60,
+	  .help = "children stay alive this long after reading, so the timeline shows the copies" },
+	{ .name = "mem_limit", .unit = PF_BYTES,
+	  .value = { 1 * PF_GiB, 2 * PF_GiB, 6 * PF_GiB, 6 * PF_GiB }, .min = 256 * PF_MiB, .max = 1024 * PF_GiB,
+	  .help = "memory cgroup limit per variant (parent + every child's full copy fit)" },
 	{ .name = NULL },
 };
 
+/* Claims and tolerances. */
+#define COPIED_MIN 0.90		/* article: "modify objects' memory regions, even for read-only
+				 * operations": ≈ all pages holding objects are copied */
+#define SHARED_MAX 0.05		/* a fix keeps them shared: ≤ 5% of those pages copied */
+#define PY_COPIED_MIN 0.80	/* Python: the objects' bytes are estimated (getsizeof × N), the
+				 * child's own allocations add to Private_Dirty: looser */
+#define PY_SHARED_MAX 0.15
+
+/* ---- the object model ---------------------------------------------------- */
+
+#define OBJ_SIZE 64
+#define IMMORTAL_REFCNT ((int64_t)UINT32_MAX)	/* CPython 3.12: _Py_IMMORTAL_REFCNT */
+
+struct gc_head {
+	uint64_t gc_prev;	/* PyGC_Head: list links; the collector keeps gc_refs here */
+	uint64_t gc_next;
+};
+
+struct obj {
+	struct gc_head gc;	/* used when the header is inline */
+	int64_t refcnt;		/* used when the count is inline */
+	uint64_t type;
+	uint8_t payload[OBJ_SIZE - 32];
+};
+_Static_assert(sizeof(struct obj) == OBJ_SIZE, "64-byte objects");
+
+enum layout { INLINE, GC_FREEZE, SIDE, IMMORTAL };
+
+struct heap {
+	enum layout layout;
+	size_t n;
+	struct obj *objs;		/* the objects' mapping */
+	int64_t *side_rc;		/* SIDE: refcounts, outside the objects' pages */
+	struct gc_head *side_gc;	/* SIDE: collector headers, likewise */
+	size_t objs_len, rc_len, gc_len;
+};
+
+/* map_guarded: a private anonymous mapping between two PROT_NONE pages, so it
+ * stays one VMA of its own in smaps (no merging with neighbours) */
+static void *map_guarded(size_t len)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	char *p = mmap(NULL, len + 2 * (size_t)pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return NULL;
+	if (mprotect(p, (size_t)pg, PROT_NONE) < 0 || mprotect(p + pg + len, (size_t)pg, PROT_NONE) < 0) {
+		munmap(p, len + 2 * (size_t)pg);
+		return NULL;
+	}
+	/* 4 KiB pages, as CPython's arenas get: copy-on-write at page grain */
+	(void)madvise(p + pg, len, MADV_NOHUGEPAGE);
+	return p + pg;
+}
+
+static void unmap_guarded(void *p, size_t len)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+
+	if (p)
+		munmap((char *)p - pg, len + 2 * (size_t)pg);
+}
+
+static size_t page_round(size_t n)
+{
+	size_t pg = (size_t)sysconf(_SC_PAGESIZE);
+
+	return (n + pg - 1) / pg * pg;
+}
+
+/* heap_build: the parent's objects (and side arrays), every page written */
+static int heap_build(struct heap *h, enum layout layout, size_t n)
+{
+	memset(h, 0, sizeof(*h));
+	h->layout = layout;
+	h->n = n;
+	h->objs_len = page_round(n * sizeof(struct obj));
+	if (!(h->objs = map_guarded(h->objs_len)))
+		return -1;
+	if (layout == SIDE) {
+		h->rc_len = page_round(n * sizeof(int64_t));
+		h->gc_len = page_round(n * sizeof(struct gc_head));
+		if (!(h->side_rc = map_guarded(h->rc_len)) || !(h->side_gc = map_guarded(h->gc_len)))
+			return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct obj *o = &h->objs[i];
+
+		o->type = 0x7e57;
+		for (size_t b = 0; b < sizeof(o->payload); b++)
+			o->payload[b] = (uint8_t)(i + b);
+		o->refcnt = layout == IMMORTAL ? IMMORTAL_REFCNT : 1;	/* the list's reference */
+		o->gc.gc_prev = o->gc.gc_next = (uint64_t)i;
+		if (layout == SIDE) {
+			h->side_rc[i] = 1;
+			h->side_gc[i].gc_prev = h->side_gc[i].gc_next = (uint64_t)i;
+		}
+	}
+	return 0;
+}
+
+static void heap_free(struct heap *h)
+{
+	unmap_guarded(h->objs, h->objs_len);
+	unmap_guarded(h->side_rc, h->rc_len);
+	unmap_guarded(h->side_gc, h->gc_len);
+}
+
+/* incref/decref: where Py_INCREF/Py_DECREF write, per layout (volatile: the
+ * compiler must not cancel an increment against the decrement after it, as
+ * the interpreter's separate bytecodes never do) */
+static inline void incref(struct heap *h, size_t i)
+{
+	switch (h->layout) {
+	case SIDE:
+		(*(volatile int64_t *)&h->side_rc[i])++;
+		break;
+	case IMMORTAL:
+		if (*(volatile int64_t *)&h->objs[i].refcnt != IMMORTAL_REFCNT)	/* 3.12: no write */
+			(*(volatile int64_t *)&h->objs[i].refcnt)++;
+		break;
+	default:
+		(*(volatile int64_t *)&h->objs[i].refcnt)++;
+	}
+}
+
+static inline void decref(struct heap *h, size_t i)
+{
+	switch (h->layout) {
+	case SIDE:
+		(*(volatile int64_t *)&h->side_rc[i])--;
+		break;
+	case IMMORTAL:
+		if (*(volatile int64_t *)&h->objs[i].refcnt != IMMORTAL_REFCNT)
+			(*(volatile int64_t *)&h->objs[i].refcnt)--;
+		break;
+	default:
+		(*(volatile int64_t *)&h->objs[i].refcnt)--;
+	}
+}
+
+/* child_collect: one pass of the cycle collector over the tracked objects:
+ * update_refs writes gc_refs into each header, the restore writes it back */
+static void child_collect(struct heap *h)
+{
+	if (h->layout == GC_FREEZE || h->layout == IMMORTAL)
+		return;		/* frozen: in the permanent generation, never visited */
+	for (size_t i = 0; i < h->n; i++) {
+		struct gc_head *g = h->layout == SIDE ? &h->side_gc[i] : &h->objs[i].gc;
+		int64_t rc = h->layout == SIDE ? h->side_rc[i] : h->objs[i].refcnt;
+		uint64_t saved = g->gc_prev;
+
+		*(volatile uint64_t *)&g->gc_prev = (uint64_t)rc << 2;	/* gc_refs = refcount */
+		*(volatile uint64_t *)&g->gc_prev = saved;		/* back into its list */
+	}
+}
+
+/* child_read: read every object as `for o in objects: use(o.payload)` */
+static uint64_t child_read(struct heap *h)
+{
+	uint64_t sum = 0;
+
+	for (size_t i = 0; i < h->n; i++) {
+		incref(h, i);
+		sum += h->objs[i].payload[i % sizeof(h->objs[i].payload)] + h->objs[i].type;
+		decref(h, i);
+	}
+	return sum;
+}
+
+/* ---- measuring a child's memory ------------------------------------------ */
+
+struct mem {
+	double private_dirty, shared, pss;	/* smaps_rollup */
+	double region_private_dirty;		/* the objects' mapping (smaps) */
+	double side_private_dirty;		/* the side arrays' mappings */
+};
+
+/* smaps_kb: the value of `field` in kB from a smaps line, or -1 */
+static double smaps_kb(const char *line, const char *field)
+{
+	size_t n = strlen(field);
+
+	if (strncmp(line, field, n) || line[n] != ':')
+		return -1;
+	return strtod(line + n + 1, NULL) * 1024.0;
+}
+
+/* mem_read: rollup totals, and Private_Dirty of the mappings we own */
+static int mem_read(const struct heap *h, struct mem *m)
+{
+	char line[512];
+	FILE *f = fopen("/proc/self/smaps_rollup", "r");
+	unsigned long lo, hi;
+	double *cur = NULL, v;
+
+	memset(m, 0, sizeof(*m));
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if ((v = smaps_kb(line, "Private_Dirty")) >= 0)
+			m->private_dirty = v;
+		else if ((v = smaps_kb(line, "Shared_Clean")) >= 0 || (v = smaps_kb(line, "Shared_Dirty")) >= 0)
+			m->shared += v;
+		else if ((v = smaps_kb(line, "Pss")) >= 0)
+			m->pss = v;
+	}
+	fclose(f);
+	if (!(f = fopen("/proc/self/smaps", "r")))
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 && strchr(line, '-') < strchr(line, ' ')) {
+			uintptr_t a = (uintptr_t)lo;
+
+			cur = NULL;
+			if (a == (uintptr_t)h->objs)
+				cur = &m->region_private_dirty;
+			else if ((h->side_rc && a == (uintptr_t)h->side_rc) || (h->side_gc && a == (uintptr_t)h->side_gc))
+				cur = &m->side_private_dirty;
+		} else if (cur && (v = smaps_kb(line, "Private_Dirty")) >= 0) {
+			*cur += v;
+		}
+	}
+	fclose(f);
+	return 0;
+}
+
+/* What each child leaves for the parent (a shared page). */
+enum { PH_FORK, PH_COLLECT, PH_READ, NPH };
+static const char *const phase_names[NPH] = { "fork", "collect", "read" };
+
+struct child_report {
+	struct mem m[NPH];
+	uint64_t sum;
+	int ok;
+};
+
+/* child_main: the worker's life; never returns */
+static void __attribute__((noreturn)) child_main(struct heap *h, struct child_report *r, int done_fd, int go_fd)
+{
+	char c = 1;
+
+	r->ok = mem_read(h, &r->m[PH_FORK]) == 0;
+	child_collect(h);
+	r->ok &= mem_read(h, &r->m[PH_COLLECT]) == 0;
+	r->sum = child_read(h);
+	r->ok &= mem_read(h, &r->m[PH_READ]) == 0;
+	if (write(done_fd, &c, 1) != 1)
+		_exit(1);
+	/* stay alive (copies resident) until the parent has measured the system */
+	(void)read(go_fd, &c, 1);
+	_exit(r->ok ? 0 : 1);
+}
+
+/* cgroup_usage: memory.usage_in_bytes of this process's memory cgroup (v1,
+ * else v2's memory.current): the system memory the variant's processes hold */
+static double cgroup_usage(void)
+{
+	char line[512], path[700];
+	FILE *f = fopen("/proc/self/cgroup", "r");
+	double v = -1;
+
+	if (!f)
+		return -1;
+	path[0] = 0;
+	while (fgets(line, sizeof(line), f)) {
+		char *ctrl = strchr(line, ':'), *rel = ctrl ? strchr(ctrl + 1, ':') : NULL;
+
+		if (!rel)
+			continue;
+		rel[strcspn(rel, "\n")] = 0;
+		if (!strncmp(ctrl + 1, "memory:", 7))
+			snprintf(path, sizeof(path), "/sys/fs/cgroup/memory%s/memory.usage_in_bytes", rel + 1);
+		else if (!path[0] && !strncmp(line, "0::", 3))
+			snprintf(path, sizeof(path), "/sys/fs/cgroup%s/memory.current", rel + 1);
+	}
+	fclose(f);
+	if (path[0] && (f = fopen(path, "r"))) {
+		if (fscanf(f, "%lf", &v) != 1)
+			v = -1;
+		fclose(f);
+	}
+	return v;
+}
+
+/* ---- a variant ------------------------------------------------------------- */
+
+static int run_layout(struct pf_ctx *ctx, enum layout layout)
+{
+	size_t n = (size_t)pf_param(ctx, "objects");
+	int nchild = (int)pf_param(ctx, "children");
+	double hold = pf_param(ctx, "hold_s");
+	struct heap h;
+	struct child_report *rep = MAP_FAILED;
+	size_t rep_len = page_round((size_t)nchild * sizeof(*rep));
+	int done[2] = { -1, -1 }, go[2] = { -1, -1 }, rc = PF_OK, started = 0;
+	pid_t pids[64];
+	double avail0 = -1, avail1 = -1, cg0 = -1, cg1 = -1, fr[NPH] = { 0 }, side[NPH] = { 0 }, pd[NPH] = { 0 }, sh[NPH] = { 0 }, pss[NPH] = { 0 };
+	FILE *tab = NULL;
+	char c;
+
+	if (!pf_fits(ctx, (double)n * OBJ_SIZE * (nchild + 1.5), "parent's objects + one copy per child"))
+		return PF_SKIPPED;
+	pf_phase(ctx, "build");
+	if (heap_build(&h, layout, n) < 0) {
+		rc = pf_fail(ctx, "mmap of %zu objects: %s", n, strerror(errno));
+		goto out;
+	}
+	rep = mmap(NULL, rep_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (rep == MAP_FAILED) {
+		rc = pf_fail(ctx, "mmap shared report page: %s", strerror(errno));
+		goto out;
+	}
+	memset(rep, 0, rep_len);
+	if (pipe(done) < 0 || pipe(go) < 0) {
+		rc = pf_fail(ctx, "pipe: %s", strerror(errno));
+		goto out;
+	}
+	pf_metric(ctx, "objects_bytes", (double)h.objs_len, "B");
+	pf_metric(ctx, "side_bytes", (double)(h.rc_len + h.gc_len), "B");
+	usleep(100000);	/* a flat stretch on the timeline before the fork */
+	avail0 = pf_meminfo("MemAvailable");
+	cg0 = cgroup_usage();
+	pf_phase(ctx, "children");
+	fflush(NULL);
+	for (int i = 0; i < nchild && i < 64; i++) {
+		pid_t p = fork();
+
+		if (p < 0) {
+			rc = pf_fail(ctx, "fork: %s", strerror(errno));
+			goto reap;
+		}
+		if (p == 0) {
+			close(done[0]);
+			close(go[1]);
+			child_main(&h, &rep[i], done[1], go[0]);
+		}
+		pids[started++] = p;
+	}
+	close(done[1]);
+	done[1] = -1;
+	for (int i = 0; i < started; i++)
+		if (read(done[0], &c, 1) != 1) {
+			rc = pf_fail(ctx, "a child died before reporting (read: %s)", strerror(errno));
+			break;
+		}
+	pf_phase(ctx, "hold");
+	avail1 = pf_meminfo("MemAvailable");
+	cg1 = cgroup_usage();
+	usleep((useconds_t)(hold * 1e6));
+reap:
+	close(go[1]);	/* release them */
+	go[1] = -1;
+	for (int i = 0; i < started; i++) {
+		int st;
+
+		while (waitpid(pids[i], &st, 0) < 0 && errno == EINTR)
+			;
+		if (rc == PF_OK && !(WIFEXITED(st) && WEXITSTATUS(st) == 0))
+			rc = pf_fail(ctx, "child %d ended with status 0x%x", i, st);
+	}
+	pf_phase(ctx, "exit");
+	if (rc != PF_OK)
+		goto out;
+
+	tab = pf_table_open(ctx, "children", "child\tphase\tregion_private_dirty\tside_private_dirty\t"
+					     "private_dirty\tshared\tpss\tobjects_bytes");
+	for (int i = 0; i < started; i++)
+		for (int p = 0; p < NPH; p++) {
+			const struct mem *m = &rep[i].m[p];
+
+			if (tab)
+				fprintf(tab, "%d\t%s\t%.0f\t%.0f\t%.0f\t%.0f\t%.0f\t%zu\n", i, phase_names[p],
+					m->region_private_dirty, m->side_private_dirty, m->private_dirty, m->shared,
+					m->pss, h.objs_len);
+			/* what the phase added, over the child's state right after fork */
+			fr[p] += (m->region_private_dirty - rep[i].m[PH_FORK].region_private_dirty) /
+				 (double)h.objs_len / started;
+			side[p] += (m->side_private_dirty - rep[i].m[PH_FORK].side_private_dirty) / started;
+			pd[p] += (m->private_dirty - rep[i].m[PH_FORK].private_dirty) / started;
+			sh[p] += m->shared / started;
+			pss[p] += m->pss / started;
+		}
+	if (tab && pf_table_close(ctx, tab) < 0)
+		rc = pf_fail(ctx, "writing the children table: %s", strerror(errno));
+	pf_metric(ctx, "children", started, "1");
+	pf_metric(ctx, "frac_copied_collect", fr[PH_COLLECT], "1");
+	pf_metric(ctx, "frac_copied_read", fr[PH_READ], "1");
+	pf_metric(ctx, "side_private_read", side[PH_READ], "B");
+	pf_metric(ctx, "private_dirty_collect", pd[PH_COLLECT], "B");
+	pf_metric(ctx, "private_dirty_read", pd[PH_READ], "B");
+	pf_metric(ctx, "shared_fork", sh[PH_FORK], "B");
+	pf_metric(ctx, "shared_read", sh[PH_READ], "B");
+	pf_metric(ctx, "pss_read", pss[PH_READ], "B");
+	if (avail0 > 0 && avail1 > 0)
+		pf_metric(ctx, "mem_available_drop", avail0 - avail1, "B");
+	if (cg0 >= 0 && cg1 >= 0)
+		pf_metric(ctx, "cgroup_growth", cg1 - cg0, "B");
+out:
+	for (int i = 0; i < 2; i++) {
+		if (done[i] >= 0)
+			close(done[i]);
+		if (go[i] >= 0)
+			close(go[i]);
+	}
+	if (rep != MAP_FAILED)
+		munmap(rep, rep_len);
+	heap_free(&h);
+	return rc;
+}
+
+/* Pathology: reference counts and collector headers inside the objects. */
+static int inline_refcount(struct pf_ctx *ctx)
+{
+	return run_layout(ctx, INLINE);
+}
+
+/* gc.freeze(): the collector leaves the objects alone; refcounts still inline. */
+static int gc_freeze(struct pf_ctx *ctx)
+{
+	return run_layout(ctx, GC_FREEZE);
+}
+
+/* Fix: refcounts and headers in arrays outside the objects' pages. */
+static int side_refcount(struct pf_ctx *ctx)
+{
+	return run_layout(ctx, SIDE);
+}
+
+/* Fix: immortal (no refcount writes) and frozen (no collector writes). */
+static int immortal(struct pf_ctx *ctx)
+{
+	return run_layout(ctx, IMMORTAL);
+}
+
+/* ---- variants ------------------------------------------------------------ */
+
+static const struct pf_variant variants[] = {
+	{ .name = "inline_refcount", .role = PF_PATHOLOGY,
+	  .summary = "refcount + GC header inside each object: reading and collecting write every page",
+	  .run = inline_refcount },
+	{ .name = "gc_freeze", .role = PF_FIX,
+	  .summary = "gc.freeze(): the collector skips the parent's objects; refcounts still inline",
+	  .run = gc_freeze },
+	{ .name = "side_refcount", .role = PF_FIX,
+	  .summary = "refcounts and GC headers in separate arrays: object pages are never written",
+	  .run = side_refcount },
+	{ .name = "immortal", .role = PF_FIX,
+	  .summary = "immortal + frozen objects (3.12 immortals + gc.freeze): no writes at all",
+	  .run = immortal },
+	{ .name = "py_fork", .role = PF_PATHOLOGY,
+	  .summary = "Python: os.fork() workers gc.collect() then iterate a list of objects",
+	  .python = "cow_refcount.py fork" },
+	{ .name = "py_gc_freeze", .role = PF_FIX,
+	  .summary = "Python: the same after gc.freeze() in the parent",
+	  .python = "cow_refcount.py gc_freeze" },
+	{ .name = NULL },
+};
+
+/* ---- verdict ------------------------------------------------------------- */
+
+static void verdict(const struct pf_run *run, struct pf_verdict *v)
+{
+	double ir = NAN, ic = NAN, fc = NAN, fr = NAN, sr = NAN, mr = NAN, pr = NAN, pc = NAN, gc = NAN,
+	       gr = NAN, drop_i = NAN, drop_m = NAN, side = NAN, sideb = NAN, cgi = NAN, cgm = NAN, ob = NAN,
+	       nch = NAN;
+
+	if (pf_want(v, "inline: collector copies the object pages", run, "inline_refcount", "frac_copied_collect", &ic))
+		pf_check_ge(v, "inline: collector copies the object pages", ic, COPIED_MIN,
+			    ">= %.0f%% of the objects' pages after one collection (article: GC modifies objects)",
+			    COPIED_MIN * 100);
+	if (pf_want(v, "inline: reading copies the object pages", run, "inline_refcount", "frac_copied_read", &ir))
+		pf_check_ge(v, "inline: reading copies the object pages", ir, COPIED_MIN,
+			    ">= %.0f%% (article: refcounting writes \"even for read-only operations\")",
+			    COPIED_MIN * 100);
+	if (pf_want(v, "gc_freeze: collection leaves pages shared", run, "gc_freeze", "frac_copied_collect", &fc))
+		pf_check_le(v, "gc_freeze: collection leaves pages shared", fc, SHARED_MAX,
+			    "<= %.0f%% copied (frozen objects are not visited)", SHARED_MAX * 100);
+	if (pf_want(v, "gc_freeze: reading still copies", run, "gc_freeze", "frac_copied_read", &fr))
+		pf_check_ge(v, "gc_freeze: reading still copies", fr, COPIED_MIN,
+			    ">= %.0f%%: gc.freeze alone does not stop refcount writes (article: refcounting)",
+			    COPIED_MIN * 100);
+	if (pf_want(v, "side_refcount: object pages stay shared", run, "side_refcount", "frac_copied_read", &sr))
+		pf_check_le(v, "side_refcount: object pages stay shared", sr, SHARED_MAX,
+			    "<= %.0f%% copied", SHARED_MAX * 100);
+	if (pf_want(v, "side_refcount: side arrays copied", run, "side_refcount", "side_private_read", &side) &&
+	    pf_want(v, "side_refcount: side arrays copied", run, "side_refcount", "side_bytes", &sideb))
+		pf_check_info(v, "side_refcount: side arrays copied", side / sideb,
+			      "the counts are copied instead: %.0f of %.0f MiB per child", side / PF_MiB,
+			      sideb / PF_MiB);
+	if (pf_want(v, "immortal: object pages stay shared", run, "immortal", "frac_copied_read", &mr))
+		pf_check_le(v, "immortal: object pages stay shared", mr, SHARED_MAX, "<= %.0f%% copied",
+			    SHARED_MAX * 100);
+	/* the system's view: what the variant's cgroup grew by while the children lived */
+	if (pf_want(v, "inline: cgroup grows by a copy per child", run, "inline_refcount", "cgroup_growth", &cgi) &&
+	    pf_want(v, "inline: cgroup grows by a copy per child", run, "inline_refcount", "objects_bytes", &ob) &&
+	    pf_want(v, "inline: cgroup grows by a copy per child", run, "inline_refcount", "children", &nch))
+		pf_check_ge(v, "inline: cgroup grows by a copy per child", cgi / (ob * nch), COPIED_MIN,
+			    ">= %.0f%% of children × objects' bytes (%.0f MiB)", COPIED_MIN * 100,
+			    ob * nch / PF_MiB);
+	if (pf_want(v, "immortal: cgroup barely grows", run, "immortal", "cgroup_growth", &cgm) && !isnan(ob) &&
+	    !isnan(nch))
+		pf_check_le(v, "immortal: cgroup barely grows", cgm / (ob * nch), SHARED_MAX,
+			    "<= %.0f%% of children × objects' bytes", SHARED_MAX * 100);
+	if (pf_want(v, "system memory: inline / immortal", run, "inline_refcount", "mem_available_drop", &drop_i) &&
+	    pf_want(v, "system memory: inline / immortal", run, "immortal", "mem_available_drop", &drop_m))
+		pf_check_info(v, "system memory: inline / immortal", drop_i / PF_MiB,
+			      "MemAvailable drop while children live: %.0f MiB vs %.0f MiB (host-wide, noisy)",
+			      drop_i / PF_MiB, drop_m / PF_MiB);
+
+	/* the Python originals: what CPython on this machine does */
+	if (pf_want(v, "py: gc.collect copies the objects", run, "py_fork", "frac_copied_collect", &pc))
+		pf_check_ge(v, "py: gc.collect copies the objects", pc, PY_COPIED_MIN,
+			    ">= %.0f%% of the objects' bytes privately dirty after gc.collect()", PY_COPIED_MIN * 100);
+	if (pf_want(v, "py: iterating copies the objects", run, "py_fork", "frac_copied_read", &pr))
+		pf_check_ge(v, "py: iterating copies the objects", pr, PY_COPIED_MIN,
+			    ">= %.0f%% after a read-only loop", PY_COPIED_MIN * 100);
+	if (pf_want(v, "py gc.freeze: collection leaves them shared", run, "py_gc_freeze", "frac_copied_collect", &gc))
+		pf_check_le(v, "py gc.freeze: collection leaves them shared", gc, PY_SHARED_MAX,
+			    "<= %.0f%% (Instagram's gc.freeze)", PY_SHARED_MAX * 100);
+	if (pf_want(v, "py gc.freeze: iterating still copies", run, "py_gc_freeze", "frac_copied_read", &gr))
+		pf_check_ge(v, "py gc.freeze: iterating still copies", gr, PY_COPIED_MIN,
+			    ">= %.0f%%: %s refcounts are written by reading; freeze does not stop it",
+			    PY_COPIED_MIN * 100, "CPython 3.11");
+	pf_measured(v, "copied per child after collect/read: inline %.0f%%/%.0f%%, gc_freeze %.0f%%/%.0f%%, "
+		    "side %.0f%%, immortal %.0f%%; cgroup +%.0f vs +%.0f MiB; Python fork %.0f%%/%.0f%%, gc.freeze %.0f%%/%.0f%% "
+		    "(freeze keeps the collector off, reading still copies)",
+		    ic * 100, ir * 100, fc * 100, fr * 100, sr * 100, mr * 100, cgi / PF_MiB, cgm / PF_MiB, pc * 100, pr * 100, gc * 100,
+		    gr * 100);
+}
+
 const struct pf_case pf_case_cow_refcount = {
 	.name = "cow_refcount",
-	.title = "not implemented yet",
-	.source = "",
-	.claim = "",
-	.seed_figure = "",
+	.title = "Copy-on-write defeated: refcounts and GC headers written by read-only forked workers",
+	.source = "seed 000, 'Miscellaneous: Copy-on-Write in Python'",
+	.claim = "forked children that only read the parent's objects privately copy ~all pages holding "
+		 "them (refcount + GC writes); refcounts outside the objects or immortal objects keep them shared",
+	.seed_figure = "no figure: prose (Instagram's gc.freeze and immortal objects, CPython 3.12)",
+	.params = params,
 	.variants = variants,
-	.supported = supported,
+	.needs = { .mem_limit = "mem_limit", .timeout_s = 60 },
+	.verdict = verdict,
 };
