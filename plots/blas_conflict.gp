@@ -19,7 +19,7 @@ print sprintf("openblas_set_num_threads(cores)\t%g\t%g", metric("openblas_then_b
 print sprintf("bli_thread_set_num_threads(1)\t%g\t%g", metric("openblas_then_blis", "threads.openblas.blis_knob_1"), metric("openblas_then_blis", "threads.blis.blis_knob_1"))
 print sprintf("bli_thread_set_num_threads(cores)\t%g\t%g", metric("openblas_then_blis", "threads.openblas.blis_knob_cores"), metric("openblas_then_blis", "threads.blis.blis_knob_cores"))
 unset print
-plot $d u 2:xtic(1) lt 3 t "OpenBLAS dgemm\\_", '' u 3 lt 4 t "BLIS dgemm\\_"
+plot $d u 2:xtic(1) lt 3 t "OpenBLAS dgemm_", '' u 3 lt 4 t "BLIS dgemm_"
 
 set output out("_diff")
 set title "Max relative difference of C = A·B between two BLAS in one process (same inputs)"

@@ -1,9 +1,6 @@
 # circular_refs.gp — memory of per-task reference cycles: over time (Python
 # originals), per task (held arrays), and the C model of the generational GC.
-# `load common` through sed: gnuplot 5.4 refuses common.gp's line 27
-# `exists(f) = ...` (have() is a built-in there); renamed to have(f) here.
-# Once common.gp is fixed this sed is a no-op apart from the name.
-load sprintf("< sed -e 's/^exists(f) =/have(f) =/' '%s'", common)
+load common
 
 limit = metric("py_threading", "mem_limit")
 lim_label = sprintf("memory cgroup limit %.0f MiB", limit / MiB)
@@ -18,11 +15,11 @@ set yrange [0:*]
 set offsets 0, 0, graph 0.25, 0
 plot \
 	(have(tl("py_threading")) ? tl("py_threading") : 1/0) using 1:($4/MiB) with lines lt PATHOLOGY \
-		title "py\\_threading (pathology: no gc, ".system("awk -F'\\t' '$1==\"py_threading\"{print $4}' ".summary).")", \
+		title "py_threading (pathology: no gc, ".system("awk -F'\\t' '$1==\"py_threading\"{print $4}' ".summary).")", \
 	(have(tl("py_threading_gc")) ? tl("py_threading_gc") : 1/0) using 1:($4/MiB) with lines lt FIX1 \
-		title "py\\_threading\\_gc (fix: gc.collect() per task)", \
+		title "py_threading_gc (fix: gc.collect() per task)", \
 	(have(tl("py_loky")) ? tl("py_loky") : 1/0) using 1:($4/MiB) with lines lt FIX2 \
-		title "py\\_loky (collects when a worker grew > 300 MB)", \
+		title "py_loky (collects when a worker grew > 300 MB)", \
 	limit / MiB with lines lt BASELINE dt 2 title lim_label
 
 # 2. arrays held by cycles after each task, Python originals
@@ -34,12 +31,12 @@ set key top left
 set offsets 0, 0, graph 0.2, 0
 plot \
 	(have(tab("py_threading", "tasks")) ? tab("py_threading", "tasks") : 1/0) using 1:($5/MiB) \
-		with points lt PATHOLOGY title "py\\_threading (pathology)", \
+		with points lt PATHOLOGY title "py_threading (pathology)", \
 	(have(tab("py_threading_gc", "tasks")) ? tab("py_threading_gc", "tasks") : 1/0) using 1:($5/MiB) \
-		with points lt FIX1 title "py\\_threading\\_gc (fix)", \
+		with points lt FIX1 title "py_threading_gc (fix)", \
 	(have(tab("py_loky", "tasks")) ? tab("py_loky", "tasks") : 1/0) using 1:($5/MiB) \
-		with points lt FIX2 title "py\\_loky (each worker)", \
-	300e6 / MiB with lines lt BASELINE dt 2 title "loky \\_MAX\\_MEMORY\\_LEAK\\_SIZE = 3e8 B"
+		with points lt FIX2 title "py_loky (each worker)", \
+	300e6 / MiB with lines lt BASELINE dt 2 title "loky _MAX_MEMORY_LEAK_SIZE = 3e8 B"
 
 # 3. the C model: held bytes per task, collections by allocation count
 set output out("_model")
@@ -51,10 +48,10 @@ set key top left
 set offsets 0, 0, graph 0.3, 0
 plot \
 	(have(tab("model_cycles", "tasks")) ? tab("model_cycles", "tasks") : 1/0) using 1:($3/MiB) \
-		with lines lt PATHOLOGY title "model\\_cycles (pathology: collected when the count passes the threshold)", \
+		with lines lt PATHOLOGY title "model_cycles (pathology: collected when the count passes the threshold)", \
 	(have(tab("model_collect_per_task", "tasks")) ? tab("model_collect_per_task", "tasks") : 1/0) using 1:($3/MiB) \
-		with lines lt FIX1 title "model\\_collect\\_per\\_task (fix: gc.collect() per task)", \
+		with lines lt FIX1 title "model_collect_per_task (fix: gc.collect() per task)", \
 	(have(tab("model_weakref", "tasks")) ? tab("model_weakref", "tasks") : 1/0) using 1:($3/MiB) \
-		with lines lt FIX2 dt 2 title "model\\_weakref (fix: weak back edge, refcounting frees)", \
+		with lines lt FIX2 dt 2 title "model_weakref (fix: weak back edge, refcounting frees)", \
 	(have(tab("model_cycles", "tasks")) ? tab("model_cycles", "tasks") : 1/0) using 1:($6/MiB) \
-		with lines lt EXTRA1 lw 1 title "model\\_cycles process RSS"
+		with lines lt EXTRA1 lw 1 title "model_cycles process RSS"

@@ -1,8 +1,7 @@
 # cow_refcount.gp — copy-on-write in forked readers: memory over time, and the
 # fraction of the objects' pages each child copied after collecting / reading.
-# `load common` through sed: gnuplot 5.4 refuses common.gp's line 27
 # `exists(f) = ...` (exists() is a built-in there); renamed to have(f) here.
-load sprintf("< sed -e 's/^exists(f) =/have(f) =/' '%s'", common)
+load common
 
 # 1. the variant's memory cgroup over time: the children's private copies
 set output out("_timeline")
@@ -15,12 +14,12 @@ set yrange [0:*]
 set offsets 0, 0, graph 0.2, 0
 f(v) = have(tl(v)) ? tl(v) : 1/0
 plot \
-	f("inline_refcount") using 1:($4/MiB) with lines lt PATHOLOGY title "inline\\_refcount (pathology: refcount + GC header in the object)", \
-	f("gc_freeze") using 1:($4/MiB) with lines lt FIX1 dt 2 title "gc\\_freeze (collector skips them; refcounts inline)", \
-	f("side_refcount") using 1:($4/MiB) with lines lt FIX2 title "side\\_refcount (fix: counts outside the objects' pages)", \
+	f("inline_refcount") using 1:($4/MiB) with lines lt PATHOLOGY title "inline_refcount (pathology: refcount + GC header in the object)", \
+	f("gc_freeze") using 1:($4/MiB) with lines lt FIX1 dt 2 title "gc_freeze (collector skips them; refcounts inline)", \
+	f("side_refcount") using 1:($4/MiB) with lines lt FIX2 title "side_refcount (fix: counts outside the objects' pages)", \
 	f("immortal") using 1:($4/MiB) with lines lt FIX3 title "immortal (fix: immortal + frozen, no writes)", \
-	f("py_fork") using 1:($4/MiB) with lines lt EXTRA1 title "py\\_fork (Python 3.11, workers collect + iterate)", \
-	f("py_gc_freeze") using 1:($4/MiB) with lines lt EXTRA2 dt 2 title "py\\_gc\\_freeze (Python, gc.freeze() before fork)"
+	f("py_fork") using 1:($4/MiB) with lines lt EXTRA1 title "py_fork (Python 3.11, workers collect + iterate)", \
+	f("py_gc_freeze") using 1:($4/MiB) with lines lt EXTRA2 dt 2 title "py_gc_freeze (Python, gc.freeze() before fork)"
 
 # 2. per child: fraction of the objects' pages privately copied, by phase
 set output out("_copied")
@@ -32,7 +31,7 @@ do for [i = 1:words(variants)] {
 	print sprintf("%s\t%.2f\t%.2f", v, metric(v, "frac_copied_collect") * 100, metric(v, "frac_copied_read") * 100)
 }
 set print
-set title "Share of the objects' pages each forked child copied (Private\\_Dirty growth after fork, smaps)"
+set title "Share of the objects' pages each forked child copied (Private_Dirty growth after fork, smaps)"
 set ylabel "objects' bytes privately copied per child (%)"
 set xlabel ""
 set yrange [0:125]
