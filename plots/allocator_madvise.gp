@@ -46,7 +46,7 @@ set title sprintf("Kernel (system) time share of the loop's CPU; the article: %d
 set ylabel "system time / (user + system) (%)"
 set yrange [0:100]
 set arrow 1 from graph 0, first 10 to graph 1, first 10 nohead lc rgb "#555555" dt 2 lw 2
-set label 1 "article: 10% of CPU in page faults" at graph 0.02, first 13 font ",10"
+set label 1 "article: 10% of CPU in page faults" at graph 0.70, first 14 font ",10" front
 plot $d using 1:4:(colour($1)) with boxes lc variable, \
      $d using 1:4:(sprintf("%.0f%%", $4)) with labels offset 0,0.8 font ",10"
 unset arrow 1; unset label 1
