@@ -616,8 +616,13 @@ int pf_cmd_run(int argc, char **argv)
 
 			if (!want_variant(sel, nsel, c, v, &cw))
 				continue;
-			job.timeout = o.timeout > 0 ? o.timeout : v->timeout_s > 0 ? v->timeout_s :
-				      c->needs.timeout_s > 0 ? c->needs.timeout_s : DEFAULT_TIMEOUT;
+			/* --timeout replaces the case's timeout, but never lengthens a
+			 * variant's own (those that hang on purpose set a short one) */
+			job.timeout = c->needs.timeout_s > 0 ? c->needs.timeout_s : DEFAULT_TIMEOUT;
+			if (o.timeout > 0)
+				job.timeout = o.timeout;
+			if (v->timeout_s > 0 && (o.timeout <= 0 || v->timeout_s < o.timeout))
+				job.timeout = v->timeout_s;
 			if (c->needs.mem_limit)
 				job.mem_limit = params[pf_param_index(c, c->needs.mem_limit)];
 			if (c->needs.tmpfs_size)

@@ -1,9 +1,7 @@
 # allocator_madvise.gp — page faults, kernel share and copy throughput of the
 # same alloc/memcpy/free loop under each allocator (bars), and where the faults
 # happened (malloc, memcpy or free).
-# `load common` through sed: gnuplot 5.4 refuses common.gp's `exists(f) = ...`
-# (exists() is a built-in); the rename is a no-op once common.gp is fixed.
-load sprintf("< sed -e 's/^exists(f) =/pf_file_exists(f) =/' '%s'", common)
+load common
 
 variants = "jemalloc_eager jemalloc_default glibc_mmap glibc jemalloc_decay"
 array labels[5] = ["jemalloc eager\n(decay 0, pathology)", "jemalloc defaults\n(pathology)", \
@@ -61,7 +59,7 @@ plot $d using 1:5:(colour($1)) with boxes lc variable, \
 set output out("_where")
 set title "Where the faults happen, and the syscalls that caused them (per 16 MiB buffer)"
 set ylabel "minor faults per GiB copied (log)"
-set y2label "madvise(MADV\\_DONTNEED) / munmap calls per buffer"
+set y2label "madvise(MADV_DONTNEED) / munmap calls per buffer"
 set logscale y
 set yrange [0.5:*]
 set y2range [0:1.5]
@@ -71,5 +69,5 @@ set key top right autotitle
 set boxwidth 0.25
 plot $d using ($1 - 0.3):($8 < 0.5 ? 0.5 : $8) with boxes lc rgb "#d62728" title "faults inside memcpy", \
      $d using ($1 - 0.05):($9 < 0.5 ? 0.5 : $9) with boxes lc rgb "#ff9896" title "faults inside malloc + free", \
-     $d using ($1 + 0.2):6 axes x1y2 with boxes lc rgb "#1f77b4" title "MADV\\_DONTNEED calls per buffer", \
+     $d using ($1 + 0.2):6 axes x1y2 with boxes lc rgb "#1f77b4" title "MADV_DONTNEED calls per buffer", \
      $d using ($1 + 0.45):7 axes x1y2 with boxes lc rgb "#9edae5" title "munmap calls per buffer"

@@ -1,6 +1,5 @@
 # cow_refcount.gp — copy-on-write in forked readers: memory over time, and the
 # fraction of the objects' pages each child copied after collecting / reading.
-# `exists(f) = ...` (exists() is a built-in there); renamed to have(f) here.
 load common
 
 # 1. the variant's memory cgroup over time: the children's private copies

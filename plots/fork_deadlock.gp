@@ -1,14 +1,12 @@
 # fork_deadlock.gp — how many children hung, per way of starting them (bars),
 # and what a process start costs: fork vs fork+exec vs posix_spawn (C), and
 # multiprocessing's fork vs spawn start methods (Python).
-# `load common` through sed: gnuplot 5.4 refuses common.gp's `exists(f) = ...`
-# (exists() is a built-in); the rename is a no-op once common.gp is fixed.
-load sprintf("< sed -e 's/^exists(f) =/pf_file_exists(f) =/' '%s'", common)
+load common
 
 variants = "fork_mutex pool_lock py_fork malloc_fork fork_mutex_atfork spawn pool_lock_atfork py_spawn"
 array labels[8] = ["fork, mutex held\n(pathology)", "fork, pool lock\nhammered (pathology)", \
 	"Python 'fork'\n(pathology)", "fork, glibc malloc\nhammered (baseline)", "fork + atfork\n(fix)", \
-	"posix\\_spawn\n(fix)", "pool + atfork\n(fix)", "Python 'spawn'\n(fix)"]
+	"posix_spawn\n(fix)", "pool + atfork\n(fix)", "Python 'spawn'\n(fix)"]
 colour(i) = i <= 3 ? PATHOLOGY : (i == 4 ? BASELINE : (i <= 7 ? FIX1 : FIX2))
 
 $d << EOD
@@ -56,8 +54,8 @@ set logscale y
 set yrange [*:*]
 set xrange [0.4:6.6]
 set xtics () font ",10"
-set xtics add ("C fork()" 1, "C fork + exec\nthis program" 2, "C posix\\_spawn\nthis program" 3, \
-	"C posix\\_spawn\n/bin/true" 4, "Python\nmp 'fork'" 5, "Python\nmp 'spawn'" 6)
+set xtics add ("C fork()" 1, "C fork + exec\nthis program" 2, "C posix_spawn\nthis program" 3, \
+	"C posix_spawn\n/bin/true" 4, "Python\nmp 'fork'" 5, "Python\nmp 'spawn'" 6)
 set key top left autotitle
 set boxwidth 0.35
 plot $s using ($1 - 0.18):3:($1 == 1 || $1 == 5 ? PATHOLOGY : FIX1) with boxes lc variable notitle, \
