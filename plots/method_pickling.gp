@@ -1,9 +1,7 @@
 # method_pickling.gp — bytes serialised and time per task against the size of
 # the object's attribute: bound method (pathology) vs plain function (fix).
-# common.gp line 27 defines exists(), a builtin of gnuplot 5.4 ("invalid command"):
-# until the harness renames it, load common without that line (same style otherwise)
-load "< sed '/^exists(f) =/d' '".common."'"
-have(f) = system(sprintf("test -s '%s' && echo 1 || echo 0", f)) + 0
+load common
+have(f) = file_ok(f)
 
 args = metric("method", "args_bytes")
 ntasks = metric("method", "tasks")

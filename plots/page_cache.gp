@@ -1,9 +1,7 @@
 # page_cache.gp — Disk vs RAM disk: the file's page cache over time (mincore
 # residency and the cgroup's cache), the re-read times, and residency per step.
-# common.gp line 27 defines exists(), a builtin of gnuplot 5.4 ("invalid command"):
-# until the harness renames it, load common without that line (same style otherwise)
-load "< sed '/^exists(f) =/d' '".common."'"
-have(f) = system(sprintf("test -s '%s' && echo 1 || echo 0", f)) + 0
+load common
+have(f) = file_ok(f)
 
 # phase markers of a variant (<variant>.phases.tsv: t, name) as dashed lines
 awk_marks = "awk -F'\\t' '$2 != \"create\" {printf \"set arrow from %s, graph 0 to %s, graph 1 nohead lc rgb \\\"#707070\\\" dt 2 front; set label \\\"%s\\\" at %s, graph 0.97 rotate by 90 right offset 1,0 font \\\",9\\\" tc rgb \\\"#404040\\\" front; \", $1, $1, $2, $1}' "
