@@ -1,6 +1,7 @@
 # circular_refs.gp — memory of per-task reference cycles: over time (Python
 # originals), per task (held arrays), and the C model of the generational GC.
 load common
+have(f) = file_ok(f)
 
 limit = metric("py_threading", "mem_limit")
 lim_label = sprintf("memory cgroup limit %.0f MiB", limit / MiB)

@@ -1,6 +1,7 @@
 # cow_refcount.gp — copy-on-write in forked readers: memory over time, and the
 # fraction of the objects' pages each child copied after collecting / reading.
 load common
+have(f) = file_ok(f)
 
 # 1. the variant's memory cgroup over time: the children's private copies
 set output out("_timeline")
