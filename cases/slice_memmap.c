@@ -46,8 +46,8 @@ static const struct pf_param params[] = {
 	  .help = "float64 array in the main process (paper: np.random.rand(2**30) = 8 GiB)" },
 	{ .name = "slices", .unit = PF_COUNT, .value = { 8, 8, 8, 8 }, .min = 1, .max = 64,
 	  .help = "slices of the array, one per i (paper: range(8))" },
-	{ .name = "repeats", .unit = PF_COUNT, .value = { 20, 20, 20, 20 }, .min = 1, .max = 1000,
-	  .help = "tasks per slice, one per j (paper: range(20)): 160 tasks" },
+	{ .name = "repeats", .unit = PF_COUNT, .value = { 5, 20, 20, 20 }, .min = 1, .max = 1000,
+	  .help = "tasks per slice, one per j (paper: range(20)): 160 tasks; smoke: 5" },
 	{ .name = "n_jobs", .unit = PF_COUNT, .value = { 2, 2, 2, 2 }, .min = 1, .max = 64,
 	  .help = "worker processes (paper: Parallel(n_jobs=2))" },
 	{ .name = "max_nbytes", .unit = PF_BYTES, .value = { MiB_, MiB_, MiB_, MiB_ },
@@ -108,8 +108,8 @@ struct pool {
 	struct weak_map map;
 	double max_nbytes;
 	/* measurements */
-	int files_created, tasks_dispatched, tasks_done, wrong_sums;
-	double bytes_dumped, shm_max, shm_at_error, t0;
+	int files_created, files_complete, tasks_dispatched, tasks_done, wrong_sums;
+	double bytes_dumped, bytes_complete, shm_max, shm_at_error, t0;
 	FILE *dumps;		/* table: one row per dispatched task */
 	char err[640];
 	int err_errno;
@@ -289,6 +289,8 @@ static int dump_array(struct pool *p, const struct arg_obj *a, const char *file)
 		p->bytes_dumped += (double)w;
 	}
 	close(fd);
+	p->files_complete++;
+	p->bytes_complete += (double)done;
 	return 0;
 }
 
@@ -547,7 +549,7 @@ static int run_scenario(struct pf_ctx *ctx, enum pass_mode mode)
 							    .nbytes = s.per * sizeof(double) };
 	}
 	s.data = data;
-	p.dumps = pf_table_open(ctx, "dumps", "task\tt\tfiles\tbytes_dumped\tshm_used\n");
+	p.dumps = pf_table_open(ctx, "dumps", "task\tt\tfiles\tbytes_dumped\tshm_used");
 
 	pf_phase(ctx, "parallel");
 	if (pool_start(&p) < 0) {
@@ -576,6 +578,8 @@ static int run_scenario(struct pf_ctx *ctx, enum pass_mode mode)
 	pf_metric(ctx, "tasks_done", p.tasks_done, "1");
 	pf_metric(ctx, "files_created", p.files_created, "1");
 	pf_metric(ctx, "bytes_dumped", p.bytes_dumped, "B");
+	pf_metric(ctx, "files_complete", p.files_complete, "1");
+	pf_metric(ctx, "bytes_complete", p.bytes_complete, "B");
 	pf_metric(ctx, "shm_max", p.shm_max, "B");
 	pf_metric(ctx, "call_s", t_call, "s");
 	pf_metric(ctx, "wrong_sums", p.wrong_sums, "1");
@@ -669,6 +673,22 @@ static const struct pf_variant variants[] = {
  * data from the main process after creating a binary file"). */
 #define FREED_FRACTION 0.90
 
+/* Fetch `key` of `var` for check `name`: as pf_want, except that a variant
+ * that ran and failed without measuring it fails the check (a crashed fix
+ * refutes the claim; only a skipped one leaves it open). */
+static bool want(struct pf_verdict *v, const char *name, const struct pf_run *run, const char *var,
+		 const char *key, double *out)
+{
+	const struct pf_result *r = pf_result(run, var);
+
+	if (r && r->outcome != PF_OUT_SKIPPED && !pf_get(r, key, out)) {
+		pf_check_true(v, name, false, "%s ended %s (%s) without measuring %s", var,
+			      pf_outcome_name(r->outcome), r->reason, key);
+		return false;
+	}
+	return pf_want(v, name, run, var, key, out);
+}
+
 /* The pathology's checks on one variant (C or Python). */
 static void check_pathology(struct pf_verdict *v, const struct pf_run *run, const char *var)
 {
@@ -680,33 +700,33 @@ static void check_pathology(struct pf_verdict *v, const struct pf_run *run, cons
 	char name[96];
 
 	snprintf(name, sizeof(name), "%s: one file of one slice per task", var);
-	if (pf_want(v, name, run, var, "files_created", &files) &&
-	    pf_want(v, name, run, var, "bytes_dumped", &bytes) && files > 0)
-		pf_check_range(v, name, bytes / files / slice, FILE_PER_SLICE_LO, FILE_PER_SLICE_HI,
-			       "bytes per file / slice in [%.2f, %.2f] (article: 1 GiB per task file); %.0f files",
-			       FILE_PER_SLICE_LO, FILE_PER_SLICE_HI, files);
+	if (want(v, name, run, var, "files_complete", &files) &&
+	    want(v, name, run, var, "bytes_complete", &bytes))
+		pf_check_range(v, name, files > 0 ? bytes / files / slice : 0, FILE_PER_SLICE_LO,
+			       FILE_PER_SLICE_HI, "bytes per complete file / slice in [%.2f, %.2f] "
+			       "(article: 1 GiB per task file); %.0f complete files", FILE_PER_SLICE_LO,
+			       FILE_PER_SLICE_HI, files);
 	if (capped) {
 		snprintf(name, sizeof(name), "%s: ENOSPC at the /dev/shm cap", var);
-		if (pf_want(v, name, run, var, "enospc", &enospc) &&
-		    pf_want(v, name, run, var, "shm_at_error", &shm))
+		if (want(v, name, run, var, "enospc", &enospc) && want(v, name, run, var, "shm_at_error", &shm))
 			pf_check_true(v, name, r->outcome == PF_OUT_FAILED && enospc == 1 && shm >= cap - slice,
 				      "outcome %s, ENOSPC %s, /dev/shm %.0f MiB of %.0f MiB at the error "
 				      "(article: OSError [Errno 28] with /dev/shm full at 126 GiB)",
 				      pf_outcome_name(r->outcome), enospc == 1 ? "yes" : "no", shm / PF_MiB,
 				      cap / PF_MiB);
 		snprintf(name, sizeof(name), "%s: files until the cap, not %g", var, slices);
-		if (pf_want(v, name, run, var, "files_created", &files))
+		if (want(v, name, run, var, "files_complete", &files))
 			pf_check_ge(v, name, files, CAP_FILES_FRACTION * floor(cap / slice),
 				    ">= %.2f x cap/slice = %.0f files (article: 126 GiB / 1 GiB)",
 				    CAP_FILES_FRACTION, floor(cap / slice));
 	} else {
 		snprintf(name, sizeof(name), "%s: files = tasks (no cap)", var);
-		if (pf_want(v, name, run, var, "files_created", &files))
+		if (want(v, name, run, var, "files_created", &files))
 			pf_check_true(v, name, r->outcome == PF_OUT_OK && files == tasks,
 				      "%.0f files for %.0f tasks, outcome %s (article: a new file per task)",
 				      files, tasks, pf_outcome_name(r->outcome));
 		snprintf(name, sizeof(name), "%s: /dev/shm peak / (tasks x slice)", var);
-		if (pf_want(v, name, run, var, "shm_max", &shm)) {
+		if (want(v, name, run, var, "shm_max", &shm)) {
 			(void)pf_get(r, "peak_shm", &shm_peak);
 			pf_check_range(v, name, fmax(shm, shm_peak) / (tasks * slice), FIX_SHM_LO, FIX_SHM_HI,
 				       "in [%.2f, %.2f]: the files live until the call ends (article: 160 GiB wanted)",
@@ -716,19 +736,19 @@ static void check_pathology(struct pf_verdict *v, const struct pf_run *run, cons
 }
 
 /* A fix's checks: it completes with `want` files and /dev/shm ≈ 1 × array. */
-static void check_fix(struct pf_verdict *v, const struct pf_run *run, const char *var, double want)
+static void check_fix(struct pf_verdict *v, const struct pf_run *run, const char *var, double nfiles)
 {
 	const struct pf_result *r = pf_result(run, var);
 	double array = pf_run_param(run, "array"), files, shm, shm_peak = 0;
 	char name[96];
 
-	snprintf(name, sizeof(name), "%s: completes with %g file%s", var, want, want == 1 ? "" : "s");
-	if (pf_want(v, name, run, var, "files_created", &files))
-		pf_check_true(v, name, r->outcome == PF_OUT_OK && files == want,
+	snprintf(name, sizeof(name), "%s: completes with %g file%s", var, nfiles, nfiles == 1 ? "" : "s");
+	if (want(v, name, run, var, "files_created", &files))
+		pf_check_true(v, name, r->outcome == PF_OUT_OK && files == nfiles,
 			      "%.0f files, outcome %s (article: %s)", files, pf_outcome_name(r->outcome),
-			      want == 1 ? "a single binary file for the whole array" : "eight binary files");
+			      nfiles == 1 ? "a single binary file for the whole array" : "eight binary files");
 	snprintf(name, sizeof(name), "%s: /dev/shm peak / array", var);
-	if (pf_want(v, name, run, var, "shm_max", &shm)) {
+	if (want(v, name, run, var, "shm_max", &shm)) {
 		(void)pf_get(r, "peak_shm", &shm_peak);
 		pf_check_range(v, name, fmax(shm, shm_peak) / array, FIX_SHM_LO, FIX_SHM_HI,
 			       "in [%.2f, %.2f] (article: page cache about 8 GiB for the 8 GiB array)",
@@ -743,7 +763,7 @@ static void check_freed(struct pf_verdict *v, const struct pf_run *run, const ch
 	char name[96];
 
 	snprintf(name, sizeof(name), "%s: the original freed / array", var);
-	if (pf_want(v, name, run, var, "freed_bytes", &freed))
+	if (want(v, name, run, var, "freed_bytes", &freed))
 		pf_check_ge(v, name, freed / array, FREED_FRACTION,
 			    ">= %.2f (article: delete the data from the main process after the dump)",
 			    FREED_FRACTION);
