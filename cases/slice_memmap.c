@@ -717,8 +717,9 @@ static void check_pathology(struct pf_verdict *v, const struct pf_run *run, cons
 		snprintf(name, sizeof(name), "%s: files until the cap, not %g", var, slices);
 		if (want(v, name, run, var, "files_complete", &files))
 			pf_check_ge(v, name, files, CAP_FILES_FRACTION * floor(cap / slice),
-				    ">= %.2f x cap/slice = %.0f files (article: 126 GiB / 1 GiB)",
-				    CAP_FILES_FRACTION, floor(cap / slice));
+				    ">= %.0f = %.2f x cap/slice (%.0f) complete files (article: 126 GiB / 1 GiB)",
+				    ceil(CAP_FILES_FRACTION * floor(cap / slice)), CAP_FILES_FRACTION,
+				    floor(cap / slice));
 	} else {
 		snprintf(name, sizeof(name), "%s: files = tasks (no cap)", var);
 		if (want(v, name, run, var, "files_created", &files))
@@ -774,8 +775,11 @@ static void verdict(const struct pf_run *run, struct pf_verdict *v)
 {
 	double slices = pf_run_param(run, "slices"), array = pf_run_param(run, "array");
 	double f[6] = { NAN, NAN, NAN, NAN, NAN, NAN }, shm[2] = { NAN, NAN }, t[2] = { NAN, NAN };
+	double done[3] = { NAN, NAN, NAN }, tasks = slices * pf_run_param(run, "repeats");
 	const char *const fv[6] = { "per_task_views", "reused_slices", "whole_array",
 				    "py_per_task_views_mp", "py_reused_slices", "py_whole_array" };
+	const char *const fixes[6] = { "reused_slices", "whole_array", "explicit_memmap",
+				       "py_reused_slices", "py_whole_array", "py_explicit_memmap" };
 	const struct pf_result *r;
 
 	check_pathology(v, run, "per_task_views");
@@ -799,15 +803,30 @@ static void verdict(const struct pf_run *run, struct pf_verdict *v)
 	for (int k = 0; k < 6; k++)
 		if ((r = pf_result(run, fv[k])))
 			(void)pf_get(r, "files_created", &f[k]);
-	if ((r = pf_result(run, "per_task_views")))
+	if ((r = pf_result(run, "per_task_views"))) {
 		if (!pf_get(r, "shm_at_error", &shm[0]))
 			(void)pf_get(r, "shm_max", &shm[0]);
-	if ((r = pf_result(run, "reused_slices")))
-		(void)pf_get(r, "shm_max", &shm[1]);
-	pf_measured(v, "files per_task_views/reused/whole: C %.0f/%.0f/%.0f, joblib %.0f/%.0f/%.0f; "
-		    "/dev/shm C pathology %.2f x array (cap %.2f x) vs fix %.2f x",
-		    f[0], f[1], f[2], f[3], f[4], f[5], shm[0] / array,
-		    pf_run_param(run, "tmpfs") / array, shm[1] / array);
+		(void)pf_get(r, "tasks_done", &done[0]);
+	}
+	if ((r = pf_result(run, "py_per_task_views_loky")))
+		(void)pf_get(r, "tasks_done", &done[1]);
+	if ((r = pf_result(run, "py_per_task_views_mp")))
+		(void)pf_get(r, "tasks_done", &done[2]);
+	for (int k = 0; k < 6; k++) {
+		double x = NAN, peak = NAN;
+
+		if ((r = pf_result(run, fixes[k])) && pf_get(r, "shm_max", &x)) {
+			(void)pf_get(r, "peak_shm", &peak);
+			x = fmax(x, isnan(peak) ? x : peak) / array;
+			shm[1] = isnan(shm[1]) || x > shm[1] ? x : shm[1];
+		}
+	}
+	pf_measured(v, "per-task views: %.0f/%.0f/%.0f tasks done (C/loky/mp) of %.0f, /dev/shm %.2f x array "
+		    "(cap %.2f x)%s; files per_task_views/reused/whole C %.0f/%.0f/%.0f, joblib "
+		    "%.0f/%.0f/%.0f; fixes' /dev/shm peak <= %.2f x array",
+		    done[0], done[1], done[2], tasks, shm[0] / array, pf_run_param(run, "tmpfs") / array,
+		    (r = pf_result(run, "per_task_views")) && r->outcome == PF_OUT_FAILED ? ", then ENOSPC" : "",
+		    f[0], f[1], f[2], f[3], f[4], f[5], shm[1]);
 }
 
 const struct pf_case pf_case_slice_memmap = {

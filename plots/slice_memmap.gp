@@ -6,11 +6,12 @@
 # `load common`, less its line 27: it redefines exists(), a built-in of gnuplot
 # 5.4 ("invalid command"); this script uses its own have(f) instead.
 load "< sed '/^exists(f) *=/d' '" . common . "'"
+set termoption noenhanced	# variant names carry underscores
 have(f) = system(sprintf("test -s '%s' && echo 1 || echo 0", f)) + 0
 
 Cv = "per_task_views reused_slices whole_array explicit_memmap"
 Pv = "py_per_task_views_loky py_per_task_views_mp py_reused_slices py_whole_array py_explicit_memmap"
-Cvt = "per\\_task\\_views (pathology)|reused\\_slices (fix)|whole\\_array (fix)|explicit\\_memmap (fix)"
+Cvt = "per_task_views (pathology)|reused_slices (fix)|whole_array (fix)|explicit_memmap (fix)"
 Pvt = "joblib per-task views, loky (pathology)|joblib per-task views, multiprocessing (pathology)|joblib reused slices, mp (fix)|joblib whole array, loky (fix)|joblib explicit memmap, mp (fix)"
 title_of(list, k) = system(sprintf("echo '%s' | cut -d'|' -f%d", list, k))
 
@@ -25,43 +26,69 @@ ymax = (cap == cap ? cap : 4 * arr) * 1.12 / MiB
 
 set xlabel "time since the variant started (s)"
 set ylabel "MiB"
+set xtics font ",8"
 set key top left font ",8" opaque box
 set yrange [0:ymax]
 
+# the curves of a memory panel: one legend for all panels, in a panel of its own
+set style line 11 lt 1 lw 5 lc rgb "#80d62728"
+set style line 12 lt 7 dt 2
+set style line 13 lt 3 dt 3 lw 3
+set style line 14 lt 2
+set style line 15 lt 6 dt 4 lw 1.5
+set style line 16 lt 8 dt 4 lw 1.5
 do for [side = 1:2] {
 	L = side == 1 ? Cv : Pv
 	T = side == 1 ? Cvt : Pvt
 	n = words(L)
 	set output out(side == 1 ? "_timeline_c" : "_timeline_py")
-	if (side == 1) { set multiplot layout 2,2 title sprintf("C reproduction: memory while 8 slices x 20 tasks run on 2 workers (array %.0f MiB, /dev/shm cap %.0f MiB)", arr / MiB, cap / MiB) font ",12" }
-	if (side == 2) { set multiplot layout 2,3 title sprintf("Python original (joblib): the same scenario (array %.0f MiB, /dev/shm cap %.0f MiB)", arr / MiB, cap / MiB) font ",12" }
+	set multiplot layout 2,3 title sprintf("%s: memory while %s (array %.0f MiB, /dev/shm cap %.0f MiB)", \
+		side == 1 ? "C reproduction" : "Python original (joblib)", \
+		"8 slices x 20 tasks run on 2 workers", arr / MiB, cap / MiB) font ",12"
+	unset key
 	do for [k = 1:n] {
 		v = word(L, k)
 		set title title_of(T, k) font ",10"
 		if (have(tl(v))) {
 			c0 = first(tl(v), 10)
 			s0 = first(tl(v), 11)
-			plot tl(v) using 1:($8 / MiB) with lines lt 1 title "/dev/shm used (tmpfs)", \
-			     '' using 1:(($11 - s0) / MiB) with lines lt 7 dt 2 title "system Shmem (- at start)", \
-			     '' using 1:(($10 - c0) / MiB) with lines lt 3 dt 3 title "system Cached (- at start)", \
-			     '' using 1:($2 / MiB) with lines lt 2 title "RSS of all processes", \
-			     cap / MiB with lines lt 6 dt 4 lw 1.5 title "/dev/shm cap", \
-			     arr / MiB with lines lt 8 dt 4 lw 1.5 title "1 x array"
+			plot tl(v) using 1:($8 / MiB) with lines ls 11, \
+			     '' using 1:(($11 - s0) / MiB) with lines ls 12, \
+			     '' using 1:(($10 - c0) / MiB) with lines ls 13, \
+			     '' using 1:($2 / MiB) with lines ls 14, \
+			     cap / MiB with lines ls 15, \
+			     arr / MiB with lines ls 16
 		} else {
-			unset key
 			set label 1 "not run (see report.md)" at graph 0.5, 0.5 center
 			plot NaN notitle
 			unset label 1
-			set key
 		}
 	}
+	# the legend panel
+	unset title
+	unset border
+	unset tics
+	unset xlabel
+	unset ylabel
+	set key center center font ",10" box
+	plot NaN with lines ls 11 title "/dev/shm used (the private tmpfs)", \
+	     NaN with lines ls 12 title "system Shmem (- at start; machine-wide)", \
+	     NaN with lines ls 13 title "system Cached (- at start; machine-wide)", \
+	     NaN with lines ls 14 title "RSS of all processes of the variant", \
+	     NaN with lines ls 15 title "/dev/shm cap", \
+	     NaN with lines ls 16 title "1 x array"
+	set border
+	set tics
+	set xlabel "time since the variant started (s)"
+	set ylabel "MiB"
 	unset multiplot
 }
+set key top left font ",8" opaque box
 
 # /dev/shm used as tasks are dispatched: the variants' own tables
 set output out("_growth")
 set title sprintf("/dev/shm used vs tasks dispatched: a new %.0f MiB file per task until ENOSPC at the cap", slice / MiB) font ",12"
-set xlabel "tasks dispatched (serialised by the dispatcher)"
+set xlabel "tasks dispatched (C) / taken from the generator by joblib (Python: pre-dispatched in batches)"
 set ylabel "/dev/shm used (MiB)"
 set yrange [0:ymax]
 set xrange [0:*]
@@ -85,9 +112,10 @@ set xtics rotate by -35 font ",8" nomirror
 set xrange [*:*]
 unset xlabel
 set key top right font ",9"
-rows = sprintf("awk -F'\\t' -v k=%%s 'NR==FNR {if ($2==k) val[$1]=$3; next} FNR>1 {print $1 \"\\t\" ($1 in val ? val[$1] : \"-\")}' '%s' '%s'", metrics, summary)
+rows = sprintf("awk -F'\\t' -v k=%%s 'BEGIN {print \"variant\\tvalue\"} NR==FNR {if ($2==k) val[$1]=$3; next} FNR>1 {print $1 \"\\t\" ($1 in val ? val[$1] : \"-\")}' '%s' '%s'", metrics, summary)
 colour(v) = v eq "per_task_views" || v eq "py_per_task_views_loky" || v eq "py_per_task_views_mp" ? 0xd62728 : 0x2ca02c
 set title "files created in /dev/shm (log scale)" font ",10"
+unset key
 set ylabel "files"
 set logscale y
 set yrange [0.5:*]
@@ -97,7 +125,8 @@ plot sprintf("< %s", sprintf(rows, "files_created")) using 0:2:(0.7):(colour(str
 unset logscale y
 set title "/dev/shm peak / array (the cap / array dotted)" font ",10"
 set ylabel "x array"
-set yrange [0:*]
+set yrange [0:(cap == cap ? cap / arr : 4) * 1.12]
+set key center right font ",9"
 plot sprintf("< %s", sprintf(rows, "shm_max")) using 0:($2 / arr):(0.7):(colour(strcol(1))):xtic(1) \
 	with boxes lc rgb variable notitle, \
      '' using 0:($2 / arr):(sprintf("%.2f", $2 / arr)) with labels offset 0,0.7 font ",9" notitle, \

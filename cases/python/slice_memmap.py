@@ -247,7 +247,6 @@ def main():
         except Exception as e:      # noqa: BLE001 — loky wraps it in a PicklingError
             error = e
         call_s = time.perf_counter() - t0
-        w.row()
     finally:
         pr.phase("cleanup")
         if backend == "loky":
