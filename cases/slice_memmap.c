@@ -740,7 +740,7 @@ static void check_pathology(struct pf_verdict *v, const struct pf_run *run, cons
 static void check_fix(struct pf_verdict *v, const struct pf_run *run, const char *var, double nfiles)
 {
 	const struct pf_result *r = pf_result(run, var);
-	double array = pf_run_param(run, "array"), files, shm, shm_peak = 0;
+	double array = pf_run_param(run, "array"), files, seen, shm, shm_peak = 0;
 	char name[96];
 
 	snprintf(name, sizeof(name), "%s: completes with %g file%s", var, nfiles, nfiles == 1 ? "" : "s");
@@ -748,6 +748,14 @@ static void check_fix(struct pf_verdict *v, const struct pf_run *run, const char
 		pf_check_true(v, name, r->outcome == PF_OUT_OK && files == nfiles,
 			      "%.0f files, outcome %s (article: %s)", files, pf_outcome_name(r->outcome),
 			      nfiles == 1 ? "a single binary file for the whole array" : "eight binary files");
+	if (!strncmp(var, "py_", 3)) {
+		/* the dump wrapper's count, against the files the tasks mapped */
+		snprintf(name, sizeof(name), "%s: files the tasks mapped = files dumped", var);
+		if (want(v, name, run, var, "files_created", &files) &&
+		    want(v, name, run, var, "files_seen_by_tasks", &seen))
+			pf_check_true(v, name, seen == files, "%.0f files seen by the tasks, %.0f dumped",
+				      seen, files);
+	}
 	snprintf(name, sizeof(name), "%s: /dev/shm peak / array", var);
 	if (want(v, name, run, var, "shm_max", &shm)) {
 		(void)pf_get(r, "peak_shm", &shm_peak);

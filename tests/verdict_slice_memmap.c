@@ -46,6 +46,8 @@ static void fix(struct pf_fake *f, const char *var, double files, double shm_x)
 
 	fake_metric(f, var, "files_created", files);
 	fake_metric(f, var, "shm_max", shm_x * array);
+	if (!strncmp(var, "py_", 3))
+		fake_metric(f, var, "files_seen_by_tasks", files);
 	if (strstr(var, "explicit"))
 		fake_metric(f, var, "freed_bytes", array);
 }
@@ -114,6 +116,16 @@ int main(void)
 	reset(&f, "per_task_views");
 	pathology(&f, "per_task_views", 20, false);
 	CHECK(fake_verdict(&f, &v) == PF_NOT_REPRODUCED);
+	fake_free(&f);
+
+	/* refuted: joblib's dump count disagrees with the files the tasks mapped */
+	article(&f, PF_QUICK);
+	reset(&f, "py_whole_array");
+	fake_metric(&f, "py_whole_array", "files_created", 1);
+	fake_metric(&f, "py_whole_array", "files_seen_by_tasks", 3);
+	fake_metric(&f, "py_whole_array", "shm_max", f.params[pf_param_index(f.run.c, "array")]);
+	CHECK(fake_verdict(&f, &v) == PF_NOT_REPRODUCED);
+	CHECK(check_state_of(&v, "py_whole_array: files the tasks mapped = files dumped") == PF_FAIL);
 	fake_free(&f);
 
 	/* a fix that crashed without measuring refutes it too */
