@@ -11,7 +11,7 @@
  * object up in a weak identity map (entry dropped when the object dies), dumps
  * it to a new file of a per-call temp folder on the (private, sized) /dev/shm
  * when absent, and sends (file, offset, length) to a pool of two pinned worker
- * processes that mmap the file and run the task (sum their slice).  The files
+ * processes that mmap the file and run the task (read its slice's ends).  The files
  * are removed when the whole call ends.  The Python originals
  * (python/slice_memmap.py) run real joblib on the same private tmpfs.
  */
@@ -108,7 +108,7 @@ struct pool {
 	struct weak_map map;
 	double max_nbytes;
 	/* measurements */
-	int files_created, files_complete, tasks_dispatched, tasks_done, wrong_sums;
+	int files_created, files_complete, tasks_dispatched, tasks_done, wrong_reads;
 	double bytes_dumped, bytes_complete, shm_max, shm_at_error, t0;
 	FILE *dumps;		/* table: one row per dispatched task */
 	char err[640];
@@ -163,14 +163,12 @@ static void remove_folder(const char *folder)
  * The worker: load the memmap of each task and run it.
  */
 
-/* Sum of a slice: the task's work (it reads every page of its slice). */
-static double slice_sum(const double *x, size_t n)
+/* The task's work: like the article's `parallel_f(data_slice, i, j): pass` it
+ * leaves the slice alone, but reads its two ends so the parent can check that
+ * the mapping holds that slice (a page each, not the whole slice). */
+static double slice_probe(const double *x, size_t n)
 {
-	double s = 0;
-
-	for (size_t k = 0; k < n; k++)
-		s += x[k];
-	return s;
+	return 3.0 * x[0] + x[n - 1];
 }
 
 /* Worker process: read tasks from the shared queue until told to stop. */
@@ -195,7 +193,7 @@ static void __attribute__((noreturn)) worker_main(struct pf_ctx *ctx, int w, int
 			close(fd);
 		}
 		if (p != MAP_FAILED) {
-			r.sum = slice_sum((const double *)((const char *)p + lead + m.sum_off),
+			r.sum = slice_probe((const double *)((const char *)p + lead + m.sum_off),
 					  m.sum_len / sizeof(double));
 			munmap(p, m.map_len + lead);
 		}
@@ -453,7 +451,7 @@ static int collect(struct pool *p, struct scenario *s, const double *expect)
 	} else {
 		p->tasks_done++;
 		if (r.sum != expect[r.task / s->repeats])
-			p->wrong_sums++;
+			p->wrong_reads++;
 	}
 	task_finished(p, s, r.task);
 	return 0;
@@ -526,7 +524,7 @@ static int run_scenario(struct pf_ctx *ctx, enum pass_mode mode)
 		data[k] = (double)(x >> 11) * 0x1.0p-53;
 	}
 	for (int i = 0; i < s.slices; i++)
-		expect[i] = slice_sum(data + (size_t)i * s.per, s.per);
+		expect[i] = slice_probe(data + (size_t)i * s.per, s.per);
 	pf_metric(ctx, "array_bytes", (double)nbytes, "B");
 	pf_metric(ctx, "slice_bytes", (double)(s.per * sizeof(double)), "B");
 	pf_metric(ctx, "tasks", s.ntasks, "1");
@@ -582,7 +580,7 @@ static int run_scenario(struct pf_ctx *ctx, enum pass_mode mode)
 	pf_metric(ctx, "bytes_complete", p.bytes_complete, "B");
 	pf_metric(ctx, "shm_max", p.shm_max, "B");
 	pf_metric(ctx, "call_s", t_call, "s");
-	pf_metric(ctx, "wrong_sums", p.wrong_sums, "1");
+	pf_metric(ctx, "wrong_reads", p.wrong_reads, "1");
 	pf_metric(ctx, "enospc", p.err_errno == ENOSPC, "1");
 	if (p.err[0])
 		pf_metric(ctx, "shm_at_error", p.shm_at_error > 0 ? p.shm_at_error : shm_used(), "B");
@@ -593,8 +591,8 @@ static int run_scenario(struct pf_ctx *ctx, enum pass_mode mode)
 		rc = pf_fail(ctx, "OSError: [Errno %d] %s; task %d of %d, %d done; /dev/shm %.0f of %.0f MiB",
 			     p.err_errno, p.err, p.tasks_dispatched, s.ntasks, p.tasks_done,
 			     p.shm_at_error / MiB_, cap / MiB_);
-	} else if (p.wrong_sums) {
-		rc = pf_fail(ctx, "%d tasks summed their slice wrongly", p.wrong_sums);
+	} else if (p.wrong_reads) {
+		rc = pf_fail(ctx, "%d tasks read the wrong data from their mapping", p.wrong_reads);
 	} else {
 		rc = PF_OK;
 	}
@@ -849,7 +847,9 @@ const struct pf_case pf_case_slice_memmap = {
 		       "the 126 GiB /dev/shm; fix: page cache about 8 GiB",
 	.params = params,
 	.variants = variants,
-	.needs = { .mem_limit = "mem_limit", .tmpfs_size = "tmpfs", .timeout_s = 120 },
+	.needs = { .mem_limit = "mem_limit", .tmpfs_size = "tmpfs",
+		   /* quick takes seconds; paper's 8 GiB dumps take minutes */
+		   .timeout_s = 900 },
 	.supported = NULL,
 	.verdict = verdict,
 };

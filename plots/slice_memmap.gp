@@ -70,15 +70,19 @@ do for [side = 1:2] {
 	unset tics
 	unset xlabel
 	unset ylabel
-	set key center center font ",10" box
+	set key center center font ",9" box samplen 2 width -2
+	set lmargin 0
+	set rmargin 0
 	plot NaN with lines ls 11 title "/dev/shm used (the private tmpfs)", \
-	     NaN with lines ls 12 title "system Shmem (- at start; machine-wide)", \
-	     NaN with lines ls 13 title "system Cached (- at start; machine-wide)", \
+	     NaN with lines ls 12 title "system Shmem - at start (machine-wide)", \
+	     NaN with lines ls 13 title "system Cached - at start (machine-wide)", \
 	     NaN with lines ls 14 title "RSS of all processes of the variant", \
 	     NaN with lines ls 15 title "/dev/shm cap", \
 	     NaN with lines ls 16 title "1 x array"
 	set border
 	set tics
+	unset lmargin
+	unset rmargin
 	set xlabel "time since the variant started (s)"
 	set ylabel "MiB"
 	unset multiplot
