@@ -423,8 +423,8 @@ static int dispatch(struct pool *p, struct scenario *s, int task)
 	used = shm_used();
 	p->shm_max = fmax(p->shm_max, used);
 	if (p->dumps)
-		fprintf(p->dumps, "%d\t%.4f\t%d\t%.0f\t%.0f\n", p->tasks_dispatched, pf_now() - p->t0,
-			p->files_created, p->bytes_dumped, used);
+		fprintf(p->dumps, "%d\t%.4f\t%d\t%.0f\t%.0f\t%d\n", p->tasks_dispatched, pf_now() - p->t0,
+			p->files_created, p->bytes_dumped, used, p->tasks_dispatched);
 	if (write(p->task_w, &m, sizeof(m)) != (ssize_t)sizeof(m)) {
 		snprintf(p->err, sizeof(p->err), "write to the task queue: %s", strerror(errno));
 		task_finished(p, s, task);
@@ -547,7 +547,7 @@ static int run_scenario(struct pf_ctx *ctx, enum pass_mode mode)
 							    .nbytes = s.per * sizeof(double) };
 	}
 	s.data = data;
-	p.dumps = pf_table_open(ctx, "dumps", "task\tt\tfiles\tbytes_dumped\tshm_used");
+	p.dumps = pf_table_open(ctx, "dumps", "task\tt\tfiles\tbytes_dumped\tshm_used\targs_reduced");
 
 	pf_phase(ctx, "parallel");
 	if (pool_start(&p) < 0) {

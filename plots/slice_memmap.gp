@@ -91,8 +91,8 @@ set key top left font ",8" opaque box
 
 # /dev/shm used as tasks are dispatched: the variants' own tables
 set output out("_growth")
-set title sprintf("/dev/shm used vs tasks dispatched: a new %.0f MiB file per task until ENOSPC at the cap", slice / MiB) font ",12"
-set xlabel "tasks dispatched (C) / taken from the generator by joblib (Python: pre-dispatched in batches)"
+set title sprintf("/dev/shm used vs task arguments serialised: a new %.0f MiB file per task until ENOSPC at the cap", slice / MiB) font ",12"
+set xlabel "task arguments serialised by the dispatcher (one per task; joblib pickles an object once per batch)"
 set ylabel "/dev/shm used (MiB)"
 set yrange [0:ymax]
 set xrange [0:*]
@@ -100,7 +100,7 @@ set key top left font ",9"
 AllV = Cv . " " . Pv
 LTs = "1 2 3 4 1 7 2 3 4"	# a joblib variant dashed, in the colour of its C twin
 plot for [k = 1:words(AllV)] (have(tab(word(AllV, k), "dumps")) ? tab(word(AllV, k), "dumps") : "/dev/null") \
-	using 1:($5 / MiB) with lines lt word(LTs, k) + 0 dt 1 + (k > 4) \
+	using 6:($5 / MiB) with lines lt word(LTs, k) + 0 dt 1 + (k > 4) \
 	title word(AllV, k) . (k <= 4 ? " (C)" : " (joblib)"), \
      x * slice / MiB with lines lt 6 dt 3 lw 1 title "one slice per task", \
      cap / MiB with lines lt 6 dt 4 lw 1.5 title "/dev/shm cap", \

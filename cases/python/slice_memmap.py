@@ -81,14 +81,17 @@ class Watch:
         self.dump_error = None    # the first OSError a dump raised
         self.shm_max = 0.0
         self.shm_at_error = None
+        self.reduced = 0          # large arguments serialised by the reducer
         self.rows = []
         self.t0 = time.monotonic()
 
     def row(self):
         used = shm_used()
         with self.lock:
+            self.reduced += 1
             self.shm_max = max(self.shm_max, used)
-            self.rows.append((self.tasks, time.monotonic() - self.t0, self.files, self.bytes, used))
+            self.rows.append((self.tasks, time.monotonic() - self.t0, self.files, self.bytes, used,
+                              self.reduced))
 
 
 def instrument(mr, w):
@@ -285,7 +288,7 @@ def main():
     pr.metric("enospc", 1 if enospc else 0, "1")
     if error is not None:
         pr.metric("shm_at_error", w.shm_at_error if w.shm_at_error is not None else shm_used(), "B")
-    write_table("dumps", "task\tt\tfiles\tbytes_dumped\tshm_used", w.rows)
+    write_table("dumps", "task\tt\tfiles\tbytes_dumped\tshm_used\targs_reduced", w.rows)
     left = [d for d in os.listdir(temp_folder or tempfile.gettempdir())
             if d.startswith("joblib_memmapping_folder_")]
     pr.metric("folders_left", len(left), "1")
