@@ -139,8 +139,8 @@ static void print_case(const struct pf_case *c, bool full)
 	printf("  source: %s\n  claim:  %s\n  article: %s\n", c->source, c->claim, c->seed_figure);
 	printf("  variants:\n");
 	for (const struct pf_variant *v = c->variants; v->name; v++)
-		printf("    %-22s %-9s %s%s%s\n", v->name, pf_role_name(v->role), v->summary,
-		       v->python ? " [python: " : "", v->python ? v->python : "");
+		printf("    %-22s %-9s %s%s%s%s\n", v->name, pf_role_name(v->role), v->summary,
+		       v->python ? " [python: " : "", v->python ? v->python : "", v->python ? "]" : "");
 	if (c->params && c->params[0].name) {
 		printf("  parameters (smoke / quick / full / paper):\n");
 		for (const struct pf_param *p = c->params; p->name; p++) {

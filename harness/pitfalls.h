@@ -250,9 +250,10 @@ void pf_check_missing(struct pf_verdict *v, const char *name, const char *why, .
 void pf_check_info(struct pf_verdict *v, const char *name, double measured,
 		   const char *detail, ...) __attribute__((format(printf, 4, 5)));
 void pf_measured(struct pf_verdict *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Fetch run->variant's `key` for check `check`; when the variant did not run
- * or lacks the key, record the check as missing (with the variant's reason)
- * and return false. */
+/* Fetch run->variant's `key` for check `check`.  When the variant was not run
+ * or was skipped, the check is recorded missing (with the reason); when it ran
+ * but did not report the key (it broke first), the check fails.  Either way
+ * false is returned. */
 bool pf_want(struct pf_verdict *v, const char *check, const struct pf_run *run,
 	     const char *variant, const char *key, double *out);
 /* Sets v->status from the checks: any FAIL → NOT REPRODUCED; else any PASS →

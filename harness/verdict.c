@@ -182,11 +182,17 @@ bool pf_want(struct pf_verdict *v, const char *check, const struct pf_run *run,
 	}
 	if (pf_get(r, key, out))
 		return true;
-	if (r->outcome == PF_OUT_SKIPPED)
+	if (r->outcome == PF_OUT_SKIPPED) {
 		pf_check_missing(v, check, "%s skipped: %s", variant, r->reason);
-	else
-		pf_check_missing(v, check, "%s (%s%s%s) reported no %s", variant,
-				 pf_outcome_name(r->outcome), r->reason[0] ? ": " : "", r->reason, key);
+	} else {
+		/* it ran and broke before measuring: a failed check, not a gap */
+		struct pf_check *c;
+
+		pf_check_true(v, check, false, "%s (%s%s%s) reported no %s", variant,
+			      pf_outcome_name(r->outcome), r->reason[0] ? ": " : "", r->reason, key);
+		c = &v->checks[v->nchecks - 1];
+		c->measured = NAN;
+	}
 	return false;
 }
 

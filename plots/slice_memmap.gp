@@ -5,9 +5,9 @@
 #   _files        files created and /dev/shm peak / array, per variant
 # `load common`, less its line 27: it redefines exists(), a built-in of gnuplot
 # 5.4 ("invalid command"); this script uses its own have(f) instead.
-load "< sed '/^exists(f) *=/d' '" . common . "'"
+load common
 set termoption noenhanced	# variant names carry underscores
-have(f) = system(sprintf("test -s '%s' && echo 1 || echo 0", f)) + 0
+have(f) = file_ok(f)
 
 Cv = "per_task_views reused_slices whole_array explicit_memmap"
 Pv = "py_per_task_views_loky py_per_task_views_mp py_reused_slices py_whole_array py_explicit_memmap"

@@ -30,7 +30,10 @@ struct pf_fake {
 	struct pf_result results[64];
 };
 
-/* Every variant of the case "ran ok", with no metrics yet; params at scale s. */
+#define FAKE_UNMEASURED "synthetic run: not measured"
+
+/* Every variant starts "not measured" (skipped); the first metric given to it
+ * makes it a variant that ran ok (fake_outcome overrides); params at scale s. */
 static inline void fake_init(struct pf_fake *f, const struct pf_case *c, enum pf_scale s)
 {
 	memset(f, 0, sizeof(*f));
@@ -42,7 +45,8 @@ static inline void fake_init(struct pf_fake *f, const struct pf_case *c, enum pf
 		f->params[i] = c->params[i].value[s];
 	for (size_t i = 0; i < pf_nvariants(c); i++) {
 		f->results[i].variant = &c->variants[i];
-		f->results[i].outcome = PF_OUT_OK;
+		f->results[i].outcome = PF_OUT_SKIPPED;
+		snprintf(f->results[i].reason, sizeof(f->results[i].reason), FAKE_UNMEASURED);
 	}
 	f->run.nresults = pf_nvariants(c);
 }
@@ -58,7 +62,13 @@ static inline struct pf_result *fake_variant(struct pf_fake *f, const char *vari
 
 static inline void fake_metric(struct pf_fake *f, const char *variant, const char *key, double v)
 {
-	pf_result_add_metric(fake_variant(f, variant), key, v, "");
+	struct pf_result *r = fake_variant(f, variant);
+
+	if (r->outcome == PF_OUT_SKIPPED && !strcmp(r->reason, FAKE_UNMEASURED)) {
+		r->outcome = PF_OUT_OK;
+		r->reason[0] = 0;
+	}
+	pf_result_add_metric(r, key, v, "");
 }
 
 static inline void fake_outcome(struct pf_fake *f, const char *variant, enum pf_outcome o,

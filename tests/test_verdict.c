@@ -52,7 +52,7 @@ int main(void)
 	CHECK(!pf_want(&v, "k", &f.run, "py_numpy", "peak_arrays", &x));
 	CHECK(v.checks[0].state == PF_MISSING && strstr(v.checks[0].detail, "numpy not importable"));
 	CHECK(!pf_want(&v, "k2", &f.run, "loop", "nonesuch", &x));
-	CHECK(strstr(v.checks[1].detail, "reported no nonesuch"));
+	CHECK(strstr(v.checks[1].detail, "reported no nonesuch") && v.checks[1].state == PF_FAIL);
 	CHECK(!pf_want(&v, "k3", &f.run, "no_variant", "time", &x));
 	CHECK(pf_want(&v, "k4", &f.run, "loop", "time", &x) && x == 1.0);
 	fake_free(&f);
