@@ -41,8 +41,8 @@ static const struct pf_param params[] = {
 	  .help = "largest chunk of the sweep (article: 1e6; beyond, the working set leaves L3)" },
 	{ .name = "cross_min", .unit = PF_COUNT, .value = { 1e3, 1e3, 1e3, 1e3 }, .min = 10, .max = 1e12,
 	  .help = "smallest N of the chunked-vs-processes crossover sweep" },
-	{ .name = "n_simd", .unit = PF_COUNT, .value = { 1e8, 1e9, 1e9, 1e9 }, .min = 1e3, .max = 1e13,
-	  .help = "N of the fastest-kernel benchmark (article's language table: 1e9)" },
+	{ .name = "n_simd", .unit = PF_COUNT, .value = { 1e9, 1e9, 1e9, 1e9 }, .min = 1e3, .max = 1e13,
+	  .help = "N of the fastest-kernel benchmark and its comparison with numpy chunks (the issue: 1e9)" },
 	{ .name = "n_slow_max", .unit = PF_COUNT, .value = { 1e5, 1e7, 1e8, 1e9 }, .min = 1e3, .max = 1e12,
 	  .help = "largest N of the pure-Python generator and for-loop originals (article: 1e9)" },
 	{ .name = NULL },
@@ -58,6 +58,9 @@ static const struct pf_param params[] = {
 #define SIMD_LIMIT_SLACK 1.10		/* the issue: within 10% of the divider's limit */
 #define SIMD_MIN_SPEEDUP_PY 20.0	/* the issue: >= 20x the numpy chunked original */
 #define LOOP_MAX_REL_ERROR 1e-12	/* article's C returned inf (int overflow); ours is a sum */
+#define CROSSOVER_MARGIN 10.0		/* the start-up-only prediction ignores per-call pickling and
+					 * dispatch: a pool that has not won is refuted only once N
+					 * reaches 10x the predicted crossover */
 
 /* ---- the exact answer ---------------------------------------------------- */
 
@@ -823,10 +826,10 @@ static void check_crossover(struct pf_verdict *v, const struct pf_run *run, cons
 	pf_get(b, "workers", &workers);
 	/* startup + t(N)/P = t(N)  =>  N* = startup / (t/N * (1 - 1/P)) */
 	predicted = workers > 1 ? startup / (last_t / last_n * (1 - 1 / workers)) : INFINITY;
-	if (last_ratio > 1 && first_ratio > 1 && isfinite(predicted) && last_n < predicted) {
-		pf_check_missing(v, name, "largest N tested (%.0e) is below the crossover predicted from the "
+	if (last_ratio > 1 && first_ratio > 1 && isfinite(predicted) && last_n < CROSSOVER_MARGIN * predicted) {
+		pf_check_missing(v, name, "largest N tested (%.0e) is below %.0fx the crossover predicted from the "
 				 "measured pool start-up (%.3g s): N≈%.2g; %s still %.1fx slower", last_n,
-				 startup, predicted, pool, last_ratio);
+				 CROSSOVER_MARGIN, startup, predicted, pool, last_ratio);
 		return;
 	}
 	pf_check_true(v, name, first_ratio > 1 && last_ratio < 1,

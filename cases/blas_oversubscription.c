@@ -46,7 +46,9 @@ static const struct pf_param params[] = {
 	  "P and T go from 1 up to max_factor × cores (issue: up to 2 × cores)" },
 	{ "pool", PF_COUNT, { 0, 0, 0, 0 }, 0, 64,
 	  "application threads of the pool variants (0: 2 × cores)" },
-	{ "py_tasks", PF_COUNT, { 4, 8, 16, 32 }, 1, 4096,
+	{ "py_n", PF_COUNT, { 1024, 1024, 1536, 2048 }, 64, 8192,
+	  "Python original: matrix order (at 512 the dispatch gaps, not the threads, decide)" },
+	{ "py_tasks", PF_COUNT, { 8, 16, 24, 32 }, 1, 4096,
 	  "Python original: matmul tasks given to the joblib workers" },
 	{ .name = NULL },
 };
@@ -886,11 +888,20 @@ pool:
 		double a, b, ca, cb;
 
 		/* the Python original: the same claim, in joblib workers */
+		/* At smoke size joblib's dispatch gaps make the two within the
+		 * measured ±3% spread of best-of-5 on a 2-core VM: reported, not
+		 * judged; from quick scale on (n >= 1024, more tasks) it decides. */
 		if (pf_want(v, "Python joblib: oversubscribed throughput", run, "py_joblib_oversubscribed", "gflops", &a) &&
-		    pf_want(v, "Python joblib: oversubscribed throughput", run, "py_joblib_limited", "gflops", &b))
-			pf_check_le(v, "Python joblib: oversubscribed throughput", a / b, THRASH_MAX_RATIO,
-				    "GFLOP/s ratio <= %.2f: %.1f (2×cores threads per worker) vs %.1f (loky limit)",
-				    THRASH_MAX_RATIO, a, b);
+		    pf_want(v, "Python joblib: oversubscribed throughput", run, "py_joblib_limited", "gflops", &b)) {
+			if (run->scale == PF_SMOKE)
+				pf_check_info(v, "Python joblib: oversubscribed throughput", a / b,
+					      "smoke scale, not judged: %.1f (2×cores threads per worker) vs %.1f (loky limit) GFLOP/s",
+					      a, b);
+			else
+				pf_check_le(v, "Python joblib: oversubscribed throughput", a / b, THRASH_MAX_RATIO,
+					    "GFLOP/s ratio <= %.2f: %.1f (2×cores threads per worker) vs %.1f (loky limit)",
+					    THRASH_MAX_RATIO, a, b);
+		}
 		if (pf_want(v, "Python joblib: context switches", run, "py_joblib_oversubscribed", "csw", &ca) &&
 		    pf_want(v, "Python joblib: context switches", run, "py_joblib_limited", "csw", &cb))
 			pf_check_ge(v, "Python joblib: context switches", cb > 0 ? ca / cb : INFINITY, CSW_MIN_RATIO,

@@ -205,23 +205,60 @@ int pf_cg_pids(const struct pf_cgroup *cg, pid_t *pids, int max)
 	return n;
 }
 
+/* Is pid a member of cg, by its own /proc/<pid>/cgroup?  cgroup.procs alone
+ * is not enough to kill by: a task that is exiting, or outside our pid
+ * namespace, is listed as pid 0 — and kill(0, SIGKILL) is our own process
+ * group (the runner, the shell, ctest…). */
+bool pf_cg_member(const struct pf_cgroup *cg, pid_t pid)
+{
+	const char *mount = cg->kind == PF_CG_V1 ? CG_V1_ROOT : CG_V2_ROOT;
+	const char *rel = cg->path + strlen(mount);
+	char path[64], *s, *line;
+	bool member = false;
+
+	if (pid <= 1 || pid == getpid() || strncmp(cg->path, mount, strlen(mount)))
+		return false;
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
+	s = pf_read_file(path, NULL);
+	if (!s)
+		return false;
+	/* v1: "4:memory:/pitfalls/<name>"   v2: "0::/pitfalls/<name>" */
+	for (line = s; line && *line && !member; line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
+		char *ctl = strchr(line, ':'), *cgp = ctl ? strchr(ctl + 1, ':') : NULL;
+		size_t len;
+
+		if (!cgp)
+			continue;
+		if (cg->kind == PF_CG_V1 ? strncmp(ctl + 1, "memory:", 7) : strncmp(ctl + 1, ":", 1))
+			continue;
+		cgp++;
+		len = strcspn(cgp, "\n");
+		member = len == strlen(rel) && !strncmp(cgp, rel, len);
+	}
+	free(s);
+	return member;
+}
+
 void pf_cg_kill_all(const struct pf_cgroup *cg)
 {
 	char path[600];
 	pid_t pids[4096];
 
+	if (cg->kind == PF_CG_NONE)
+		return;
 	if (cg->kind == PF_CG_V2) {
 		snprintf(path, sizeof(path), "%s/cgroup.kill", cg->path);
 		if (write_str(path, "1") == 0)
 			return;
 	}
 	for (int round = 0; round < 50; round++) {
-		int n = pf_cg_pids(cg, pids, 4096);
+		int n = pf_cg_pids(cg, pids, 4096), killed = 0;
 
-		if (n <= 0)
-			return;
 		for (int i = 0; i < n; i++)
-			(void)kill(pids[i], SIGKILL);
+			if (pf_cg_member(cg, pids[i]) && kill(pids[i], SIGKILL) == 0)
+				killed++;
+		if (n <= 0 || !killed)
+			return;
 		(void)nanosleep(&(struct timespec){ 0, 10 * 1000 * 1000 }, NULL);
 	}
 }

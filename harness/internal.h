@@ -97,6 +97,7 @@ double pf_cg_peak(const struct pf_cgroup *cg);
 double pf_cg_oom_kills(const struct pf_cgroup *cg);
 int pf_cg_pids(const struct pf_cgroup *cg, pid_t *pids, int max);
 void pf_cg_kill_all(const struct pf_cgroup *cg);
+bool pf_cg_member(const struct pf_cgroup *cg, pid_t pid);	/* by /proc/<pid>/cgroup */
 void pf_cg_destroy(struct pf_cgroup *cg);
 void pf_stale_cleanup(void);	/* cgroups and temp dirs of dead earlier runs */
 bool pf_can_contain(char *why, size_t len);	/* root + mount namespaces */

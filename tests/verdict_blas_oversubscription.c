@@ -80,6 +80,17 @@ int main(void)
 	CHECK(check_state_of(&v, "threads_fit restores throughput") == PF_FAIL);
 	fake_free(&f);
 
+	/* joblib workers faster when oversubscribed: refuted at quick scale,
+	 * reported but not judged at smoke scale (within the noise there) */
+	thrash_like(&f, 25, 10000);
+	fake_metric(&f, "py_joblib_oversubscribed", "gflops", 9.0);
+	CHECK(fake_verdict(&f, &v) == PF_NOT_REPRODUCED);
+	CHECK(check_state_of(&v, "Python joblib: oversubscribed throughput") == PF_FAIL);
+	f.run.scale = PF_SMOKE;
+	CHECK(fake_verdict(&f, &v) == PF_REPRODUCED);
+	CHECK(check_state_of(&v, "Python joblib: oversubscribed throughput") == PF_INFO);
+	fake_free(&f);
+
 	/* the grid skipped (no OpenBLAS): SKIPPED */
 	fake_init(&f, &pf_case_blas_oversubscription, PF_QUICK);
 	for (size_t i = 0; i < f.run.nresults; i++) {

@@ -34,7 +34,7 @@ def main():
     mode = sys.argv[1] if len(sys.argv) > 1 else "limited"
     pr.need_numpy()
     joblib = pr.need("joblib", "python3-joblib")
-    n, tasks = int(pr.param("n")), int(pr.param("py_tasks"))
+    n, tasks = int(pr.param("py_n")), int(pr.param("py_tasks"))
     cores = pr.ncores()
     workers = cores                      # one worker process per core, as n_jobs=-1 would
     threads = 2 * cores if mode == "oversubscribed" else None   # None: loky's cores // workers
@@ -49,7 +49,7 @@ def main():
             pr.text("worker_env_OPENBLAS_NUM_THREADS", out[0][3])
             pr.metric("blas_threads", max(o[2] for o in out) - 1, "1")  # threads beside the main one
             pr.phase("matmul")
-            for _ in range(pr.reps()):
+            for _ in range(max(5, pr.reps())):   # best of >= 5, as STREAM reports
                 t0 = time.perf_counter()
                 out = par(joblib.delayed(task)(n, 1, s) for s in range(tasks))
                 times.append(time.perf_counter() - t0)
@@ -57,7 +57,9 @@ def main():
     pr.report_times("matmul", times)
     times.sort()
     median = times[len(times) // 2] if len(times) % 2 else (times[len(times) // 2 - 1] + times[len(times) // 2]) / 2
-    pr.metric("gflops", flops / median * 1e-9, "GFLOP/s")
+    # throughput from the best repetition (the least disturbed by other tenants)
+    pr.metric("gflops", flops / times[0] * 1e-9, "GFLOP/s")
+    pr.metric("gflops_median", flops / median * 1e-9, "GFLOP/s")
     pr.metric("csw", sorted(csws)[len(csws) // 2], "1")
 
 
