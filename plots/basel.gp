@@ -15,6 +15,7 @@ set title "Basel sum: time against N (C solid, Python originals dashed)"
 set xlabel "N (terms)"
 set ylabel "time per call (s, median)"
 set logscale xy
+set xtics enhanced
 set format x "10^{%L}"
 set format y "10^{%L}"
 set key outside right top
@@ -36,6 +37,7 @@ set title sprintf("Full arrays at N = %.0e: time per step (mean of the timed cal
 set ylabel "time (ms)"
 set xlabel ""
 set key outside right top
+set xtics noenhanced
 set style data histograms
 set style histogram rowstacked
 set boxwidth 0.6
@@ -64,6 +66,7 @@ set title "Chunked: time per term against chunk size; working set = 3 arrays x 8
 set xlabel "chunk size (elements)"
 set ylabel "time per term (ns)"
 set logscale x
+set xtics enhanced
 set format x "10^{%L}"
 set key inside right top
 L1 = metric("chunked", "cache.L1"); have_chunks = (L1 == L1); L2 = metric("chunked", "cache.L2"); L3 = metric("chunked", "cache.L3")
@@ -109,6 +112,7 @@ set output out("_memory")
 unset logscale
 set format x "%g"
 set format y "%g"
+set xtics noenhanced
 set title sprintf("Peak memory over the baseline at N = %.0e, in N-element float64 arrays", metric("materialized", "n"))
 set ylabel "peak / (8 N bytes)"
 set xlabel ""

@@ -31,7 +31,7 @@ do for [i = 1:words(variants)] {
 	print sprintf("%s\t%.2f\t%.2f", v, metric(v, "frac_copied_collect") * 100, metric(v, "frac_copied_read") * 100)
 }
 set print
-set title "Share of the objects' pages each forked child copied (Private_Dirty growth after fork, smaps)"
+set title "Share of the objects' pages each forked child copied (Private\\_Dirty growth after fork, smaps)"
 set ylabel "objects' bytes privately copied per child (%)"
 set xlabel ""
 set yrange [0:125]
