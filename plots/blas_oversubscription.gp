@@ -13,7 +13,7 @@ if (system(sprintf("test -s %s && echo 1 || echo 0", grid)) + 0) {
 	set logscale x 2
 	set xrange [0.8:*]
 	set yrange [0:*]
-	set key top right
+	set key bottom right
 	plot grid u ($1==1 ? $2 : NaN):4:5:6 w yerrorlines lt 3 t "P = 1 process (pathology when P×T > cores)", \
 	     grid u ($1==2 ? $2 : NaN):4:5:6 w yerrorlines lt 4 t "P = 2 processes", \
 	     grid u ($1==4 ? $2 : NaN):4:5:6 w yerrorlines lt 1 t "P = 4 processes", \
