@@ -110,39 +110,6 @@ static void fill_rows(double *c, const double *a, const double *b, size_t n, siz
 
 /* ---- memory the variant may have ---------------------------------------- */
 
-/* This process's memory cgroup (v1) limit in bytes, or -1. */
-static double cgroup_limit(void)
-{
-	char line[512], path[768];
-	double lim = -1;
-	FILE *f = fopen("/proc/self/cgroup", "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		char *ctl = strchr(line, ':'), *p;
-
-		if (!ctl || !(p = strchr(ctl + 1, ':')))
-			continue;
-		*p++ = 0;
-		p[strcspn(p, "\n")] = 0;
-		if (strcmp(ctl + 1, "memory") && !(ctl[1] == 0))
-			continue;
-		snprintf(path, sizeof(path), ctl[1] ? "/sys/fs/cgroup/memory%s/memory.limit_in_bytes"
-						    : "/sys/fs/cgroup%s/memory.max", p);
-		FILE *g = fopen(path, "r");
-
-		if (g) {
-			if (fscanf(g, "%lf", &lim) != 1)
-				lim = -1;
-			fclose(g);
-		}
-		if (lim > 0)
-			break;
-	}
-	fclose(f);
-	return lim;
-}
 
 /* NumPy's size text: "7.28 TiB". */
 static void fmt_size(char *buf, size_t len, double bytes)
@@ -164,7 +131,7 @@ static void fmt_size(char *buf, size_t len, double bytes)
 static double *alloc_intermediate(struct pf_ctx *ctx, size_t n)
 {
 	double bytes = 8.0 * (double)n * (double)n;
-	double lim = cgroup_limit(), avail = pf_meminfo("MemAvailable");
+	double lim = pf_cgroup_self("memory.limit_in_bytes", "memory.max"), avail = pf_meminfo("MemAvailable");
 	double may = avail;
 	const double headroom = 0.9;	/* as pf_fits: a tenth for page tables and the sampler */
 	char sz[32], ms[32];

@@ -312,36 +312,6 @@ static void __attribute__((noreturn)) child_main(struct heap *h, struct child_re
 	_exit(r->ok ? 0 : 1);
 }
 
-/* cgroup_usage: memory.usage_in_bytes of this process's memory cgroup (v1,
- * else v2's memory.current): the system memory the variant's processes hold */
-static double cgroup_usage(void)
-{
-	char line[512], path[700];
-	FILE *f = fopen("/proc/self/cgroup", "r");
-	double v = -1;
-
-	if (!f)
-		return -1;
-	path[0] = 0;
-	while (fgets(line, sizeof(line), f)) {
-		char *ctrl = strchr(line, ':'), *rel = ctrl ? strchr(ctrl + 1, ':') : NULL;
-
-		if (!rel)
-			continue;
-		rel[strcspn(rel, "\n")] = 0;
-		if (!strncmp(ctrl + 1, "memory:", 7))
-			snprintf(path, sizeof(path), "/sys/fs/cgroup/memory%s/memory.usage_in_bytes", rel + 1);
-		else if (!path[0] && !strncmp(line, "0::", 3))
-			snprintf(path, sizeof(path), "/sys/fs/cgroup%s/memory.current", rel + 1);
-	}
-	fclose(f);
-	if (path[0] && (f = fopen(path, "r"))) {
-		if (fscanf(f, "%lf", &v) != 1)
-			v = -1;
-		fclose(f);
-	}
-	return v;
-}
 
 /* ---- a variant ------------------------------------------------------------- */
 
@@ -380,7 +350,7 @@ static int run_layout(struct pf_ctx *ctx, enum layout layout)
 	pf_metric(ctx, "side_bytes", (double)(h.rc_len + h.gc_len), "B");
 	usleep(100000);	/* a flat stretch on the timeline before the fork */
 	avail0 = pf_meminfo("MemAvailable");
-	cg0 = cgroup_usage();
+	cg0 = pf_cgroup_self("memory.usage_in_bytes", "memory.current");
 	pf_phase(ctx, "children");
 	fflush(NULL);
 	for (int i = 0; i < nchild && i < 64; i++) {
@@ -406,7 +376,7 @@ static int run_layout(struct pf_ctx *ctx, enum layout layout)
 		}
 	pf_phase(ctx, "hold");
 	avail1 = pf_meminfo("MemAvailable");
-	cg1 = cgroup_usage();
+	cg1 = pf_cgroup_self("memory.usage_in_bytes", "memory.current");
 	usleep((useconds_t)(hold * 1e6));
 reap:
 	close(go[1]);	/* release them */

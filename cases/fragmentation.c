@@ -33,6 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* ---- parameters ---------------------------------------------------------- */
 
@@ -80,13 +81,17 @@ static uint64_t rnd(uint64_t *s)
 	return *s;
 }
 
-/* glibc's chunk header: bit 1 of the size word marks an mmapped chunk
- * (malloc/malloc.c, IS_MMAPPED) — evidence of where a block came from. */
+/* Where a block came from: glibc serves a block either from the brk heap
+ * (between the program break at start and now) or from its own mmap.  Asked
+ * by address, not by peeking at glibc's chunk header (IS_MMAPPED), so it stays
+ * a valid read under AddressSanitizer (whose allocator mmaps everything). */
+extern char end;	/* the linker's end of the data segment: the brk heap lies above it */
+
 static bool from_mmap(const void *p)
 {
-	const size_t *hdr = (const size_t *)((uintptr_t)p - sizeof(size_t));
+	uintptr_t a = (uintptr_t)p, brk_now = (uintptr_t)sbrk(0);
 
-	return (*hdr & 2) != 0;
+	return !(a >= (uintptr_t)&end && a < brk_now);
 }
 
 struct state {

@@ -266,3 +266,33 @@ void pf_touch(void *p, size_t n)
 	for (size_t i = 0; i < n; i += (size_t)page)
 		c[i] = 1;
 }
+
+double pf_cgroup_self(const char *v1_file, const char *v2_file)
+{
+	char *s = pf_read_file("/proc/self/cgroup", NULL), *path = NULL;
+	double v = -1;
+
+	if (!s)
+		return -1;
+	/* v1: "4:memory:/pitfalls/<name>"   v2: "0::/pitfalls/<name>" */
+	for (char *line = s; line && *line; line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
+		char *ctl = strchr(line, ':'), *rel = ctl ? strchr(ctl + 1, ':') : NULL;
+		size_t len;
+
+		if (!rel)
+			continue;
+		len = strcspn(rel + 1, "\n");
+		if (!strncmp(ctl + 1, "memory:", 7)) {
+			free(path);
+			path = pf_xasprintf("/sys/fs/cgroup/memory%.*s/%s", (int)len, rel + 1, v1_file);
+			break;
+		}
+		if (!path && !strncmp(line, "0::", 3))
+			path = pf_xasprintf("/sys/fs/cgroup%.*s/%s", (int)len, rel + 1, v2_file);
+	}
+	if (path)
+		v = pf_read_num_file(path);	/* "max" reads as no number: -1 */
+	free(path);
+	free(s);
+	return v;
+}

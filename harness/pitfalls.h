@@ -136,6 +136,9 @@ double pf_peak_rss(void);		/* this process's VmHWM in bytes */
 double pf_rss(void);			/* this process's VmRSS in bytes */
 double pf_meminfo(const char *field);	/* /proc/meminfo field in bytes, <0 unknown */
 double pf_cache_size(int level);	/* data cache of that level (hwloc), bytes; <0 unknown */
+/* A number from this process's own memory cgroup: the v1 file (e.g.
+ * "memory.limit_in_bytes") or, on v2, the other ("memory.max"); <0 if none. */
+double pf_cgroup_self(const char *v1_file, const char *v2_file);
 void pf_touch(void *p, size_t n);	/* write every page, so it is resident */
 
 /* ---------------------------------------------------------------------------

@@ -38,20 +38,6 @@ def shm_used():
     return float((s.f_blocks - s.f_bfree) * s.f_frsize)
 
 
-def rss():
-    """Resident bytes of this process."""
-    with open("/proc/self/statm") as f:
-        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-
-
-def mem_available():
-    with open("/proc/meminfo") as f:
-        for line in f:
-            if line.startswith("MemAvailable:"):
-                return int(line.split()[1]) * 1024
-    return -1
-
-
 def probe(part):
     return 3.0 * float(part[0]) + float(part[-1])
 
@@ -191,7 +177,7 @@ def main():
     # like pf_fits: the array and its dumps (up to the cap) are resident
     dumps = ntasks * k * 8 if mode == "per_task_views" else n * 8
     need = n * 8 + min(cap, dumps) + 200 * 2**20     # + interpreters
-    limit = min(x for x in (pr.mem_limit() or float("inf"), mem_available()) if x > 0)
+    limit = min(x for x in (pr.mem_limit() or float("inf"), pr.mem_available()) if x > 0)
     if need > 0.9 * limit:
         pr.skip(f"the array + its dumps need {need / 2**30:.1f} GiB resident; "
                 f"this variant may use {limit / 2**30:.1f} GiB")
@@ -221,10 +207,10 @@ def main():
             w.files_complete += 1
             w.bytes += os.path.getsize(path)
             w.bytes_complete += os.path.getsize(path)
-            before = rss()
+            before = pr.rss()
             del data
             gc.collect()
-            pr.metric("freed_bytes", before - rss(), "B")
+            pr.metric("freed_bytes", before - pr.rss(), "B")
             data = joblib.load(path, mmap_mode="r")
         elif mode == "reused_slices":
             data_slices = [data[i * k:(i + 1) * k] for i in range(slices)]
