@@ -219,12 +219,19 @@ struct job {
 	size_t chunk;
 	int workers;
 	double value;			/* last answer */
-	double step[5];			/* materialized: seconds per step, summed over calls */
+	double step[64][5];		/* full arrays: seconds per step of each call (64 kept) */
 	int calls;
 	struct chunk_bufs bufs;
 };
 
 static const char *const step_names[5] = { "ones", "arange", "divide", "square", "sum" };
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
 
 static double run_loop(void *arg)
 {
@@ -264,12 +271,12 @@ static double full_arrays(struct job *j, bool with_ones)
 		for (size_t i = 0; ones && i < n; i++)
 			ones[i] = 1.0;
 	}
-	j->step[0] += pf_now() - t;
+	j->step[j->calls % 64][0] = pf_now() - t;
 	t = pf_now();
 	r = np_empty(n * sizeof(*r));
 	for (size_t i = 0; r && i < n; i++)
 		r[i] = (int64_t)i + 1;
-	j->step[1] += pf_now() - t;
+	j->step[j->calls % 64][1] = pf_now() - t;
 	t = pf_now();
 	div = np_empty(n * sizeof(*div));
 	if (div && r && (ones || !with_ones)) {
@@ -280,15 +287,15 @@ static double full_arrays(struct job *j, bool with_ones)
 			for (size_t i = 0; i < n; i++)
 				div[i] = 1.0 / (double)r[i];
 	}
-	j->step[2] += pf_now() - t;
+	j->step[j->calls % 64][2] = pf_now() - t;
 	t = pf_now();
 	sq = np_empty(n * sizeof(*sq));
 	for (size_t i = 0; sq && div && i < n; i++)
 		sq[i] = div[i] * div[i];
-	j->step[3] += pf_now() - t;
+	j->step[j->calls % 64][3] = pf_now() - t;
 	t = pf_now();
 	j->value = sq ? pairwise_sum(sq, n) : NAN;
-	j->step[4] += pf_now() - t;
+	j->step[j->calls % 64][4] = pf_now() - t;
 	j->calls++;
 	free(ones);
 	free(r);
@@ -611,12 +618,18 @@ static int v_full(struct pf_ctx *ctx, pf_bench_fn fn, int arrays)
 	rc = at_n(ctx, fn, &j, pf_param(ctx, "n"), arrays, false);
 	if (rc != PF_OK)
 		return rc;
-	/* the step table: mean seconds per step over every timed call at N=n */
+	/* the step table: median seconds per step over the timed calls at N=n
+	 * (the first call is the warm-up, which also faults the memory in) */
 	for (int s = 0; s < 5; s++) {
+		double v[64];
+		int k = 0;
 		char key[64];
 
+		for (int c = 1; c < j.calls && c < 64; c++)
+			v[k++] = j.step[c][s];
+		qsort(v, (size_t)k, sizeof(*v), cmp_double);
 		snprintf(key, sizeof(key), "step.%s", step_names[s]);
-		pf_metric(ctx, key, j.calls ? j.step[s] / j.calls : NAN, "s");
+		pf_metric(ctx, key, k ? (k % 2 ? v[k / 2] : (v[k / 2 - 1] + v[k / 2]) / 2) : NAN, "s");
 	}
 	return scaling(ctx, fn, &j, pf_param(ctx, "n_min"), pf_param(ctx, "n_mem_max"), arrays, false);
 }

@@ -33,7 +33,7 @@ set output out("_steps")
 unset logscale
 set format x "%g"
 set format y "%g"
-set title sprintf("Full arrays at N = %.0e: time per step (mean of the timed calls)", metric("materialized", "n"))
+set title sprintf("Full arrays at N = %.0e: time per step (median of the timed calls)", metric("materialized", "n"))
 set ylabel "time (ms)"
 set xlabel ""
 set key outside right top

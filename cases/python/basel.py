@@ -185,8 +185,10 @@ def main():
         arrays = 4 if style == "numpy" else 3
         at_n(lambda k: full(k, steps), n, arrays)
         for name in STEP_NAMES:
-            v = steps.get(name, [])
-            pr.metric(f"step.{name}", sum(v) / len(v) if v else float("nan"), "s")
+            v = sorted(steps.get(name, [])[1:])   # the first call is the warm-up
+            k = len(v)
+            med = (v[k // 2] if k % 2 else (v[k // 2 - 1] + v[k // 2]) / 2) if k else float("nan")
+            pr.metric(f"step.{name}", med, "s")
         scaling(full, n_min, pr.param("n_mem_max", int), sweep_reps, arrays)
     elif style == "chunked":
         at_n(lambda k: basel_chunked(k, chunk), n)
