@@ -54,8 +54,14 @@ static const struct pf_param params[] = {
 };
 
 /* Claims' tolerances (the article gives no figure, only "thrashing and slowdowns"). */
-/* oversubscribed configs must lose at least 10% of aggregate throughput against the
- * same P at T = cores/P: larger than the 3-5% run-to-run noise of a median here */
+/* "Lower throughput" means lower beyond the measurement's own noise: the geomean
+ * ratio must sit NOISE_SIGMAS standard deviations below 1, the deviation taken
+ * from each configuration's spread over its Google Benchmark repetitions (the
+ * ~5% of a 2-core VM); and never above THRASH_MAX_RATIO_CAP, whatever the noise. */
+#define NOISE_SIGMAS 2.0
+#define THRASH_MAX_RATIO_CAP 0.97
+/* The Python original has one number per variant (no per-config spread): it
+ * must lose at least 10%, beyond the ±3% spread of its best-of-5 seen here. */
 #define THRASH_MAX_RATIO 0.90
 /* "more context switches": at least 2× those of T = cores/P (same work) */
 #define CSW_MIN_RATIO 2.0
@@ -786,6 +792,42 @@ static double cfg(const struct pf_run *run, const char *variant, const char *wha
 	return r && r->outcome == PF_OUT_OK && pf_get(r, key, &x) ? x : NAN;
 }
 
+/* A statistic of configuration (P, T)'s benchmark: "P2T4.time_stddev". */
+static double cfg_stat(const struct pf_run *run, const char *stat, int p, int t)
+{
+	const struct pf_result *r = pf_result(run, "oversubscribed");
+	char key[96];
+	double x;
+
+	snprintf(key, sizeof(key), "P%dT%d.%s", p, t, stat);
+	return r && r->outcome == PF_OUT_OK && pf_get(r, key, &x) ? x : NAN;
+}
+
+/* The standard deviation of log(geomean ratio) over the oversubscribed pairs,
+ * from each configuration's relative spread over its repetitions:
+ * var(log r) ≈ cv(over)² + cv(fit)², and the geomean divides by n². */
+static double over_log_sigma(const struct pf_run *run, int cores, int factor)
+{
+	int list[MAX_LIST], nlist = value_list(cores, factor, list), n = 0;
+	double var = 0;
+
+	for (int i = 0; i < nlist; i++) {
+		int p = list[i], tfit = cores / p > 1 ? cores / p : 1;
+		double sf = cfg_stat(run, "time_stddev", p, tfit), mf = cfg_stat(run, "time_mean", p, tfit);
+
+		for (int j = 0; j < nlist; j++) {
+			int t = list[j];
+			double so = cfg_stat(run, "time_stddev", p, t), mo = cfg_stat(run, "time_mean", p, t);
+
+			if (t <= tfit || !(mf > 0) || !(mo > 0) || isnan(sf) || isnan(so))
+				continue;
+			var += (so / mo) * (so / mo) + (sf / mf) * (sf / mf);
+			n++;
+		}
+	}
+	return n ? sqrt(var) / n : NAN;
+}
+
 /* Geometric mean over P of what(P, T)/what(P, cores/P) for every T above cores/P
  * in the grid (the oversubscribed configurations against the fitting one). */
 static double over_ratio(const struct pf_run *run, const char *what, int cores, int factor, int *npairs,
@@ -835,17 +877,30 @@ static void verdict(const struct pf_run *run, struct pf_verdict *v)
 	nlist = value_list(cores, (int)factor, list);
 
 	g = over_ratio(run, "gflops", cores, (int)factor, &npairs, &worst, detail, sizeof(detail));
-	if (npairs == 0)
-		pf_check_missing(v, "oversubscribed throughput vs T = cores/P", "no P×T > cores pair measured");
-	else
-		pf_check_le(v, "oversubscribed throughput vs T = cores/P", g, THRASH_MAX_RATIO,
-			    "geomean over P of GFLOP/s(P,T>cores/P) / GFLOP/s(P,cores/P) <= %.2f (article: 'slowdowns'); %s",
-			    THRASH_MAX_RATIO, detail);
-	e = over_ratio(run, "gflop_per_cpu_s", cores, (int)factor, &npairs, &worst, detail, sizeof(detail));
-	if (npairs)
-		pf_check_le(v, "oversubscribed CPU efficiency vs T = cores/P", e, THRASH_MAX_RATIO,
-			    "geomean GFLOP per CPU-second ratio <= %.2f (article: 'CPU thrashing'; robust to other tenants); %s",
-			    THRASH_MAX_RATIO, detail);
+	{
+		double sigma = over_log_sigma(run, cores, (int)factor);
+		double bar = fmin(THRASH_MAX_RATIO_CAP, exp(-NOISE_SIGMAS * (isnan(sigma) ? 0 : sigma)));
+
+		if (npairs == 0)
+			pf_check_missing(v, "oversubscribed throughput vs T = cores/P", "no P×T > cores pair measured");
+		else if (run->scale == PF_SMOKE)
+			/* two repetitions cannot estimate the spread: reported, not judged */
+			pf_check_info(v, "oversubscribed throughput vs T = cores/P", g,
+				      "smoke scale (2 repetitions), not judged: geomean ×%.3f, σ %.3f; %s", g, sigma, detail);
+		else
+			pf_check_le(v, "oversubscribed throughput vs T = cores/P", g, bar,
+				    "geomean over P of GFLOP/s(P,T>cores/P) / GFLOP/s(P,cores/P) <= %.3f: %.0fσ below 1 "
+				    "(σ = %.3f from the repetitions' spread), at most %.2f (article: 'slowdowns'); %s",
+				    bar, NOISE_SIGMAS, sigma, THRASH_MAX_RATIO_CAP, detail);
+		e = over_ratio(run, "gflop_per_cpu_s", cores, (int)factor, &npairs, &worst, detail, sizeof(detail));
+		if (npairs && run->scale == PF_SMOKE)
+			pf_check_info(v, "oversubscribed CPU efficiency vs T = cores/P", e,
+				      "smoke scale (2 repetitions), not judged: geomean ×%.3f; %s", e, detail);
+		else if (npairs)
+			pf_check_le(v, "oversubscribed CPU efficiency vs T = cores/P", e, bar,
+				    "geomean GFLOP per CPU-second ratio <= %.3f (the same noise bar; article: 'CPU "
+				    "thrashing'); %s", bar, detail);
+	}
 	csw = over_ratio(run, "csw", cores, (int)factor, &npairs, &worst, detail, sizeof(detail));
 	if (npairs)
 		pf_check_ge(v, "oversubscribed context switches vs T = cores/P", csw, CSW_MIN_RATIO,

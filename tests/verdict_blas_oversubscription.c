@@ -80,6 +80,26 @@ int main(void)
 	CHECK(check_state_of(&v, "threads_fit restores throughput") == PF_FAIL);
 	fake_free(&f);
 
+	/* a 7% slowdown: lower beyond the noise when the repetitions agree
+	 * (cv 1%), within it when they scatter (cv 10%) */
+	for (int noisy = 0; noisy < 2; noisy++) {
+		int ps[] = { 1, 2, 4 };
+
+		thrash_like(&f, 40 * 0.93, 10000);
+		for (int i = 0; i < 3; i++)
+			for (int j = 0; j < 3; j++) {
+				char key[64];
+
+				snprintf(key, sizeof(key), "P%dT%d.time_mean", ps[i], ps[j]);
+				fake_metric(&f, "oversubscribed", key, 1.0);
+				snprintf(key, sizeof(key), "P%dT%d.time_stddev", ps[i], ps[j]);
+				fake_metric(&f, "oversubscribed", key, noisy ? 0.10 : 0.01);
+			}
+		fake_verdict(&f, &v);
+		CHECK(check_state_of(&v, "oversubscribed throughput vs T = cores/P") == (noisy ? PF_FAIL : PF_PASS));
+		fake_free(&f);
+	}
+
 	/* joblib workers faster when oversubscribed: refuted at quick scale,
 	 * reported but not judged at smoke scale (within the noise there) */
 	thrash_like(&f, 25, 10000);
@@ -89,6 +109,13 @@ int main(void)
 	f.run.scale = PF_SMOKE;
 	CHECK(fake_verdict(&f, &v) == PF_REPRODUCED);
 	CHECK(check_state_of(&v, "Python joblib: oversubscribed throughput") == PF_INFO);
+	CHECK(check_state_of(&v, "oversubscribed throughput vs T = cores/P") == PF_INFO);
+	fake_free(&f);
+	/* ...but the context switches are judged at every scale */
+	thrash_like(&f, 25, 200);
+	f.run.scale = PF_SMOKE;
+	CHECK(fake_verdict(&f, &v) == PF_NOT_REPRODUCED);
+	CHECK(check_state_of(&v, "oversubscribed context switches vs T = cores/P") == PF_FAIL);
 	fake_free(&f);
 
 	/* the grid skipped (no OpenBLAS): SKIPPED */
