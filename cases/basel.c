@@ -954,9 +954,15 @@ static void verdict(const struct pf_run *run, struct pf_verdict *v)
 		double own = NAN;
 
 		pf_get(pf_result(run, "simd"), "limit_own_divisions", &own);
-		pf_check_le(v, "simd within the divider's limit", x / y, SIMD_LIMIT_SLACK,
-			    "time / (N divisions at the measured peak divider rate, %.3f s) <= %.2f; "
-			    "its own N/4 divisions would take %.3f s", y, SIMD_LIMIT_SLACK, own);
+		/* the issue's speed goals are benchmarks: judged from quick scale on,
+		 * reported at smoke scale (the tests), never a timed unit test */
+		if (run->scale == PF_SMOKE)
+			pf_check_info(v, "simd within the divider's limit", x / y,
+				      "smoke scale, not judged: %.3f s vs %.3f s for N divisions", x, y);
+		else
+			pf_check_le(v, "simd within the divider's limit", x / y, SIMD_LIMIT_SLACK,
+				    "time / (N divisions at the measured peak divider rate, %.3f s) <= %.2f; "
+				    "its own N/4 divisions would take %.3f s", y, SIMD_LIMIT_SLACK, own);
 	}
 	{
 		double n_simd = pf_run_param(run, "n_simd"), tpy;
@@ -965,8 +971,14 @@ static void verdict(const struct pf_run *run, struct pf_verdict *v)
 		snprintf(key, sizeof(key), "N:%.0f.time_median", n_simd);
 		if (pf_want(v, "simd vs numpy chunked (same N)", run, "simd", "time", &x) &&
 		    pf_want(v, "simd vs numpy chunked (same N)", run, "py_chunked", key, &tpy))
-			pf_check_ge(v, "simd vs numpy chunked (same N)", tpy / x, SIMD_MIN_SPEEDUP_PY,
-				    "py_chunked / simd at N=%.0e >= %.0f", n_simd, SIMD_MIN_SPEEDUP_PY);
+		{
+			if (run->scale == PF_SMOKE)
+				pf_check_info(v, "simd vs numpy chunked (same N)", tpy / x,
+					      "smoke scale, not judged: py_chunked / simd at N=%.0e", n_simd);
+			else
+				pf_check_ge(v, "simd vs numpy chunked (same N)", tpy / x, SIMD_MIN_SPEEDUP_PY,
+					    "py_chunked / simd at N=%.0e >= %.0f", n_simd, SIMD_MIN_SPEEDUP_PY);
+		}
 	}
 
 	/* the sampler's own cost, measured (informational) */

@@ -128,6 +128,15 @@ int main(void)
 	CHECK(fake_verdict(&f, &v) == PF_REPRODUCED);
 	fake_free(&f);
 
+	/* the speed goals are benchmarks: reported, not judged, at smoke scale */
+	article_shape(&f);
+	fake_metric(&f, "simd", "time", 0.3);
+	f.run.scale = PF_SMOKE;
+	CHECK(fake_verdict(&f, &v) == PF_REPRODUCED);
+	CHECK(check_state_of(&v, "simd vs numpy chunked (same N)") == PF_INFO);
+	CHECK(check_state_of(&v, "simd within the divider's limit") == PF_INFO);
+	fake_free(&f);
+
 	/* the article's C: int overflow, inf */
 	article_shape(&f);
 	fake_metric(&f, "loop", "rel_error", INFINITY);
