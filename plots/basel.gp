@@ -78,10 +78,12 @@ set label 2 sprintf("L2 %.0f KiB", L2/1024) at L2/24.0, graph 0.95 rotate left o
 set label 3 sprintf("L3 %.0f MiB", L3/1024/1024) at L3/24.0, graph 0.95 rotate left offset 1,0 font ",9"
 sw = ""
 chdt(v) = v eq "chunked" ? 1 : 2
-chtitle(v) = v eq "chunked" ? "C chunked" : "Python chunked (numpy)"
-do for [v in "chunked py_chunked"] { if (file_ok(tab(v, "chunks"))) { sw = sw . " " . v } }
+chlt(v) = v eq "py_chunked_no_mmap" ? 3 : 2
+chtitle(v) = v eq "chunked" ? "C chunked" : v eq "py_chunked" ? "Python chunked (numpy)" : \
+             "Python chunked, glibc mmap threshold 256 MiB"
+do for [v in "chunked py_chunked py_chunked_no_mmap"] { if (file_ok(tab(v, "chunks"))) { sw = sw . " " . v } }
 if (strlen(sw) > 0) {
-	plot for [v in sw] tab(v, "chunks") using 1:3 with linespoints lt 2 dt chdt(v) title chtitle(v)
+	plot for [v in sw] tab(v, "chunks") using 1:3 with linespoints lt chlt(v) dt chdt(v) title chtitle(v)
 }
 unset arrow; unset label
 

@@ -20,6 +20,18 @@ static void sweep(struct pf_fake *f, const char *v, double lo, double hi, double
 		}
 }
 
+/* chunks of the sweep: 1 inside L2, `band` between L2 and L3, `out` beyond */
+static void sweep_chunks(struct pf_fake *f, double band, double out)
+{
+	for (double c = 500; c <= 4e6 * 1.0001; c *= pow(10, 0.25)) {
+		char key[64];
+		double ws = 24.0 * round(c);
+
+		snprintf(key, sizeof(key), "chunk:%.0f.time_median", round(c));
+		fake_metric(f, "chunked", key, ws <= 512 * 1024 ? 1.0 : ws <= 32 * 1024 * 1024 ? band : out);
+	}
+}
+
 static void article_shape(struct pf_fake *f)
 {
 	double n = 1e8;
@@ -42,13 +54,8 @@ static void article_shape(struct pf_fake *f)
 	fake_metric(f, "py_multiprocessing", "pool_startup", 0.05);
 	fake_metric(f, "py_multiprocessing", "workers", 2);
 	fake_metric(f, "chunked", "cache.L2", 512 * 1024);
-	/* chunks of the sweep: flat inside L2, 30% slower beyond */
-	for (double c = 500; c <= 4e6 * 1.0001; c *= pow(10, 0.25)) {
-		char key[64];
-
-		snprintf(key, sizeof(key), "chunk:%.0f.time_median", round(c));
-		fake_metric(f, "chunked", key, 24.0 * round(c) <= 512 * 1024 ? 1.0 : 1.3);
-	}
+	fake_metric(f, "chunked", "cache.L3", 32 * 1024 * 1024);
+	sweep_chunks(f, 1.3, 2.0);
 	fake_metric(f, "loop", "rel_error", 3e-14);
 	fake_metric(f, "simd", "rel_error", 2e-17);
 	fake_metric(f, "simd", "time", 0.045);
@@ -135,6 +142,14 @@ int main(void)
 	CHECK(fake_verdict(&f, &v) == PF_REPRODUCED);
 	CHECK(check_state_of(&v, "simd vs numpy chunked (same N)") == PF_INFO);
 	CHECK(check_state_of(&v, "simd within the divider's limit") == PF_INFO);
+	fake_free(&f);
+
+	/* flat through L3, slow only beyond it: the L2 claim is refuted */
+	article_shape(&f);
+	sweep_chunks(&f, 1.02, 2.0);
+	CHECK(fake_verdict(&f, &v) == PF_NOT_REPRODUCED);
+	CHECK(check_state_of(&v, "per-term time rises past L2") == PF_FAIL);
+	CHECK(check_state_of(&v, "per-term time past L3") == PF_INFO);
 	fake_free(&f);
 
 	/* the article's C: int overflow, inf */

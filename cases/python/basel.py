@@ -7,6 +7,7 @@ the same metric keys as the C variants (N:<n>.time_median, time, value,
 rel_error, peak_arrays, step.<name>) and writes <variant>.scaling.tsv.
 """
 import math
+import os
 import sys
 import time
 from fractions import Fraction
@@ -164,9 +165,31 @@ def at_n(fn, n, arrays=0):
     pr.metric("rel_error", rel_error(value, n), "1")
 
 
+NO_MMAP = str(256 << 20)   # glibc mmap threshold for the no-mmap sweep: above any chunk's arrays
+
+
+def chunk_sweep(sweep_reps, chunk_of=None):
+    """ns per term against chunk size at N = sweep_n; <variant>.chunks.tsv."""
+    sweep_n = pr.param("sweep_n", int)
+    lo, hi = pr.param("sweep_min"), pr.param("sweep_max")
+    rows, c = [], lo
+    pr.phase("chunk sweep")
+    while c <= hi * 1.0001:
+        size = int(round(c))
+        _, med, _ = measure(lambda k: basel_chunked(k, size), sweep_n, sweep_reps)
+        pr.metric(f"chunk:{size}.time_median", med, "s")
+        rows.append([size, 24 * size, med / sweep_n * 1e9, med])
+        c *= 10 ** 0.25
+    pr.table("chunks", ["chunk", "working_set", "ns_per_term", "time_median"], rows)
+
+
 def main():
     global NP
     style = sys.argv[1]
+    if style == "chunked_no_mmap" and os.environ.get("MALLOC_MMAP_THRESHOLD_") != NO_MMAP:
+        # glibc reads its tunables at start-up: run again with the threshold set
+        env = dict(os.environ, MALLOC_MMAP_THRESHOLD_=NO_MMAP, MALLOC_TRIM_THRESHOLD_=NO_MMAP)
+        os.execve(sys.executable, [sys.executable, "-u"] + sys.argv, env)
     n = pr.param("n", int)
     n_min, n_max = pr.param("n_min", int), pr.param("n_max", int)
     chunk = pr.param("chunk", int)
@@ -199,17 +222,12 @@ def main():
             pr.phase(f"N:{n_simd}")
             _, med, mn = measure(lambda k: basel_chunked(k, chunk), n_simd, sweep_reps)
             pr.metric(f"N:{n_simd}.time_median", med, "s")
-        sweep_n = pr.param("sweep_n", int)
-        lo, hi = pr.param("sweep_min"), pr.param("sweep_max")
-        rows, c = [], lo
-        pr.phase("chunk sweep")
-        while c <= hi * 1.0001:
-            size = int(round(c))
-            _, med, _ = measure(lambda k: basel_chunked(k, size), sweep_n, sweep_reps)
-            pr.metric(f"chunk:{size}.time_median", med, "s")
-            rows.append([size, 24 * size, med / sweep_n * 1e9, med])
-            c *= 10 ** 0.25
-        pr.table("chunks", ["chunk", "working_set", "ns_per_term", "time_median"], rows)
+        chunk_sweep(sweep_reps)
+    elif style == "chunked_no_mmap":
+        # the same sweep with glibc keeping freed arrays in its heap: no
+        # mmap/munmap and fresh page faults per chunk's temporaries
+        pr.text("malloc_mmap_threshold", os.environ.get("MALLOC_MMAP_THRESHOLD_", "default"))
+        chunk_sweep(sweep_reps)
     elif style == "multiprocessing":
         from multiprocessing import Pool
         workers = pr.ncores()
