@@ -73,9 +73,9 @@ L1 = metric("chunked", "cache.L1"); have_chunks = (L1 == L1); L2 = metric("chunk
 set arrow 1 from L1/24.0, graph 0 to L1/24.0, graph 1 nohead dt 3 lc rgb "#555555"
 set arrow 2 from L2/24.0, graph 0 to L2/24.0, graph 1 nohead dt 3 lc rgb "#555555"
 set arrow 3 from L3/24.0, graph 0 to L3/24.0, graph 1 nohead dt 3 lc rgb "#555555"
-set label 1 sprintf("L1 %.0f KiB", L1/1024) at L1/24.0, graph 0.95 rotate left offset 1,0 font ",9"
-set label 2 sprintf("L2 %.0f KiB", L2/1024) at L2/24.0, graph 0.95 rotate left offset 1,0 font ",9"
-set label 3 sprintf("L3 %.0f MiB", L3/1024/1024) at L3/24.0, graph 0.95 rotate left offset 1,0 font ",9"
+set label 1 sprintf("L1 %.0f KiB", L1/1024) at L1/24.0, graph 0.62 rotate left offset 1,0 font ",9"
+set label 2 sprintf("L2 %.0f KiB", L2/1024) at L2/24.0, graph 0.62 rotate left offset 1,0 font ",9"
+set label 3 sprintf("L3 %.0f MiB", L3/1024/1024) at L3/24.0, graph 0.62 rotate left offset 1,0 font ",9"
 sw = ""
 chdt(v) = v eq "chunked" ? 1 : 2
 chlt(v) = v eq "py_chunked_no_mmap" ? 3 : 2
