@@ -418,6 +418,7 @@ static void print_verdicts(const char *rundir)
 				printf("%-22s %s\n", pf_cases[i]->name, st);
 			else
 				printf("%-22s %s\n%-22s   %s\n", pf_cases[i]->name, st, "", v.measured);
+			pf_verdict_free(&v);
 		}
 		pf_json_free(j);
 	}
@@ -433,10 +434,14 @@ static enum pf_status judge(const struct pf_case *c, struct pf_run *run, const c
 	char *path;
 
 	memset(&v, 0, sizeof(v));
-	if (skip_reason)
+	v.scale = run->scale;
+	if (skip_reason) {
 		snprintf(v.reason, sizeof(v.reason), "%s", skip_reason);
-	else if (c->verdict)
-		c->verdict(run, &v);
+	} else {
+		pf_claims_eval(c->claims, run, &v);
+		if (c->verdict)
+			c->verdict(run, &v);
+	}
 	pf_verdict_finish(&v);
 	j = pf_verdict_json(c, &v);
 	pf_json_add(j, "scale", pf_json_str(pf_scale_name(run->scale)));
@@ -444,6 +449,7 @@ static enum pf_status judge(const struct pf_case *c, struct pf_run *run, const c
 	(void)pf_json_save(path, j);
 	free(path);
 	pf_json_free(j);
+	pf_verdict_free(&v);
 	return v.status;
 }
 

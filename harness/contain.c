@@ -3,6 +3,7 @@
  * removal of what a killed earlier run left behind. */
 #define _GNU_SOURCE
 #include "internal.h"
+#include "json.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -14,6 +15,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -319,20 +321,32 @@ void pf_stale_cleanup(void)
 	}
 }
 
-bool pf_can_contain(char *why, size_t len)
+/* Enter a private mount namespace; as an unprivileged user (or root without
+ * CAP_SYS_ADMIN, as in a container) through a new user namespace that maps
+ * this user to itself. */
+static int enter_mount_ns(bool userns, char *err, size_t len)
 {
-	if (geteuid() != 0) {
-		snprintf(why, len, "not root: no private /dev/shm (mount namespace) and no memory cgroup");
-		return false;
-	}
-	return true;
-}
+	if (userns) {
+		uid_t uid = geteuid();
+		gid_t gid = getegid();
+		char map[64];
 
-int pf_enter_private_shm(double size, char *err, size_t len)
-{
-	char opts[128];
-
-	if (unshare(CLONE_NEWNS) < 0) {
+		if (unshare(CLONE_NEWUSER | CLONE_NEWNS) < 0) {
+			snprintf(err, len, "unshare(CLONE_NEWUSER|CLONE_NEWNS): %s", strerror(errno));
+			return -1;
+		}
+		snprintf(map, sizeof(map), "%u %u 1", (unsigned)uid, (unsigned)uid);
+		if (write_str("/proc/self/uid_map", map) < 0) {
+			snprintf(err, len, "write /proc/self/uid_map '%s': %s", map, strerror(errno));
+			return -1;
+		}
+		(void)write_str("/proc/self/setgroups", "deny");
+		snprintf(map, sizeof(map), "%u %u 1", (unsigned)gid, (unsigned)gid);
+		if (write_str("/proc/self/gid_map", map) < 0) {
+			snprintf(err, len, "write /proc/self/gid_map '%s': %s", map, strerror(errno));
+			return -1;
+		}
+	} else if (unshare(CLONE_NEWNS) < 0) {
 		snprintf(err, len, "unshare(CLONE_NEWNS): %s", strerror(errno));
 		return -1;
 	}
@@ -340,10 +354,150 @@ int pf_enter_private_shm(double size, char *err, size_t len)
 		snprintf(err, len, "mount --make-rprivate /: %s", strerror(errno));
 		return -1;
 	}
+	return 0;
+}
+
+static int mount_shm(double size, char *err, size_t len)
+{
+	char opts[128];
+
 	snprintf(opts, sizeof(opts), "size=%.0f,mode=1777", size);
 	if (mount("pitfalls-shm", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, opts) < 0) {
 		snprintf(err, len, "mount tmpfs %s on /dev/shm: %s", opts, strerror(errno));
 		return -1;
 	}
 	return 0;
+}
+
+/* Try `fn` in a child; its one-line error comes back over a pipe. */
+static bool try_in_child(bool userns, char *why, size_t len)
+{
+	int fds[2];
+	pid_t pid;
+	int status = 0;
+	ssize_t n;
+
+	if (pipe2(fds, O_CLOEXEC) < 0) {
+		snprintf(why, len, "pipe: %s", strerror(errno));
+		return false;
+	}
+	pid = fork();
+	if (pid < 0) {
+		snprintf(why, len, "fork: %s", strerror(errno));
+		close(fds[0]);
+		close(fds[1]);
+		return false;
+	}
+	if (pid == 0) {
+		char err[256] = "";
+
+		close(fds[0]);
+		if (enter_mount_ns(userns, err, sizeof(err)) < 0 || mount_shm(1 << 20, err, sizeof(err)) < 0) {
+			(void)!write(fds[1], err, strlen(err));
+			_exit(1);
+		}
+		_exit(0);
+	}
+	close(fds[1]);
+	n = read(fds[0], why, len - 1);
+	why[n > 0 ? n : 0] = 0;
+	close(fds[0]);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return true;
+	if (!why[0])
+		snprintf(why, len, "probe child ended with status %d", status);
+	return false;
+}
+
+/* A memory cgroup of our own: create it, set a limit, put a child in it. */
+static bool try_cgroup(enum pf_cg_kind *kind, char *why, size_t len)
+{
+	struct pf_cgroup cg;
+	char name[64];
+	pid_t pid;
+	bool ok = false;
+
+	snprintf(name, sizeof(name), "%d.probe", (int)getpid());
+	if (pf_cg_create(&cg, name, 64 * PF_MiB, why, len) < 0) {
+		*kind = PF_CG_NONE;
+		return false;
+	}
+	*kind = cg.kind;
+	pid = fork();
+	if (pid == 0) {
+		pause();
+		_exit(0);
+	}
+	if (pid > 0) {
+		if (pf_cg_attach(&cg, pid) == 0 && pf_cg_member(&cg, pid))
+			ok = true;
+		else
+			pf_snprintf_utf8(why, len, "cannot move a process into %s: %s", cg.path, strerror(errno));
+		kill(pid, SIGKILL);
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
+	} else {
+		snprintf(why, len, "fork: %s", strerror(errno));
+	}
+	pf_cg_destroy(&cg);
+	if (!ok)
+		*kind = PF_CG_NONE;
+	return ok;
+}
+
+const struct pf_containment *pf_contain_probe(void)
+{
+	static struct pf_containment p;
+	char why[256];
+
+	if (p.probed)
+		return &p;
+	p.probed = true;
+	if (try_in_child(false, why, sizeof(why))) {
+		p.mount_ns = true;
+	} else {
+		snprintf(p.mount_why, sizeof(p.mount_why), "%s", why);
+		if (try_in_child(true, why, sizeof(why))) {
+			p.mount_ns = p.via_userns = true;
+		} else {
+			pf_snprintf_utf8(p.mount_why, sizeof(p.mount_why), "%s; and through a user namespace: %s",
+					 p.mount_why, why);
+		}
+	}
+	if (try_cgroup(&p.cg, why, sizeof(why)))
+		pf_cg_detect(p.cg_root, sizeof(p.cg_root));
+	else
+		snprintf(p.cg_why, sizeof(p.cg_why), "%s", why);
+	return &p;
+}
+
+void pf_contain_describe(struct pf_json *o)
+{
+	const struct pf_containment *p = pf_contain_probe();
+	char *s;
+
+	if (p->mount_ns)
+		s = pf_xasprintf("yes (%s)", p->via_userns ? "user + mount namespace, unprivileged" : "mount namespace");
+	else
+		s = pf_xasprintf("no: %s", p->mount_why);
+	pf_json_set_str(o, "private_dev_shm", s);
+	free(s);
+	if (p->cg != PF_CG_NONE)
+		s = pf_xasprintf("yes (cgroup %s, %s)", p->cg == PF_CG_V1 ? "v1" : "v2", p->cg_root);
+	else
+		s = pf_xasprintf("no: %s; memory limits fall back to RLIMIT_AS (2x the limit: "
+				 "no OOM kill, no peak_cg, no oom_kills; allocations fail instead)", p->cg_why);
+	pf_json_set_str(o, "memory_cgroup", s);
+	free(s);
+	pf_json_set_str(o, "timeouts", "yes (process group killed; PR_SET_PDEATHSIG)");
+	pf_json_set_str(o, "user", geteuid() == 0 ? "root" : "unprivileged");
+}
+
+int pf_enter_private_shm(double size, bool userns, char *err, size_t len)
+{
+	if (enter_mount_ns(userns, err, len) < 0)
+		return -1;
+	return mount_shm(size, err, len);
 }

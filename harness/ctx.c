@@ -72,6 +72,25 @@ void pf_metric(struct pf_ctx *ctx, const char *key, double value, const char *un
 	pf_report_line(ctx->fd, "M\t%s\t%.17g\t%s\n", k, value, u);
 }
 
+/* Repetitions travel in lines of at most 64 values (each line under PIPE_BUF);
+ * the parent appends lines of the same key in order. */
+void pf_series(struct pf_ctx *ctx, const char *key, const double *v, int n, const char *unit)
+{
+	char k[128], u[32], line[2048];
+
+	snprintf(k, sizeof(k), "%s", key);
+	snprintf(u, sizeof(u), "%s", unit ? unit : "");
+	clean(k);
+	clean(u);
+	for (int i = 0; i < n; i += 64) {
+		size_t used = 0;
+
+		for (int j = i; j < n && j < i + 64; j++)
+			used += (size_t)snprintf(line + used, sizeof(line) - used, "%s%.17g", j > i ? "," : "", v[j]);
+		pf_report_line(ctx->fd, "R\t%s\t%s\t%s\n", k, u, line);
+	}
+}
+
 void pf_text(struct pf_ctx *ctx, const char *key, const char *fmt, ...)
 {
 	char k[128], v[3000];

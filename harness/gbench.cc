@@ -19,10 +19,13 @@ namespace {
 
 thread_local benchmark::State *current;
 
+// Per benchmark (by its full name): the seconds per iteration of each
+// repetition, in the order they were run.
 class Capture : public benchmark::BenchmarkReporter {
 public:
-	std::vector<double> seconds;
-	int64_t iterations = 0;
+	std::vector<std::string> names;
+	std::vector<std::vector<double>> seconds;
+	std::vector<int64_t> iterations;
 	std::string error;
 
 	bool ReportContext(const Context &) override { return true; }
@@ -33,75 +36,26 @@ public:
 				error = r.error_message;
 			if (r.run_type != Run::RT_Iteration || r.iterations == 0)
 				continue;
-			seconds.push_back(r.real_accumulated_time / (double)r.iterations);
-			iterations = r.iterations;
+			size_t i = 0;
+			std::string n = r.run_name.function_name;
+			while (i < names.size() && names[i] != n)
+				i++;
+			if (i == names.size()) {
+				names.push_back(n);
+				seconds.emplace_back();
+				iterations.push_back(0);
+			}
+			seconds[i].push_back(r.real_accumulated_time / (double)r.iterations);
+			iterations[i] = r.iterations;
 		}
 	}
 };
 
 int seq;
 
-} // namespace
-
-extern "C" void pf_bench_counter(const char *name, double value)
+struct pf_bench_stats stats_of(const std::vector<double> &v, int64_t iterations)
 {
-	if (current)
-		current->counters[name] = value;
-}
-
-extern "C" int pf_bench(struct pf_ctx *ctx, const char *name, pf_bench_fn fn, void *arg,
-			const struct pf_bench_opts *opts, struct pf_bench_stats *out)
-{
-	struct pf_bench_opts o = {};
-	if (opts)
-		o = *opts;
-	int reps = o.repetitions > 0 ? o.repetitions : pf_reps(ctx);
-	std::string full = std::string(pf_case_name(ctx)) + "/" + pf_variant_name(ctx) + "/" + name;
-	std::string dir = std::string(pf_outdir(ctx)) + "/.gbench";
-	char file[64];
-
-	(void)mkdir(dir.c_str(), 0755);
-	snprintf(file, sizeof(file), "/%s.%03d.json", pf_variant_name(ctx), seq++);
-	std::string outflag = "--benchmark_out=" + dir + file;
-	std::string fmtflag = "--benchmark_out_format=json";
-	char *argv[] = { (char *)"pitfalls", (char *)outflag.c_str(), (char *)fmtflag.c_str(), nullptr };
-	int argc = 3;
-	benchmark::Initialize(&argc, argv);
-
-	if (!o.skip_warmup)
-		(void)fn(arg);	// warm-up: page in, train predictors, like STREAM's first pass
-
-	benchmark::ClearRegisteredBenchmarks();
-	bool manual = o.manual_time;
-	benchmark::internal::Benchmark *b = benchmark::RegisterBenchmark(
-		full.c_str(), [fn, arg, manual](benchmark::State &st) {
-			current = &st;
-			for (auto _ : st) {
-				double t = fn(arg);
-				if (manual)
-					st.SetIterationTime(t);
-			}
-			current = nullptr;
-		});
-	b->Repetitions(reps)->Unit(benchmark::kMillisecond);
-	if (o.iterations > 0)
-		b->Iterations(o.iterations);
-	else if (o.min_time > 0)
-		b->MinTime(o.min_time);
-	if (manual)
-		b->UseManualTime();
-
-	Capture cap;
-	benchmark::RunSpecifiedBenchmarks(&cap);
-	benchmark::ClearRegisteredBenchmarks();
-	if (!cap.error.empty()) {
-		pf_fail(ctx, "benchmark %s: %s", full.c_str(), cap.error.c_str());
-		return -1;
-	}
-	if (cap.seconds.empty())
-		return -1;
-
-	std::vector<double> s = cap.seconds;
+	std::vector<double> s = v;
 	std::sort(s.begin(), s.end());
 	double sum = 0, sq = 0;
 	for (double x : s)
@@ -116,14 +70,103 @@ extern "C" int pf_bench(struct pf_ctx *ctx, const char *name, pf_bench_fn fn, vo
 	st.min = s.front();
 	st.max = s.back();
 	st.reps = (int)s.size();
-	st.iterations = cap.iterations;
-	if (out)
-		*out = st;
+	st.iterations = iterations;
+	return st;
+}
 
-	std::string k = name;
+void report(struct pf_ctx *ctx, const std::string &k, const std::vector<double> &v,
+	    const struct pf_bench_stats &st)
+{
+	pf_series(ctx, (k + ".time").c_str(), v.data(), (int)v.size(), "s");
 	pf_metric(ctx, (k + ".time_median").c_str(), st.median, "s");
 	pf_metric(ctx, (k + ".time_min").c_str(), st.min, "s");
 	pf_metric(ctx, (k + ".time_mean").c_str(), st.mean, "s");
 	pf_metric(ctx, (k + ".time_stddev").c_str(), st.stddev, "s");
+}
+
+} // namespace
+
+extern "C" void pf_bench_counter(const char *name, double value)
+{
+	if (current)
+		current->counters[name] = value;
+}
+
+extern "C" int pf_bench_group(struct pf_ctx *ctx, const struct pf_bench_arm *arms, int narms,
+			      const struct pf_bench_opts *opts, struct pf_bench_stats *out)
+{
+	struct pf_bench_opts o = {};
+	if (opts)
+		o = *opts;
+	int reps = o.repetitions > 0 ? o.repetitions : pf_reps(ctx);
+	std::string prefix = std::string(pf_case_name(ctx)) + "/" + pf_variant_name(ctx) + "/";
+	std::string dir = std::string(pf_outdir(ctx)) + "/.gbench";
+	char file[64];
+
+	(void)mkdir(dir.c_str(), 0755);
+	snprintf(file, sizeof(file), "/%s.%03d.json", pf_variant_name(ctx), seq++);
+	std::string outflag = "--benchmark_out=" + dir + file;
+	std::string fmtflag = "--benchmark_out_format=json";
+	std::string ilflag = std::string("--benchmark_enable_random_interleaving=") + (narms > 1 ? "true" : "false");
+	char *argv[] = { (char *)"pitfalls", (char *)outflag.c_str(), (char *)fmtflag.c_str(),
+			 (char *)ilflag.c_str(), nullptr };
+	int argc = 4;
+	benchmark::Initialize(&argc, argv);
+
+	if (!o.skip_warmup)
+		for (int a = 0; a < narms; a++)
+			(void)arms[a].fn(arms[a].arg);	// warm-up: page in, train predictors (STREAM)
+
+	benchmark::ClearRegisteredBenchmarks();
+	bool manual = o.manual_time;
+	for (int a = 0; a < narms; a++) {
+		pf_bench_fn fn = arms[a].fn;
+		void *arg = arms[a].arg;
+		benchmark::internal::Benchmark *b = benchmark::RegisterBenchmark(
+			(prefix + arms[a].name).c_str(), [fn, arg, manual](benchmark::State &st) {
+				current = &st;
+				for (auto _ : st) {
+					double t = fn(arg);
+					if (manual)
+						st.SetIterationTime(t);
+				}
+				current = nullptr;
+			});
+		b->Repetitions(reps)->Unit(benchmark::kMillisecond);
+		if (o.iterations > 0)
+			b->Iterations(o.iterations);
+		else if (o.min_time > 0)
+			b->MinTime(o.min_time);
+		if (manual)
+			b->UseManualTime();
+	}
+
+	Capture cap;
+	benchmark::RunSpecifiedBenchmarks(&cap);
+	benchmark::ClearRegisteredBenchmarks();
+	if (!cap.error.empty()) {
+		pf_fail(ctx, "benchmark %s: %s", (prefix + arms[0].name).c_str(), cap.error.c_str());
+		return -1;
+	}
+	for (int a = 0; a < narms; a++) {
+		std::string full = prefix + arms[a].name;
+		size_t i = 0;
+		while (i < cap.names.size() && cap.names[i] != full)
+			i++;
+		if (i == cap.names.size() || cap.seconds[i].empty())
+			return -1;
+		struct pf_bench_stats st = stats_of(cap.seconds[i], cap.iterations[i]);
+		if (out)
+			out[a] = st;
+		report(ctx, arms[a].name, cap.seconds[i], st);
+	}
 	return 0;
+}
+
+extern "C" int pf_bench(struct pf_ctx *ctx, const char *name, pf_bench_fn fn, void *arg,
+			const struct pf_bench_opts *opts, struct pf_bench_stats *out)
+{
+	struct pf_bench_arm arm = { name, fn, arg };
+
+	return pf_bench_group(ctx, &arm, 1, opts, out);
 }

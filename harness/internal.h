@@ -6,6 +6,7 @@
 
 #include <hwloc.h>
 #include <stdbool.h>
+#include <stdarg.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -30,6 +31,27 @@ void pf_fmt_bytes(char *out, size_t len, double bytes);	/* "1.5 GiB" */
 const char *pf_home(void);	/* the source tree: plots/, cases/python/ */
 double pf_read_num_file(const char *path);	/* first number in a file, or -1 */
 double pf_read_keyed(const char *path, const char *key);	/* "key value" line, or -1 */
+/* Copy s into dst (size len), cut at a character boundary when it does not fit. */
+void pf_strlcpy_utf8(char *dst, const char *s, size_t len);
+void pf_vsnprintf_utf8(char *dst, size_t len, const char *fmt, va_list ap);
+void pf_snprintf_utf8(char *dst, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* ---- stats.c: the statistics of timing claims ---- */
+double pf_median(const double *v, int n);
+double pf_cv(const double *v, int n);	/* stdev / mean */
+/* Two-sided Mann–Whitney U p-value (exact without ties for small samples,
+ * normal approximation with tie correction otherwise). */
+double pf_mann_whitney_p(const double *a, int na, const double *b, int nb);
+/* Bootstrap 95% CI of median(a)/median(b): `iters` resamples, fixed seed (a
+ * verdict recomputed from saved results is the same verdict). */
+void pf_bootstrap_ratio_ci(const double *a, int na, const double *b, int nb, int iters,
+			   double *lo, double *hi);
+
+/* ---- verdict.c ---- */
+struct pf_check *pf_verdict_add(struct pf_verdict *v, const char *name);
+/* Validate a case's declarations (variants named by claims exist, bounds make
+ * sense): 0, or -1 with a reason.  The registry self-test runs it on every case. */
+int pf_case_validate(const struct pf_case *c, char *err, size_t len);
 
 /* ---- parse.c ---- */
 /* Each returns 0, or -1 with a one-line reason in err. */
@@ -100,9 +122,24 @@ void pf_cg_kill_all(const struct pf_cgroup *cg);
 bool pf_cg_member(const struct pf_cgroup *cg, pid_t pid);	/* by /proc/<pid>/cgroup */
 void pf_cg_destroy(struct pf_cgroup *cg);
 void pf_stale_cleanup(void);	/* cgroups and temp dirs of dead earlier runs */
-bool pf_can_contain(char *why, size_t len);	/* root + mount namespaces */
-/* In the child: private mount namespace, tmpfs of `size` bytes on /dev/shm. */
-int pf_enter_private_shm(double size, char *err, size_t len);
+/* What this user can have, found once by trying each mechanism in a child
+ * (never by euid): a private mount namespace (directly, or through a user
+ * namespace when unprivileged), a memory cgroup we can create and move a
+ * process into; RLIMIT_AS and timeouts always. */
+struct pf_containment {
+	bool probed;
+	bool mount_ns, via_userns;
+	char mount_why[512];	/* why there is no private /dev/shm */
+	enum pf_cg_kind cg;	/* PF_CG_NONE: none we can use */
+	char cg_root[256];
+	char cg_why[256];
+};
+const struct pf_containment *pf_contain_probe(void);
+struct pf_json;
+void pf_contain_describe(struct pf_json *o);	/* into machine.json's "containment" */
+/* In the child: private mount namespace (userns: through a user namespace),
+ * tmpfs of `size` bytes on /dev/shm. */
+int pf_enter_private_shm(double size, bool userns, char *err, size_t len);
 
 /* ---- sampler.c ---- */
 struct pf_sample {
@@ -119,7 +156,10 @@ void pf_sample_take(struct pf_sample *s, pid_t leader, const struct pf_cgroup *c
 /* ---- results.c ---- */
 void pf_result_add_metric(struct pf_result *r, const char *key, double value, const char *unit);
 void pf_result_add_text(struct pf_result *r, const char *key, const char *value);
+void pf_result_add_series(struct pf_result *r, const char *key, const double *v, size_t n,
+			  const char *unit);
 void pf_result_free(struct pf_result *r);
+void pf_stats_line(const struct pf_check *k, char *out, size_t len);
 struct pf_json *pf_result_json(const struct pf_result *r);
 int pf_result_from_json(const struct pf_case *c, const struct pf_json *j, struct pf_result *r,
 			char *err, size_t len);

@@ -87,7 +87,9 @@ struct pf_case {
 	struct pf_needs needs;
 	/* 0, or -1 with a reason: every variant is SKIPPED with it. May be NULL. */
 	int (*supported)(char *why, size_t len);
-	/* Turn the claim into checks over measurements (see pf_check_*). */
+	/* The claim as data: evaluated by the harness (pf_claims_eval). */
+	const struct pf_claim *claims;	/* terminated by { .name = NULL }, or NULL */
+	/* Checks no table can say (a crossover search), each with its kind; may be NULL. */
 	void (*verdict)(const struct pf_run *run, struct pf_verdict *v);
 };
 
@@ -106,6 +108,8 @@ const char *pf_shm(const struct pf_ctx *ctx);		/* the private /dev/shm, or NULL 
 
 /* Report a number (any key; units explicit: "s", "B", "1", "ns/term"…). */
 void pf_metric(struct pf_ctx *ctx, const char *key, double value, const char *unit);
+/* Report the repetitions of a figure (a timing claim's evidence): a series. */
+void pf_series(struct pf_ctx *ctx, const char *key, const double *v, int n, const char *unit);
 /* Report a string (an error message, a library name). */
 void pf_text(struct pf_ctx *ctx, const char *key, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -163,6 +167,18 @@ struct pf_bench_stats {
 typedef double (*pf_bench_fn)(void *arg);
 int pf_bench(struct pf_ctx *ctx, const char *name, pf_bench_fn fn, void *arg,
 	     const struct pf_bench_opts *opts, struct pf_bench_stats *out);
+/* Several kernels measured so that drift cancels: their repetitions are
+ * interleaved in this one process in random order (Google Benchmark's
+ * --benchmark_enable_random_interleaving), A B B A …  Each arm reports the
+ * series "<name>.time" (seconds per iteration, one value a repetition) and the
+ * scalars of pf_bench; out[i] (may be NULL) gets arm i's statistics. */
+struct pf_bench_arm {
+	const char *name;
+	pf_bench_fn fn;
+	void *arg;
+};
+int pf_bench_group(struct pf_ctx *ctx, const struct pf_bench_arm *arms, int narms,
+		   const struct pf_bench_opts *opts, struct pf_bench_stats *out);
 /* A counter of the running benchmark (inside fn): lands in the JSON. */
 void pf_bench_counter(const char *name, double value);
 
@@ -187,6 +203,13 @@ struct pf_metric {
 struct pf_textv {
 	char *key, *value;
 };
+/* Repetitions of one figure (a timing claim's evidence), in the order taken. */
+struct pf_series {
+	char *key;
+	double *v;
+	size_t n;
+	char *unit;
+};
 
 struct pf_result {
 	const struct pf_variant *variant;
@@ -200,6 +223,8 @@ struct pf_result {
 	size_t nmetrics;
 	struct pf_textv *texts;
 	size_t ntexts;
+	struct pf_series *series;
+	size_t nseries;
 	char **unsupported;		/* counters this machine does not have */
 	size_t nunsupported;
 };
@@ -216,30 +241,93 @@ struct pf_run {
 const struct pf_result *pf_result(const struct pf_run *run, const char *variant);
 bool pf_get(const struct pf_result *r, const char *key, double *out);
 const char *pf_get_text(const struct pf_result *r, const char *key);
+const struct pf_series *pf_get_series(const struct pf_result *r, const char *key);
 double pf_run_param(const struct pf_run *run, const char *name);
 
-enum pf_status { PF_REPRODUCED, PF_NOT_REPRODUCED, PF_STATUS_SKIPPED };
+/* The four verdicts.  INCONCLUSIVE: the measurements could not decide (a
+ * timing claim whose confidence interval straddles its bound, or whose spread
+ * is too wide); it is never a refutation. */
+enum pf_status { PF_REPRODUCED, PF_NOT_REPRODUCED, PF_STATUS_INCONCLUSIVE, PF_STATUS_SKIPPED };
 const char *pf_status_name(enum pf_status s);
 
-struct pf_check {
-	char name[96];
-	enum { PF_PASS, PF_FAIL, PF_MISSING, PF_INFO } state;
-	double measured;
-	char expect[192];	/* "<= 1.10 × broadcast (article: ≈3×)" */
-	char detail[256];	/* why missing, or supporting numbers */
+/* What a check is about decides how it is judged (harness/verdict.c, one rule):
+ *  TIMING   speed: judged with statistics (Mann–Whitney U + bootstrap CI of the
+ *           ratio) from quick scale on; at smoke recorded and shown, never judged;
+ *  MEMORY   bytes, peaks, resident pages; COUNT: events, files, calls, faults;
+ *  EXACT    a numerical result (an error, a value); OUTCOME: how a variant ended.
+ * Only TIMING depends on the machine's speed and noise. */
+enum pf_kind { PF_K_TIMING, PF_K_MEMORY, PF_K_COUNT, PF_K_EXACT, PF_K_OUTCOME, PF_NKINDS };
+const char *pf_kind_name(enum pf_kind k);
+
+enum pf_op { PF_OP_GE, PF_OP_LE, PF_OP_RANGE };
+
+/* A claim of the article, as data.  The measured figure is `a`, or a / over
+ * when `over` is given; each is "variant/key" (key: a metric, or a series of
+ * repetitions, which TIMING claims need).  OUTCOME claims name a variant in
+ * `a` and the outcome it must have (and optionally a word its reason holds). */
+struct pf_claim {
+	const char *name;		/* the check's name, as the report shows it */
+	enum pf_kind kind;
+	const char *a;			/* "variant/key" (OUTCOME: "variant") */
+	const char *over;		/* NULL, or "variant/key": figure = a / over */
+	enum pf_op op;
+	double lo, hi;			/* GE: ≥ lo; LE: ≤ hi; RANGE: [lo, hi] */
+	const char *bound;		/* where the bound comes from: "article: ≈3×" or a named tolerance */
+	enum pf_outcome outcome;	/* OUTCOME: the outcome a must end with */
+	const char *reason_has;		/* OUTCOME: a word its reason must contain, or NULL */
+	unsigned min_scale;		/* judged only from this scale on (0: every scale); below: info */
 };
 
-#define PF_MAX_CHECKS 32
+enum pf_check_state { PF_PASS, PF_FAIL, PF_MISSING, PF_INFO, PF_INCONCLUSIVE };
+
+/* Statistics of a timing comparison (when both sides have repetitions). */
+struct pf_stats {
+	int na, nb;		/* repetitions of each side */
+	double ratio;		/* median(a) / median(b) */
+	double ci_lo, ci_hi;	/* bootstrap 95% confidence interval of that ratio */
+	double p;		/* two-sided Mann–Whitney U p-value */
+	double cv_a, cv_b;	/* coefficient of variation of each side */
+};
+
+struct pf_check {
+	char name[192];
+	enum pf_check_state state;
+	enum pf_kind kind;
+	double measured;
+	char expect[384];	/* "<= 1.10 × broadcast (article: ≈3×)" */
+	char detail[512];	/* why missing / not judged, or supporting numbers */
+	bool has_stats;
+	struct pf_stats stats;
+};
+
 struct pf_verdict {
 	enum pf_status status;
-	char measured[512];	/* one line for report.md */
-	char reason[512];	/* when SKIPPED */
-	struct pf_check checks[PF_MAX_CHECKS];
-	int nchecks;
+	char measured[768];	/* one line for report.md */
+	char reason[768];	/* when SKIPPED or INCONCLUSIVE */
+	struct pf_check *checks;	/* every check: no limit (pf_verdict_free) */
+	int nchecks, cap;
+	enum pf_scale scale;	/* the run's scale: TIMING checks are judged from quick on */
 };
+void pf_verdict_free(struct pf_verdict *v);
 
 /* Checks: `name` says what is checked, `expect` where its threshold comes from.
- * A check whose data is missing (a variant skipped) is PF_MISSING, not failed. */
+ * The kind decides the judging rule: a TIMING check at smoke scale is recorded
+ * as info ("not judged at smoke").  A check whose data is missing (a variant
+ * skipped, a mechanism this machine lacks) is PF_MISSING, never failed. */
+void pf_check(struct pf_verdict *v, enum pf_kind kind, const char *name, double measured,
+	      enum pf_op op, double lo, double hi, const char *expect, ...)
+	__attribute__((format(printf, 8, 9)));
+void pf_check_bool(struct pf_verdict *v, enum pf_kind kind, const char *name, bool ok,
+		   const char *detail, ...) __attribute__((format(printf, 5, 6)));
+/* A timing comparison from repetitions: figure = median(a) / median(b); it
+ * passes only when the U test is significant (α = PF_ALPHA; not needed for
+ * a bound on the near side of 1, "not slower than") and the bootstrap 95% CI
+ * clears the bound; it fails when the CI lies wholly on the wrong side;
+ * otherwise (or with fewer than PF_MIN_REPS) it is inconclusive. */
+void pf_check_timing(struct pf_verdict *v, const char *name, const double *a, int na,
+		     const double *b, int nb, enum pf_op op, double lo, double hi,
+		     const char *expect, ...) __attribute__((format(printf, 10, 11)));
+/* Older forms (kind: the one given to pf_verdict_kind, default COUNT). */
 void pf_check_ge(struct pf_verdict *v, const char *name, double measured, double min,
 		 const char *expect, ...) __attribute__((format(printf, 5, 6)));
 void pf_check_le(struct pf_verdict *v, const char *name, double measured, double max,
@@ -254,14 +342,27 @@ void pf_check_info(struct pf_verdict *v, const char *name, double measured,
 		   const char *detail, ...) __attribute__((format(printf, 4, 5)));
 void pf_measured(struct pf_verdict *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Fetch run->variant's `key` for check `check`.  When the variant was not run
- * or was skipped, the check is recorded missing (with the reason); when it ran
- * but did not report the key (it broke first), the check fails.  Either way
- * false is returned. */
+ * or was skipped, or the key is one only a containment mechanism this run did
+ * not have can give (oom_kills without a memory cgroup), the check is recorded
+ * missing (with the reason); when it ran but did not report the key (it broke
+ * first), the check fails.  Either way false is returned. */
 bool pf_want(struct pf_verdict *v, const char *check, const struct pf_run *run,
 	     const char *variant, const char *key, double *out);
-/* Sets v->status from the checks: any FAIL → NOT REPRODUCED; else any PASS →
- * REPRODUCED; else SKIPPED (reason: the missing checks). Called by the harness. */
+/* The same for a series of repetitions (values stay owned by the run). */
+bool pf_want_series(struct pf_verdict *v, const char *check, const struct pf_run *run,
+		    const char *variant, const char *key, const double **vals, int *n);
+/* Evaluate a claim table (terminated by { .name = NULL }) over a run. */
+void pf_claims_eval(const struct pf_claim *claims, const struct pf_run *run, struct pf_verdict *v);
+/* Sets v->status from the checks: any FAIL → NOT REPRODUCED; else any
+ * INCONCLUSIVE → INCONCLUSIVE; else any PASS → REPRODUCED; else SKIPPED (reason:
+ * the missing checks, each reason said once).  Called by the harness. */
 void pf_verdict_finish(struct pf_verdict *v);
+
+/* The harness's judging constants (README: "How a timing claim is judged"). */
+#define PF_ALPHA 0.01		/* two-sided U test, as Google Benchmark's compare.py */
+#define PF_MIN_REPS 5		/* fewer repetitions: inconclusive (5 v 5 can reach p < 0.01) */
+#define PF_RECOMMENDED_REPS 9	/* compare.py: "9+ repetitions recommended" */
+#define PF_CV_WARN 0.10		/* pyperf: a figure whose stdev is ≥ 10% of its mean is unstable */
 
 #ifdef __cplusplus
 }

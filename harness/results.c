@@ -44,8 +44,35 @@ void pf_result_add_text(struct pf_result *r, const char *key, const char *value)
 	r->ntexts++;
 }
 
+/* Append values to the series `key` (created on first use). */
+void pf_result_add_series(struct pf_result *r, const char *key, const double *v, size_t n,
+			  const char *unit)
+{
+	struct pf_series *se = NULL;
+
+	for (size_t i = 0; i < r->nseries && !se; i++)
+		if (!strcmp(r->series[i].key, key))
+			se = &r->series[i];
+	if (!se) {
+		r->series = pf_xrealloc(r->series, (r->nseries + 1) * sizeof(*r->series));
+		se = &r->series[r->nseries++];
+		memset(se, 0, sizeof(*se));
+		se->key = pf_xstrdup(key);
+		se->unit = pf_xstrdup(unit ? unit : "");
+	}
+	se->v = pf_xrealloc(se->v, (se->n + n + 1) * sizeof(double));
+	memcpy(se->v + se->n, v, n * sizeof(double));
+	se->n += n;
+}
+
 void pf_result_free(struct pf_result *r)
 {
+	for (size_t i = 0; i < r->nseries; i++) {
+		free(r->series[i].key);
+		free(r->series[i].v);
+		free(r->series[i].unit);
+	}
+	free(r->series);
 	for (size_t i = 0; i < r->nmetrics; i++) {
 		free(r->metrics[i].key);
 		free(r->metrics[i].unit);
@@ -107,6 +134,15 @@ struct pf_json *pf_result_json(const struct pf_result *r)
 		pf_json_set_num(e, "value", r->metrics[i].value);
 		pf_json_set_str(e, "unit", r->metrics[i].unit);
 	}
+	m = pf_json_add(j, "series", pf_json_obj());
+	for (size_t i = 0; i < r->nseries; i++) {
+		struct pf_json *e = pf_json_add(m, r->series[i].key, pf_json_obj()), *a;
+
+		pf_json_set_str(e, "unit", r->series[i].unit);
+		a = pf_json_add(e, "values", pf_json_arr());
+		for (size_t k = 0; k < r->series[i].n; k++)
+			pf_json_add(a, NULL, pf_json_num(r->series[i].v[k]));
+	}
 	t = pf_json_add(j, "texts", pf_json_obj());
 	for (size_t i = 0; i < r->ntexts; i++)
 		pf_json_set_str(t, r->texts[i].key, r->texts[i].value);
@@ -159,6 +195,28 @@ int pf_result_from_json(const struct pf_case *c, const struct pf_json *j, struct
 		pf_result_add_metric(r, e->key, v->type == PF_JNUM ? v->num : NAN,
 				     pf_json_get_str(e, "unit"));
 	}
+	m = pf_json_get(j, "series");
+	for (const struct pf_json *e = m && m->type == PF_JOBJ ? m->child : NULL; e; e = e->next) {
+		const struct pf_json *a = pf_json_get(e, "values");
+
+		if (!a || a->type != PF_JARR) {
+			snprintf(err, len, "variant %s: series %s has no values", name, e->key);
+			pf_result_free(r);
+			return -1;
+		}
+		pf_result_add_series(r, e->key, NULL, 0, pf_json_get_str(e, "unit"));
+		for (const struct pf_json *x = a->child; x; x = x->next) {
+			double d;
+
+			if (x->type != PF_JNUM && x->type != PF_JNULL) {
+				snprintf(err, len, "variant %s: series %s holds a non-number", name, e->key);
+				pf_result_free(r);
+				return -1;
+			}
+			d = x->type == PF_JNUM ? x->num : NAN;
+			pf_result_add_series(r, e->key, &d, 1, NULL);
+		}
+	}
 	t = pf_json_get(j, "texts");
 	for (const struct pf_json *e = t ? t->child : NULL; e; e = e->next)
 		if (e->type == PF_JSTR)
@@ -172,10 +230,10 @@ int pf_result_from_json(const struct pf_case *c, const struct pf_json *j, struct
 	return 0;
 }
 
-static const char *check_state(int s)
-{
-	return s == PF_PASS ? "pass" : s == PF_FAIL ? "fail" : s == PF_MISSING ? "missing" : "info";
-}
+static const char *const check_states[] = {
+	[PF_PASS] = "pass", [PF_FAIL] = "fail", [PF_MISSING] = "missing", [PF_INFO] = "info",
+	[PF_INCONCLUSIVE] = "inconclusive",
+};
 
 struct pf_json *pf_verdict_json(const struct pf_case *c, const struct pf_verdict *v)
 {
@@ -195,46 +253,78 @@ struct pf_json *pf_verdict_json(const struct pf_case *c, const struct pf_verdict
 		struct pf_json *o = pf_json_add(checks, NULL, pf_json_obj());
 
 		pf_json_set_str(o, "name", k->name);
-		pf_json_set_str(o, "state", check_state(k->state));
+		pf_json_set_str(o, "kind", pf_kind_name(k->kind));
+		pf_json_set_str(o, "state", check_states[k->state]);
 		pf_json_set_num(o, "measured", k->measured);
 		pf_json_set_str(o, "expect", k->expect);
 		pf_json_set_str(o, "detail", k->detail);
+		if (k->has_stats) {
+			struct pf_json *st = pf_json_add(o, "stats", pf_json_obj());
+
+			pf_json_set_num(st, "n_a", k->stats.na);
+			pf_json_set_num(st, "n_b", k->stats.nb);
+			pf_json_set_num(st, "ratio", k->stats.ratio);
+			pf_json_set_num(st, "ci95_lo", k->stats.ci_lo);
+			pf_json_set_num(st, "ci95_hi", k->stats.ci_hi);
+			pf_json_set_num(st, "p_mann_whitney", k->stats.p);
+			pf_json_set_num(st, "cv_a", k->stats.cv_a);
+			pf_json_set_num(st, "cv_b", k->stats.cv_b);
+		}
 	}
 	return j;
+}
+
+static void copy_str(char *dst, size_t len, const char *s)
+{
+	pf_strlcpy_utf8(dst, s ? s : "", len);
 }
 
 int pf_verdict_from_json(const struct pf_json *j, struct pf_verdict *v, char *err, size_t len)
 {
 	const char *st = pf_json_get_str(j, "status");
 	const struct pf_json *checks = pf_json_get(j, "checks");
+	int s;
 
 	memset(v, 0, sizeof(*v));
 	if (!st || !checks || checks->type != PF_JARR) {
 		snprintf(err, len, "verdict.json lacks status or checks");
 		return -1;
 	}
-	if (!strcmp(st, "REPRODUCED"))
-		v->status = PF_REPRODUCED;
-	else if (!strcmp(st, "NOT REPRODUCED"))
-		v->status = PF_NOT_REPRODUCED;
-	else if (!strcmp(st, "SKIPPED"))
-		v->status = PF_STATUS_SKIPPED;
-	else {
+	for (s = 0; s <= PF_STATUS_SKIPPED && strcmp(st, pf_status_name((enum pf_status)s)); s++)
+		;
+	if (s > PF_STATUS_SKIPPED) {
 		snprintf(err, len, "verdict.json: bad status '%s'", st);
 		return -1;
 	}
-	snprintf(v->measured, sizeof(v->measured), "%s", pf_json_get_str(j, "measured") ? pf_json_get_str(j, "measured") : "");
-	snprintf(v->reason, sizeof(v->reason), "%s", pf_json_get_str(j, "reason") ? pf_json_get_str(j, "reason") : "");
-	for (const struct pf_json *c = checks->child; c && v->nchecks < PF_MAX_CHECKS; c = c->next) {
-		struct pf_check *k = &v->checks[v->nchecks++];
-		const char *s = pf_json_get_str(c, "state");
+	v->status = (enum pf_status)s;
+	copy_str(v->measured, sizeof(v->measured), pf_json_get_str(j, "measured"));
+	copy_str(v->reason, sizeof(v->reason), pf_json_get_str(j, "reason"));
+	for (const struct pf_json *c = checks->child; c; c = c->next) {
+		struct pf_check *k = pf_verdict_add(v, pf_json_get_str(c, "name"));
+		const char *state = pf_json_get_str(c, "state"), *kind = pf_json_get_str(c, "kind");
+		const struct pf_json *stj = pf_json_get(c, "stats");
+		int i;
 
-		snprintf(k->name, sizeof(k->name), "%s", pf_json_get_str(c, "name") ? pf_json_get_str(c, "name") : "");
-		k->state = s && !strcmp(s, "pass") ? PF_PASS : s && !strcmp(s, "fail") ? PF_FAIL :
-			   s && !strcmp(s, "missing") ? PF_MISSING : PF_INFO;
+		for (i = 0; i <= PF_INCONCLUSIVE && !(state && !strcmp(state, check_states[i])); i++)
+			;
+		k->state = i <= PF_INCONCLUSIVE ? (enum pf_check_state)i : PF_INFO;
+		for (i = 0; i < PF_NKINDS && !(kind && !strcmp(kind, pf_kind_name((enum pf_kind)i))); i++)
+			;
+		k->kind = i < PF_NKINDS ? (enum pf_kind)i : PF_K_COUNT;
 		k->measured = pf_json_get_num(c, "measured", NAN);
-		snprintf(k->expect, sizeof(k->expect), "%s", pf_json_get_str(c, "expect") ? pf_json_get_str(c, "expect") : "");
-		snprintf(k->detail, sizeof(k->detail), "%s", pf_json_get_str(c, "detail") ? pf_json_get_str(c, "detail") : "");
+		copy_str(k->expect, sizeof(k->expect), pf_json_get_str(c, "expect"));
+		copy_str(k->detail, sizeof(k->detail), pf_json_get_str(c, "detail"));
+		if (stj && stj->type == PF_JOBJ) {
+			k->has_stats = true;
+			k->stats.na = (int)pf_json_get_num(stj, "n_a", 0);
+			k->stats.nb = (int)pf_json_get_num(stj, "n_b", 0);
+			k->stats.ratio = pf_json_get_num(stj, "ratio", NAN);
+			k->stats.ci_lo = pf_json_get_num(stj, "ci95_lo", NAN);
+			k->stats.ci_hi = pf_json_get_num(stj, "ci95_hi", NAN);
+			k->stats.p = pf_json_get_num(stj, "p_mann_whitney", NAN);
+			k->stats.cv_a = pf_json_get_num(stj, "cv_a", NAN);
+			k->stats.cv_b = pf_json_get_num(stj, "cv_b", NAN);
+		}
 	}
 	return 0;
 }
@@ -353,11 +443,10 @@ struct pf_json *pf_machine_json(void)
 {
 	struct pf_json *m = pf_json_obj(), *o;
 	struct utsname u;
-	char host[256] = "", root[256], why[256], buf[PATH_MAX], *s;
+	char host[256] = "", buf[PATH_MAX], *s;
 	bool sup[PF_NCOUNTERS];
 	time_t now = time(NULL);
 	ssize_t n;
-	enum pf_cg_kind k;
 
 	gethostname(host, sizeof(host) - 1);
 	uname(&u);
@@ -384,11 +473,7 @@ struct pf_json *pf_machine_json(void)
 	fs_size(o, "dev_shm_size", "/dev/shm");
 	fs_size(o, "tmp_size", "/tmp");
 	o = pf_json_add(m, "containment", pf_json_obj());
-	k = pf_cg_detect(root, sizeof(root));
-	pf_json_set_str(o, "memory_cgroup", k == PF_CG_V1 ? "v1" : k == PF_CG_V2 ? "v2" : "none (RLIMIT_AS fallback)");
-	if (k != PF_CG_NONE)
-		pf_json_set_str(o, "cgroup_root", root);
-	pf_json_set_str(o, "private_dev_shm", pf_can_contain(why, sizeof(why)) ? "yes (mount namespace)" : why);
+	pf_contain_describe(o);
 	o = pf_json_add(m, "perf_counters", pf_json_obj());
 	pf_counters_probe(sup);
 	for (int c = 0; c < PF_NCOUNTERS; c++) {
@@ -422,21 +507,37 @@ struct pf_json *pf_machine_json(void)
 /* "REPRODUCED (7 of 9 checks; 2 could not be made)" or "SKIPPED: reason" */
 void pf_verdict_summary(const struct pf_verdict *v, char *out, size_t len)
 {
-	int pass = 0, fail = 0, miss = 0;
+	int pass = 0, fail = 0, miss = 0, inc = 0;
 
 	for (int i = 0; i < v->nchecks; i++) {
 		pass += v->checks[i].state == PF_PASS;
 		fail += v->checks[i].state == PF_FAIL;
 		miss += v->checks[i].state == PF_MISSING;
+		inc += v->checks[i].state == PF_INCONCLUSIVE;
 	}
 	if (v->status == PF_STATUS_SKIPPED)
 		snprintf(out, len, "SKIPPED: %s", v->reason);
 	else if (v->status == PF_NOT_REPRODUCED)
-		snprintf(out, len, "NOT REPRODUCED (%d of %d checks failed)", fail, pass + fail + miss);
+		snprintf(out, len, "NOT REPRODUCED (%d of %d checks failed)", fail, pass + fail + miss + inc);
+	else if (v->status == PF_STATUS_INCONCLUSIVE)
+		snprintf(out, len, "INCONCLUSIVE (%d of %d checks could not decide; %d passed)", inc,
+			 pass + inc + miss, pass);
 	else if (miss)
 		snprintf(out, len, "REPRODUCED (%d of %d checks; %d could not be made)", pass, pass + miss, miss);
 	else
 		snprintf(out, len, "REPRODUCED (%d of %d checks)", pass, pass);
+}
+
+/* "ratio 1.23 [1.10, 1.31] p=0.0004 n=9/9 CV 3%/4%" */
+void pf_stats_line(const struct pf_check *k, char *out, size_t len)
+{
+	if (!k->has_stats) {
+		out[0] = 0;
+		return;
+	}
+	snprintf(out, len, "ratio %.3g, 95%% CI [%.3g, %.3g], U-test p=%.2g, n=%d/%d, CV %.1f%%/%.1f%%",
+		 k->stats.ratio, k->stats.ci_lo, k->stats.ci_hi, k->stats.p, k->stats.na, k->stats.nb,
+		 100 * k->stats.cv_a, 100 * k->stats.cv_b);
 }
 
 static void md_cell(struct pf_buf *b, const char *s)
@@ -491,6 +592,8 @@ int pf_write_report(const char *rundir, char *err, size_t len)
 		j = pf_json_load(path, jerr, sizeof(jerr));
 		if (!j || pf_verdict_from_json(j, &v, jerr, sizeof(jerr)) < 0) {
 			snprintf(err, len, "corrupt results file %s: %s", path, jerr);
+			if (j)
+				pf_verdict_free(&v);
 			pf_json_free(j);
 			free(path);
 			free(b.data);
@@ -509,7 +612,7 @@ int pf_write_report(const char *rundir, char *err, size_t len)
 			md_cell(&b, st);
 		}
 		pf_buf_puts(&b, "\n");
-		pf_buf_printf(&details, "\n## %s — %s\n\n%s\n\nSource: %s\n\n| check | state | measured | expected | detail |\n|---|---|---|---|---|\n",
+		pf_buf_printf(&details, "\n## %s — %s\n\n%s\n\nSource: %s\n\n| check | kind | state | measured | expected | detail |\n|---|---|---|---|---|---|\n",
 			      c->name, pf_status_name(v.status), c->title, c->source);
 		for (int k = 0; k < v.nchecks; k++) {
 			char num[40];
@@ -520,12 +623,21 @@ int pf_write_report(const char *rundir, char *err, size_t len)
 				snprintf(num, sizeof(num), "—");
 			pf_buf_puts(&details, "|");
 			md_cell(&details, v.checks[k].name);
-			md_cell(&details, check_state(v.checks[k].state));
+			md_cell(&details, pf_kind_name(v.checks[k].kind));
+			md_cell(&details, check_states[v.checks[k].state]);
 			md_cell(&details, num);
 			md_cell(&details, v.checks[k].expect);
-			md_cell(&details, v.checks[k].detail);
+			{
+				char st[256], *d;
+
+				pf_stats_line(&v.checks[k], st, sizeof(st));
+				d = pf_xasprintf("%s%s%s", v.checks[k].detail, st[0] && v.checks[k].detail[0] ? "; " : "", st);
+				md_cell(&details, d);
+				free(d);
+			}
 			pf_buf_puts(&details, "\n");
 		}
+		pf_verdict_free(&v);
 		pf_buf_printf(&details, "\nPlots: `plots/%s*.png`\n", c->name);
 		pf_json_free(j);
 		free(path);

@@ -108,6 +108,8 @@ static void exec_python(struct pf_ctx *ctx, const struct pf_job *job)
 
 static void __attribute__((noreturn)) child_main(struct pf_ctx *ctx, const struct pf_job *job, int go_fd, bool contain)
 {
+	const struct pf_containment *cp = pf_contain_probe();
+
 	char c, err[512];
 	int rc;
 
@@ -117,7 +119,7 @@ static void __attribute__((noreturn)) child_main(struct pf_ctx *ctx, const struc
 		_exit(PF_FAILED);
 	close(go_fd);
 	if (contain) {
-		if (pf_enter_private_shm(job->shm_size, err, sizeof(err)) < 0)
+		if (pf_enter_private_shm(job->shm_size, cp->via_userns, err, sizeof(err)) < 0)
 			child_fail(ctx->fd, "private /dev/shm: %s", err);
 		snprintf(ctx->shm, sizeof(ctx->shm), "/dev/shm");
 	}
@@ -171,6 +173,17 @@ static void handle_line(struct reader *rd, struct pf_result *r, char *line, doub
 
 		if (end != f[2])
 			pf_result_add_metric(r, f[1], v, n >= 4 ? f[3] : "");
+	} else if (!strcmp(f[0], "R") && n >= 4) {
+		double vals[64];
+		size_t nv = 0;
+
+		for (char *p = f[3], *end; *p && nv < 64; p = *end ? end + 1 : end) {
+			vals[nv] = strtod(p, &end);
+			if (end == p)
+				break;
+			nv++;
+		}
+		pf_result_add_series(r, f[1], vals, nv, f[2]);
 	} else if (!strcmp(f[0], "T") && n >= 3) {
 		pf_result_add_text(r, f[1], f[2]);
 	} else if (!strcmp(f[0], "P") && n >= 3) {
@@ -266,7 +279,8 @@ int pf_run_variant(const struct pf_job *job, struct pf_result *r)
 	double wall = 0, t0, next_sample, next_pss = 0, last_pss = -1, cost_pss = 0;
 	bool contain, timed_out = false, exited = false;
 	bool sampler = !(job->v->flags & PF_V_NO_SAMPLER) && job->interval > 0;
-	char err[512], why[256], *path;
+	char err[512], *path;
+	const struct pf_containment *cp;
 	pid_t child;
 
 	memset(r, 0, sizeof(*r));
@@ -277,9 +291,10 @@ int pf_run_variant(const struct pf_job *job, struct pf_result *r)
 		skip_result(r, "%s not found (install python3)", PYTHON);
 		return 0;
 	}
-	contain = pf_can_contain(why, sizeof(why));
+	cp = pf_contain_probe();
+	contain = cp->mount_ns;
 	if (!contain && job->c->needs.tmpfs_size) {
-		skip_result(r, "needs a private /dev/shm and cannot have one: %s", why);
+		skip_result(r, "needs a private /dev/shm and cannot have one: %s", cp->mount_why);
 		return 0;
 	}
 
@@ -292,20 +307,20 @@ int pf_run_variant(const struct pf_job *job, struct pf_result *r)
 		return 0;
 	}
 
-	if (contain) {
+	if (cp->cg != PF_CG_NONE) {
 		char name[256];
 
 		snprintf(name, sizeof(name), "%d.%s.%s", (int)getpid(), job->c->name, job->v->name);
-		if (pf_cg_create(&cg, name, job->mem_limit, err, sizeof(err)) < 0) {
-			if (job->mem_limit > 0)
-				pf_result_add_text(r, "containment", err);
-		}
+		if (pf_cg_create(&cg, name, job->mem_limit, err, sizeof(err)) < 0)
+			pf_result_add_text(r, "containment", err);
+	} else {
+		pf_result_add_text(r, "containment", cp->cg_why);
 	}
 	struct pf_job local = *job;
 	if (job->mem_limit > 0 && cg.kind == PF_CG_NONE) {
 		/* no memory cgroup: an address-space rlimit is the only fence left */
 		local.rlimit_as = job->mem_limit * 2;
-		pf_result_add_text(r, "containment", "no memory cgroup: RLIMIT_AS fallback");
+		pf_result_add_text(r, "containment_fallback", "no memory cgroup: RLIMIT_AS at 2x the limit");
 	}
 
 	path = pf_xasprintf("%s/%s.log", job->casedir, job->v->name);

@@ -270,3 +270,56 @@ double pf_read_keyed(const char *path, const char *key)
 	free(s);
 	return d;
 }
+
+/* Back up from the end of a cut string to the start of its last character. */
+static void utf8_trim(char *dst, size_t used)
+{
+	size_t i = used, cont = 0;
+
+	while (i > 0 && ((unsigned char)dst[i - 1] & 0xC0) == 0x80) {
+		i--;
+		cont++;
+	}
+	if (i > 0 && ((unsigned char)dst[i - 1] & 0x80)) {
+		unsigned char lead = (unsigned char)dst[i - 1];
+		size_t need = lead >= 0xF0 ? 3 : lead >= 0xE0 ? 2 : lead >= 0xC0 ? 1 : 0;
+
+		if (cont < need)
+			dst[i - 1] = 0;
+	}
+}
+
+void pf_strlcpy_utf8(char *dst, const char *s, size_t len)
+{
+	size_t n = strlen(s);
+
+	if (!len)
+		return;
+	if (n < len) {
+		memmove(dst, s, n + 1);
+		return;
+	}
+	memmove(dst, s, len - 1);
+	dst[len - 1] = 0;
+	utf8_trim(dst, len - 1);
+}
+
+void pf_vsnprintf_utf8(char *dst, size_t len, const char *fmt, va_list ap)
+{
+	int n;
+
+	if (!len)
+		return;
+	n = vsnprintf(dst, len, fmt, ap);
+	if (n >= 0 && (size_t)n >= len)
+		utf8_trim(dst, len - 1);
+}
+
+void pf_snprintf_utf8(char *dst, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	pf_vsnprintf_utf8(dst, len, fmt, ap);
+	va_end(ap);
+}

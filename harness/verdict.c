@@ -12,6 +12,7 @@ const char *pf_status_name(enum pf_status s)
 	switch (s) {
 	case PF_REPRODUCED: return "REPRODUCED";
 	case PF_NOT_REPRODUCED: return "NOT REPRODUCED";
+	case PF_STATUS_INCONCLUSIVE: return "INCONCLUSIVE";
 	case PF_STATUS_SKIPPED: return "SKIPPED";
 	}
 	return "?";
@@ -30,29 +31,200 @@ const char *pf_outcome_name(enum pf_outcome o)
 	return "?";
 }
 
-static struct pf_check *add(struct pf_verdict *v, const char *name)
+const char *pf_kind_name(enum pf_kind k)
+{
+	static const char *const names[PF_NKINDS] = {
+		[PF_K_TIMING] = "timing", [PF_K_MEMORY] = "memory", [PF_K_COUNT] = "count",
+		[PF_K_EXACT] = "exact", [PF_K_OUTCOME] = "outcome",
+	};
+
+	return (unsigned)k < PF_NKINDS ? names[k] : "?";
+}
+
+/* A new check at the end of the list (the list grows: no check is dropped). */
+struct pf_check *pf_verdict_add(struct pf_verdict *v, const char *name)
 {
 	struct pf_check *c;
 
-	if (v->nchecks >= PF_MAX_CHECKS)
-		return NULL;
+	if (v->nchecks == v->cap) {
+		v->cap = v->cap ? 2 * v->cap : 32;
+		v->checks = pf_xrealloc(v->checks, (size_t)v->cap * sizeof(*v->checks));
+	}
 	c = &v->checks[v->nchecks++];
 	memset(c, 0, sizeof(*c));
-	snprintf(c->name, sizeof(c->name), "%s", name);
+	pf_strlcpy_utf8(c->name, name ? name : "", sizeof(c->name));
 	c->measured = NAN;
+	c->kind = PF_K_COUNT;
 	return c;
 }
 
-static void cmp_check(struct pf_verdict *v, const char *name, double m, bool ok,
-		      const char *fmt, va_list ap)
+void pf_verdict_free(struct pf_verdict *v)
 {
-	struct pf_check *c = add(v, name);
+	free(v->checks);
+	v->checks = NULL;
+	v->nchecks = v->cap = 0;
+}
 
-	if (!c)
-		return;
+/* The one place where a kind's judging policy lives: is a check of this kind
+ * judged at this scale?  TIMING depends on the machine's speed and noise: at
+ * smoke scale (2 repetitions, tests) it is recorded, never judged. */
+static bool judged(const struct pf_verdict *v, enum pf_kind kind, unsigned min_scale)
+{
+	if (kind == PF_K_TIMING && v->scale < PF_QUICK)
+		return false;
+	return v->scale >= min_scale;
+}
+
+static void not_judged(struct pf_check *c, const struct pf_verdict *v)
+{
+	char was[sizeof(c->detail)];
+
+	pf_strlcpy_utf8(was, c->detail, sizeof(was));
+	c->state = PF_INFO;
+	pf_snprintf_utf8(c->detail, sizeof(c->detail), "%s: recorded, not judged at %s scale%s%s",
+			 pf_kind_name(c->kind), pf_scale_name(v->scale), was[0] ? "; " : "", was);
+}
+
+static bool op_holds(double m, enum pf_op op, double lo, double hi)
+{
+	switch (op) {
+	case PF_OP_GE: return m >= lo;
+	case PF_OP_LE: return m <= hi;
+	case PF_OP_RANGE: return m >= lo && m <= hi;
+	}
+	return false;
+}
+
+static void vcheck(struct pf_verdict *v, enum pf_kind kind, const char *name, double m,
+		   enum pf_op op, double lo, double hi, unsigned min_scale, const char *fmt, va_list ap)
+{
+	struct pf_check *c = pf_verdict_add(v, name);
+
+	c->kind = kind;
 	c->measured = m;
-	c->state = isfinite(m) && ok ? PF_PASS : PF_FAIL;
-	vsnprintf(c->expect, sizeof(c->expect), fmt, ap);
+	c->state = isfinite(m) && op_holds(m, op, lo, hi) ? PF_PASS : PF_FAIL;
+	pf_vsnprintf_utf8(c->expect, sizeof(c->expect), fmt, ap);
+	if (!judged(v, kind, min_scale))
+		not_judged(c, v);
+}
+
+void pf_check(struct pf_verdict *v, enum pf_kind kind, const char *name, double m, enum pf_op op,
+	      double lo, double hi, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vcheck(v, kind, name, m, op, lo, hi, 0, fmt, ap);
+	va_end(ap);
+}
+
+void pf_check_bool(struct pf_verdict *v, enum pf_kind kind, const char *name, bool ok,
+		   const char *fmt, ...)
+{
+	struct pf_check *c = pf_verdict_add(v, name);
+	va_list ap;
+
+	c->kind = kind;
+	c->measured = ok;
+	c->state = ok ? PF_PASS : PF_FAIL;
+	va_start(ap, fmt);
+	pf_vsnprintf_utf8(c->detail, sizeof(c->detail), fmt, ap);
+	va_end(ap);
+	if (!judged(v, kind, 0))
+		not_judged(c, v);
+}
+
+/* Does the bound say "a differs from b" (then the difference must be
+ * significant), or only "a is not worse than b" (a bound on the near side of
+ * 1: non-inferiority, where equal samples pass)? */
+static bool needs_difference(enum pf_op op, double lo, double hi)
+{
+	switch (op) {
+	case PF_OP_GE: return lo >= 1;
+	case PF_OP_LE: return hi <= 1;
+	case PF_OP_RANGE: return lo >= 1 || hi <= 1;
+	}
+	return true;
+}
+
+static void timing_judge(struct pf_check *c, const struct pf_verdict *v, enum pf_op op, double lo,
+			 double hi, unsigned min_scale)
+{
+	const struct pf_stats *st = &c->stats;
+	bool clears = op_holds(st->ci_lo, op, lo, hi) && op_holds(st->ci_hi, op, lo, hi);
+	bool wrong = (op == PF_OP_GE && st->ci_hi < lo) || (op == PF_OP_LE && st->ci_lo > hi) ||
+		     (op == PF_OP_RANGE && (st->ci_hi < lo || st->ci_lo > hi));
+	bool signif = st->p < PF_ALPHA || !needs_difference(op, lo, hi);
+
+	if (!judged(v, PF_K_TIMING, min_scale)) {
+		c->state = op_holds(c->measured, op, lo, hi) ? PF_PASS : PF_FAIL;
+		not_judged(c, v);
+		return;
+	}
+	if (st->na < PF_MIN_REPS || st->nb < PF_MIN_REPS) {
+		c->state = PF_INCONCLUSIVE;
+		snprintf(c->detail, sizeof(c->detail), "%d and %d repetitions: fewer than %d cannot decide (--reps)",
+			 st->na, st->nb, PF_MIN_REPS);
+	} else if (clears && signif) {
+		c->state = PF_PASS;
+	} else if (wrong) {
+		c->state = PF_FAIL;
+	} else {
+		c->state = PF_INCONCLUSIVE;
+		snprintf(c->detail, sizeof(c->detail), "%s", !clears ? "the 95% CI straddles the bound"
+			 : "the difference is not significant (U test p ≥ 0.01)");
+	}
+	if (st->na < PF_RECOMMENDED_REPS || st->nb < PF_RECOMMENDED_REPS)
+		snprintf(c->detail + strlen(c->detail), sizeof(c->detail) - strlen(c->detail),
+			 "%sfewer than %d repetitions", c->detail[0] ? "; " : "", PF_RECOMMENDED_REPS);
+	if (st->cv_a > PF_CV_WARN || st->cv_b > PF_CV_WARN)
+		snprintf(c->detail + strlen(c->detail), sizeof(c->detail) - strlen(c->detail),
+			 "%sunstable: CV %.0f%% / %.0f%% (> %.0f%%)", c->detail[0] ? "; " : "",
+			 100 * st->cv_a, 100 * st->cv_b, 100 * PF_CV_WARN);
+	pf_strlcpy_utf8(c->detail, c->detail, sizeof(c->detail));
+}
+
+static void timing_stats(struct pf_check *c, const double *a, int na, const double *b, int nb)
+{
+	c->has_stats = true;
+	c->stats.na = na;
+	c->stats.nb = nb;
+	c->stats.ratio = pf_median(a, na) / pf_median(b, nb);
+	c->stats.p = pf_mann_whitney_p(a, na, b, nb);
+	pf_bootstrap_ratio_ci(a, na, b, nb, 2000, &c->stats.ci_lo, &c->stats.ci_hi);
+	c->stats.cv_a = pf_cv(a, na);
+	c->stats.cv_b = pf_cv(b, nb);
+	c->measured = c->stats.ratio;
+}
+
+static void vtiming(struct pf_verdict *v, const char *name, const double *a, int na, const double *b,
+		    int nb, enum pf_op op, double lo, double hi, unsigned min_scale, const char *fmt,
+		    va_list ap)
+{
+	struct pf_check *c = pf_verdict_add(v, name);
+
+	c->kind = PF_K_TIMING;
+	pf_vsnprintf_utf8(c->expect, sizeof(c->expect), fmt, ap);
+	timing_stats(c, a, na, b, nb);
+	timing_judge(c, v, op, lo, hi, min_scale);
+}
+
+void pf_check_timing(struct pf_verdict *v, const char *name, const double *a, int na,
+		     const double *b, int nb, enum pf_op op, double lo, double hi, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vtiming(v, name, a, na, b, nb, op, lo, hi, 0, fmt, ap);
+	va_end(ap);
+}
+
+/* ---- the older forms: kind COUNT unless the case says otherwise ---- */
+
+static void cmp_check(struct pf_verdict *v, const char *name, double m, enum pf_op op, double lo,
+		      double hi, const char *fmt, va_list ap)
+{
+	vcheck(v, PF_K_COUNT, name, m, op, lo, hi, 0, fmt, ap);
 }
 
 void pf_check_ge(struct pf_verdict *v, const char *name, double m, double min, const char *fmt, ...)
@@ -60,7 +232,7 @@ void pf_check_ge(struct pf_verdict *v, const char *name, double m, double min, c
 	va_list ap;
 
 	va_start(ap, fmt);
-	cmp_check(v, name, m, m >= min, fmt, ap);
+	cmp_check(v, name, m, PF_OP_GE, min, 0, fmt, ap);
 	va_end(ap);
 }
 
@@ -69,7 +241,7 @@ void pf_check_le(struct pf_verdict *v, const char *name, double m, double max, c
 	va_list ap;
 
 	va_start(ap, fmt);
-	cmp_check(v, name, m, m <= max, fmt, ap);
+	cmp_check(v, name, m, PF_OP_LE, 0, max, fmt, ap);
 	va_end(ap);
 }
 
@@ -79,48 +251,42 @@ void pf_check_range(struct pf_verdict *v, const char *name, double m, double lo,
 	va_list ap;
 
 	va_start(ap, fmt);
-	cmp_check(v, name, m, m >= lo && m <= hi, fmt, ap);
+	cmp_check(v, name, m, PF_OP_RANGE, lo, hi, fmt, ap);
 	va_end(ap);
 }
 
 void pf_check_true(struct pf_verdict *v, const char *name, bool ok, const char *fmt, ...)
 {
-	struct pf_check *c = add(v, name);
+	struct pf_check *c = pf_verdict_add(v, name);
 	va_list ap;
 
-	if (!c)
-		return;
 	c->measured = ok;
 	c->state = ok ? PF_PASS : PF_FAIL;
 	va_start(ap, fmt);
-	vsnprintf(c->detail, sizeof(c->detail), fmt, ap);
+	pf_vsnprintf_utf8(c->detail, sizeof(c->detail), fmt, ap);
 	va_end(ap);
 }
 
 void pf_check_missing(struct pf_verdict *v, const char *name, const char *fmt, ...)
 {
-	struct pf_check *c = add(v, name);
+	struct pf_check *c = pf_verdict_add(v, name);
 	va_list ap;
 
-	if (!c)
-		return;
 	c->state = PF_MISSING;
 	va_start(ap, fmt);
-	vsnprintf(c->detail, sizeof(c->detail), fmt, ap);
+	pf_vsnprintf_utf8(c->detail, sizeof(c->detail), fmt, ap);
 	va_end(ap);
 }
 
 void pf_check_info(struct pf_verdict *v, const char *name, double m, const char *fmt, ...)
 {
-	struct pf_check *c = add(v, name);
+	struct pf_check *c = pf_verdict_add(v, name);
 	va_list ap;
 
-	if (!c)
-		return;
 	c->state = PF_INFO;
 	c->measured = m;
 	va_start(ap, fmt);
-	vsnprintf(c->detail, sizeof(c->detail), fmt, ap);
+	pf_vsnprintf_utf8(c->detail, sizeof(c->detail), fmt, ap);
 	va_end(ap);
 }
 
@@ -129,7 +295,7 @@ void pf_measured(struct pf_verdict *v, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(v->measured, sizeof(v->measured), fmt, ap);
+	pf_vsnprintf_utf8(v->measured, sizeof(v->measured), fmt, ap);
 	va_end(ap);
 }
 
@@ -154,6 +320,16 @@ bool pf_get(const struct pf_result *r, const char *key, double *out)
 	return false;
 }
 
+const struct pf_series *pf_get_series(const struct pf_result *r, const char *key)
+{
+	if (!r)
+		return NULL;
+	for (size_t i = 0; i < r->nseries; i++)
+		if (!strcmp(r->series[i].key, key))
+			return &r->series[i];
+	return NULL;
+}
+
 const char *pf_get_text(const struct pf_result *r, const char *key)
 {
 	if (!r)
@@ -171,52 +347,293 @@ double pf_run_param(const struct pf_run *run, const char *name)
 	return i < 0 ? NAN : run->params[i];
 }
 
+/* Keys only a containment mechanism gives: absent when the run had not it. */
+static const char *mechanism_of(const char *key)
+{
+	static const struct { const char *key, *mech; } keys[] = {
+		{ "oom_kills", "a memory cgroup" }, { "peak_cg", "a memory cgroup" },
+		{ "mem_limit", "a memory cgroup" }, { "peak_shm", "a private /dev/shm" },
+		{ "shm_size", "a private /dev/shm" },
+	};
+
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (!strcmp(keys[i].key, key))
+			return keys[i].mech;
+	return NULL;
+}
+
+/* The common part of pf_want and pf_want_series: the result when it can give
+ * `key`, or NULL after recording the check missing (not run, skipped, no such
+ * mechanism) or failed (it ran and broke first). */
+static const struct pf_result *want_result(struct pf_verdict *v, const char *check,
+					   const struct pf_run *run, const char *variant,
+					   const char *key, bool found)
+{
+	const struct pf_result *r = pf_result(run, variant);
+	const char *mech = mechanism_of(key), *why;
+
+	if (!r) {
+		pf_check_missing(v, check, "variant %s was not run", variant);
+		return NULL;
+	}
+	if (found)
+		return r;
+	if (r->outcome == PF_OUT_SKIPPED) {
+		pf_check_missing(v, check, "%s skipped: %s", variant, r->reason);
+	} else if (mech) {
+		why = pf_get_text(r, "containment");
+		pf_check_missing(v, check, "%s: no %s without %s%s%s", variant, key, mech,
+				 why ? ": " : "", why ? why : "");
+	} else {
+		/* it ran and broke before measuring: a failed check, not a gap */
+		pf_check_true(v, check, false, "%s (%s%s%s) reported no %s", variant,
+			      pf_outcome_name(r->outcome), r->reason[0] ? ": " : "", r->reason, key);
+		v->checks[v->nchecks - 1].measured = NAN;
+	}
+	return NULL;
+}
+
 bool pf_want(struct pf_verdict *v, const char *check, const struct pf_run *run,
 	     const char *variant, const char *key, double *out)
 {
 	const struct pf_result *r = pf_result(run, variant);
 
-	if (!r) {
-		pf_check_missing(v, check, "variant %s was not run", variant);
-		return false;
-	}
-	if (pf_get(r, key, out))
-		return true;
-	if (r->outcome == PF_OUT_SKIPPED) {
-		pf_check_missing(v, check, "%s skipped: %s", variant, r->reason);
-	} else {
-		/* it ran and broke before measuring: a failed check, not a gap */
-		struct pf_check *c;
+	return want_result(v, check, run, variant, key, pf_get(r, key, out)) != NULL;
+}
 
-		pf_check_true(v, check, false, "%s (%s%s%s) reported no %s", variant,
-			      pf_outcome_name(r->outcome), r->reason[0] ? ": " : "", r->reason, key);
-		c = &v->checks[v->nchecks - 1];
-		c->measured = NAN;
+bool pf_want_series(struct pf_verdict *v, const char *check, const struct pf_run *run,
+		    const char *variant, const char *key, const double **vals, int *n)
+{
+	const struct pf_series *se = pf_get_series(pf_result(run, variant), key);
+
+	if (!want_result(v, check, run, variant, key, se != NULL))
+		return false;
+	*vals = se->v;
+	*n = (int)se->n;
+	return true;
+}
+
+/* "variant/key" → its two halves; false when there is no slash. */
+static bool split_ref(const char *ref, char *variant, size_t vlen, const char **key)
+{
+	const char *slash = ref ? strchr(ref, '/') : NULL;
+
+	if (!slash || (size_t)(slash - ref) >= vlen)
+		return false;
+	snprintf(variant, vlen, "%.*s", (int)(slash - ref), ref);
+	*key = slash + 1;
+	return true;
+}
+
+static const char *op_text(enum pf_op op, double lo, double hi, char *buf, size_t len)
+{
+	if (op == PF_OP_GE)
+		snprintf(buf, len, "≥ %.4g", lo);
+	else if (op == PF_OP_LE)
+		snprintf(buf, len, "≤ %.4g", hi);
+	else
+		snprintf(buf, len, "in [%.4g, %.4g]", lo, hi);
+	return buf;
+}
+
+static void eval_outcome(const struct pf_claim *cl, const struct pf_run *run, struct pf_verdict *v)
+{
+	const struct pf_result *r = pf_result(run, cl->a);
+	struct pf_check *c;
+	bool ok;
+
+	if (!r) {
+		pf_check_missing(v, cl->name, "variant %s was not run", cl->a);
+		return;
 	}
-	return false;
+	if (r->outcome == PF_OUT_SKIPPED && cl->outcome != PF_OUT_SKIPPED) {
+		pf_check_missing(v, cl->name, "%s skipped: %s", cl->a, r->reason);
+		return;
+	}
+	ok = r->outcome == cl->outcome && (!cl->reason_has || strstr(r->reason, cl->reason_has));
+	pf_check_bool(v, PF_K_OUTCOME, cl->name, ok, "%s: %s%s%s (expected %s%s%s; %s)", cl->a,
+		      pf_outcome_name(r->outcome), r->reason[0] ? ": " : "", r->reason,
+		      pf_outcome_name(cl->outcome), cl->reason_has ? " with " : "",
+		      cl->reason_has ? cl->reason_has : "", cl->bound ? cl->bound : "");
+	c = &v->checks[v->nchecks - 1];
+	if (!judged(v, PF_K_OUTCOME, cl->min_scale))
+		not_judged(c, v);
+}
+
+static void eval_claim(const struct pf_claim *cl, const struct pf_run *run, struct pf_verdict *v)
+{
+	char va[128], vb[128], optxt[64];
+	const char *ka, *kb = NULL;
+	const struct pf_series *sa, *sb;
+	double a, b = 1;
+
+	if (cl->kind == PF_K_OUTCOME) {
+		eval_outcome(cl, run, v);
+		return;
+	}
+	if (!split_ref(cl->a, va, sizeof(va), &ka) || (cl->over && !split_ref(cl->over, vb, sizeof(vb), &kb))) {
+		pf_check_true(v, cl->name, false, "bad claim reference '%s' / '%s'", cl->a, cl->over ? cl->over : "");
+		return;
+	}
+	op_text(cl->op, cl->lo, cl->hi, optxt, sizeof(optxt));
+	sa = pf_get_series(pf_result(run, va), ka);
+	sb = kb ? pf_get_series(pf_result(run, vb), kb) : NULL;
+	if (cl->kind == PF_K_TIMING && cl->over && sa && sb) {
+		pf_check_timing(v, cl->name, sa->v, (int)sa->n, sb->v, (int)sb->n, cl->op, cl->lo, cl->hi,
+				"%s / %s %s (%s)", cl->a, cl->over, optxt, cl->bound);
+		if (cl->min_scale && !judged(v, PF_K_TIMING, cl->min_scale))
+			not_judged(&v->checks[v->nchecks - 1], v);
+		return;
+	}
+	if (cl->kind == PF_K_TIMING && cl->over && (sa || sb)) {
+		/* one side has repetitions, the other none: say which (missing or failed) */
+		const double *x;
+		int n;
+
+		(void)pf_want_series(v, cl->name, run, sa ? vb : va, sa ? kb : ka, &x, &n);
+		return;
+	}
+	if (!pf_want(v, cl->name, run, va, ka, &a) && !(sa && (a = pf_median(sa->v, (int)sa->n), 1)))
+		return;
+	if (kb && !pf_want(v, cl->name, run, vb, kb, &b) && !(sb && (b = pf_median(sb->v, (int)sb->n), 1)))
+		return;
+	if (cl->kind == PF_K_TIMING && v->scale >= PF_QUICK) {
+		struct pf_check *c = pf_verdict_add(v, cl->name);
+
+		c->kind = PF_K_TIMING;
+		c->measured = kb ? a / b : a;
+		c->state = PF_INCONCLUSIVE;
+		snprintf(c->expect, sizeof(c->expect), "%s%s%s %s (%s)", cl->a, kb ? " / " : "",
+			 kb ? cl->over : "", optxt, cl->bound ? cl->bound : "");
+		snprintf(c->detail, sizeof(c->detail), "single values, no repetitions: a timing claim "
+			 "needs series to be judged");
+		return;
+	}
+	pf_check(v, cl->kind, cl->name, kb ? a / b : a, cl->op, cl->lo, cl->hi, "%s%s%s %s (%s)", cl->a,
+		 kb ? " / " : "", kb ? cl->over : "", optxt, cl->bound ? cl->bound : "");
+	if (cl->min_scale && !judged(v, cl->kind, cl->min_scale))
+		not_judged(&v->checks[v->nchecks - 1], v);
+}
+
+void pf_claims_eval(const struct pf_claim *claims, const struct pf_run *run, struct pf_verdict *v)
+{
+	for (const struct pf_claim *cl = claims; cl && cl->name; cl++)
+		eval_claim(cl, run, v);
+}
+
+/* Validate what a case declares, so that a typo is an error at once (the
+ * registry self-test), never a "missing" check in a run. */
+int pf_case_validate(const struct pf_case *c, char *err, size_t len)
+{
+	if (!c->name || !c->title || !c->claim || !c->variants || !c->variants[0].name) {
+		snprintf(err, len, "%s: name, title, claim and variants are required", c->name ? c->name : "?");
+		return -1;
+	}
+	if (!c->claims && !c->verdict) {
+		snprintf(err, len, "%s: neither a claim table nor a verdict", c->name);
+		return -1;
+	}
+	for (const struct pf_variant *x = c->variants; x->name; x++) {
+		if (!x->run == !x->python) {
+			snprintf(err, len, "%s/%s: exactly one of run and python", c->name, x->name);
+			return -1;
+		}
+		for (const struct pf_variant *y = x + 1; y->name; y++)
+			if (!strcmp(x->name, y->name)) {
+				snprintf(err, len, "%s: variant %s twice", c->name, x->name);
+				return -1;
+			}
+	}
+	if (c->needs.mem_limit && pf_param_index(c, c->needs.mem_limit) < 0) {
+		snprintf(err, len, "%s: needs.mem_limit names no parameter '%s'", c->name, c->needs.mem_limit);
+		return -1;
+	}
+	if (c->needs.tmpfs_size && pf_param_index(c, c->needs.tmpfs_size) < 0) {
+		snprintf(err, len, "%s: needs.tmpfs_size names no parameter '%s'", c->name, c->needs.tmpfs_size);
+		return -1;
+	}
+	for (const struct pf_claim *cl = c->claims; cl && cl->name; cl++) {
+		const char *refs[2] = { cl->a, cl->over };
+
+		if ((unsigned)cl->kind >= PF_NKINDS || !cl->a) {
+			snprintf(err, len, "%s: claim '%s': bad kind or no measurement", c->name, cl->name);
+			return -1;
+		}
+		if (cl->kind != PF_K_OUTCOME && cl->op == PF_OP_RANGE && !(cl->lo <= cl->hi)) {
+			snprintf(err, len, "%s: claim '%s': empty range [%g, %g]", c->name, cl->name, cl->lo, cl->hi);
+			return -1;
+		}
+		if (!cl->bound || !cl->bound[0]) {
+			snprintf(err, len, "%s: claim '%s' does not say where its bound comes from", c->name, cl->name);
+			return -1;
+		}
+		for (int i = 0; i < 2; i++) {
+			char var[128];
+			const char *key;
+
+			if (!refs[i])
+				continue;
+			if (cl->kind == PF_K_OUTCOME) {
+				snprintf(var, sizeof(var), "%s", refs[i]);
+				key = "x";
+			} else if (!split_ref(refs[i], var, sizeof(var), &key) || !key[0]) {
+				snprintf(err, len, "%s: claim '%s': '%s' is not variant/key", c->name, cl->name, refs[i]);
+				return -1;
+			}
+			if (!pf_find_variant(c, var)) {
+				snprintf(err, len, "%s: claim '%s' names no variant '%s'", c->name, cl->name, var);
+				return -1;
+			}
+		}
+		for (const struct pf_claim *d = cl + 1; d->name; d++)
+			if (!strcmp(d->name, cl->name)) {
+				snprintf(err, len, "%s: claim '%s' twice", c->name, cl->name);
+				return -1;
+			}
+	}
+	return 0;
 }
 
 void pf_verdict_finish(struct pf_verdict *v)
 {
-	int pass = 0, fail = 0;
+	int pass = 0, fail = 0, inc = 0;
 	size_t used = 0;
 
 	for (int i = 0; i < v->nchecks; i++) {
 		pass += v->checks[i].state == PF_PASS;
 		fail += v->checks[i].state == PF_FAIL;
+		inc += v->checks[i].state == PF_INCONCLUSIVE;
 	}
 	if (fail)
 		v->status = PF_NOT_REPRODUCED;
+	else if (inc)
+		v->status = PF_STATUS_INCONCLUSIVE;
 	else if (pass)
 		v->status = PF_REPRODUCED;
 	else
 		v->status = PF_STATUS_SKIPPED;
-	if (v->status != PF_STATUS_SKIPPED || v->reason[0])
+	if ((v->status != PF_STATUS_SKIPPED && v->status != PF_STATUS_INCONCLUSIVE) || v->reason[0])
 		return;
-	for (int i = 0; i < v->nchecks && used < sizeof(v->reason); i++)
-		if (v->checks[i].state == PF_MISSING)
+	/* the reasons, each said once */
+	for (int i = 0; i < v->nchecks && used + 1 < sizeof(v->reason); i++) {
+		const char *d = v->checks[i].detail;
+		bool seen = false;
+
+		if (v->checks[i].state != (v->status == PF_STATUS_INCONCLUSIVE ? PF_INCONCLUSIVE : PF_MISSING))
+			continue;
+		for (int j = 0; j < i && !seen; j++)
+			seen = v->checks[j].state == v->checks[i].state && !strcmp(v->checks[j].detail, d);
+		if (seen)
+			continue;
+		if (v->status == PF_STATUS_INCONCLUSIVE)
+			used += (size_t)snprintf(v->reason + used, sizeof(v->reason) - used, "%s%s: %s",
+						 used ? "; " : "", v->checks[i].name, d);
+		else
 			used += (size_t)snprintf(v->reason + used, sizeof(v->reason) - used, "%s%s",
-						 used ? "; " : "", v->checks[i].detail);
+						 used ? "; " : "", d);
+	}
+	if (used >= sizeof(v->reason))
+		pf_strlcpy_utf8(v->reason, v->reason, sizeof(v->reason));
 	if (!v->reason[0])
 		snprintf(v->reason, sizeof(v->reason), "no check could be made");
 }

@@ -88,7 +88,10 @@ static inline void fake_param(struct pf_fake *f, const char *name, double v)
 static inline enum pf_status fake_verdict(struct pf_fake *f, struct pf_verdict *v)
 {
 	memset(v, 0, sizeof(*v));
-	f->run.c->verdict(&f->run, v);
+	v->scale = f->run.scale;
+	pf_claims_eval(f->run.c->claims, &f->run, v);
+	if (f->run.c->verdict)
+		f->run.c->verdict(&f->run, v);
 	pf_verdict_finish(v);
 	return v->status;
 }

@@ -7,10 +7,11 @@ extern const struct pf_case pf_case_basel;
 
 int main(void)
 {
-	struct pf_verdict v;
+	struct pf_verdict v = { 0 };
 	struct pf_fake f;
 	double x;
 
+	pf_verdict_free(&v);
 	memset(&v, 0, sizeof(v));
 	pf_check_ge(&v, "a", 2.0, 1.5, "x");
 	pf_check_le(&v, "b", 1.0, 1.0, "x");
@@ -19,6 +20,7 @@ int main(void)
 	CHECK(v.status == PF_REPRODUCED);
 	CHECK(v.checks[0].state == PF_PASS && v.checks[1].state == PF_PASS && v.checks[2].state == PF_PASS);
 
+	pf_verdict_free(&v);
 	memset(&v, 0, sizeof(v));
 	pf_check_ge(&v, "a", 2.0, 1.5, "x");
 	pf_check_range(&v, "c", 4.5, 3.6, 4.4, "x");
@@ -26,18 +28,21 @@ int main(void)
 	CHECK(v.status == PF_NOT_REPRODUCED);
 
 	/* NaN never passes */
+	pf_verdict_free(&v);
 	memset(&v, 0, sizeof(v));
 	pf_check_ge(&v, "nan", NAN, 0, "x");
 	pf_verdict_finish(&v);
 	CHECK(v.status == PF_NOT_REPRODUCED);
 
 	/* info checks do not decide */
+	pf_verdict_free(&v);
 	memset(&v, 0, sizeof(v));
 	pf_check_info(&v, "overhead", 0.5, "x");
 	pf_check_missing(&v, "m", "numpy missing");
 	pf_verdict_finish(&v);
 	CHECK(v.status == PF_STATUS_SKIPPED && strstr(v.reason, "numpy missing"));
 
+	pf_verdict_free(&v);
 	memset(&v, 0, sizeof(v));
 	pf_check_true(&v, "t", true, "ok");
 	pf_check_missing(&v, "m", "why");
@@ -48,6 +53,7 @@ int main(void)
 	fake_init(&f, &pf_case_basel, PF_QUICK);
 	fake_outcome(&f, "py_numpy", PF_OUT_SKIPPED, "numpy not importable");
 	fake_metric(&f, "loop", "time", 1.0);
+	pf_verdict_free(&v);
 	memset(&v, 0, sizeof(v));
 	CHECK(!pf_want(&v, "k", &f.run, "py_numpy", "peak_arrays", &x));
 	CHECK(v.checks[0].state == PF_MISSING && strstr(v.checks[0].detail, "numpy not importable"));
@@ -57,10 +63,36 @@ int main(void)
 	CHECK(pf_want(&v, "k4", &f.run, "loop", "time", &x) && x == 1.0);
 	fake_free(&f);
 
-	/* more checks than fit are dropped, not overflowing */
+	/* no limit: 100 checks, and one failure among them is not dropped */
+	pf_verdict_free(&v);
 	memset(&v, 0, sizeof(v));
-	for (int i = 0; i < PF_MAX_CHECKS + 5; i++)
+	for (int i = 0; i < 99; i++)
 		pf_check_true(&v, "many", true, "x");
-	CHECK(v.nchecks == PF_MAX_CHECKS);
+	pf_check_true(&v, "the last one fails", false, "x");
+	pf_verdict_finish(&v);
+	CHECK(v.nchecks == 100 && v.status == PF_NOT_REPRODUCED);
+
+	/* a skip reason is said once, however many checks it made missing */
+	pf_verdict_free(&v);
+	memset(&v, 0, sizeof(v));
+	for (int i = 0; i < 4; i++)
+		pf_check_missing(&v, "m", "not root: no cgroup");
+	pf_verdict_finish(&v);
+	CHECK(v.status == PF_STATUS_SKIPPED && !strcmp(v.reason, "not root: no cgroup"));
+
+	/* a name that does not fit is cut at a character, not inside one */
+	pf_verdict_free(&v);
+	memset(&v, 0, sizeof(v));
+	{
+		char name[400];
+
+		for (int i = 0; i < 199; i++)	/* "×" is two bytes: 398 bytes */
+			memcpy(name + 2 * i, "\xc3\x97", 2);
+		name[398] = 0;
+		pf_check_true(&v, name, true, "x");
+		CHECK(strlen(v.checks[0].name) % 2 == 0);
+		CHECK(strlen(v.checks[0].name) == sizeof(v.checks[0].name) - 2);
+	}
+	pf_verdict_free(&v);
 	return TEST_DONE();
 }

@@ -1,0 +1,150 @@
+/* test_stats.c — the statistics of timing claims on samples whose answers are
+ * known: the exact U-test p-values, the normal approximation with ties, the
+ * bootstrap CI (deterministic), and the judging rule: pass only when
+ * significant and clear of the bound, fail when wholly on the wrong side,
+ * inconclusive otherwise; never judged at smoke; claim tables evaluated. */
+#include "pf_test.h"
+
+extern const struct pf_case pf_case_basel;
+
+static void fill(double *v, int n, double base, double step)
+{
+	for (int i = 0; i < n; i++)
+		v[i] = base + step * i;
+}
+
+static enum pf_check_state judge(enum pf_scale s, const double *a, int na, const double *b, int nb,
+				 enum pf_op op, double lo, double hi, struct pf_check *out)
+{
+	struct pf_verdict v = { .scale = s };
+	enum pf_check_state st;
+
+	pf_check_timing(&v, "t", a, na, b, nb, op, lo, hi, "bound");
+	st = v.checks[0].state;
+	if (out)
+		*out = v.checks[0];
+	pf_verdict_free(&v);
+	return st;
+}
+
+int main(void)
+{
+	double a[20], b[20], lo, hi, lo2, hi2;
+	struct pf_check c;
+
+	/* exact: 5 v 5 wholly separated: p = 2/C(10,5) = 2/252 */
+	fill(a, 5, 1, 1);
+	fill(b, 5, 6, 1);
+	CHECK(fabs(pf_mann_whitney_p(a, 5, b, 5) - 2.0 / 252) < 1e-12);
+	CHECK(fabs(pf_mann_whitney_p(b, 5, a, 5) - 2.0 / 252) < 1e-12);
+	/* 9 v 9 separated: 2/C(18,9) */
+	fill(a, 9, 1, 1);
+	fill(b, 9, 10, 1);
+	CHECK(fabs(pf_mann_whitney_p(a, 9, b, 9) - 2.0 / 48620) < 1e-12);
+	/* interleaved samples: no difference */
+	for (int i = 0; i < 9; i++) {
+		a[i] = 2 * i;
+		b[i] = 2 * i + 1;
+	}
+	CHECK(pf_mann_whitney_p(a, 9, b, 9) > 0.5);
+	/* all tied: p = 1 */
+	fill(a, 6, 3, 0);
+	fill(b, 6, 3, 0);
+	CHECK(pf_mann_whitney_p(a, 6, b, 6) >= 0.99);
+	/* ties and separation: normal approximation still significant */
+	for (int i = 0; i < 12; i++) {
+		a[i] = 1 + (i % 3);
+		b[i] = 10 + (i % 3);
+	}
+	CHECK(pf_mann_whitney_p(a, 12, b, 12) < 0.001);
+
+	/* median, CV */
+	fill(a, 5, 1, 1);
+	CHECK(pf_median(a, 5) == 3 && pf_median(a, 4) == 2.5);
+	CHECK(fabs(pf_cv(a, 5) - sqrt(2.5) / 3) < 1e-12);
+
+	/* bootstrap: around the true ratio, and the same interval twice */
+	fill(a, 9, 2.0, 0.01);
+	fill(b, 9, 1.0, 0.01);
+	pf_bootstrap_ratio_ci(a, 9, b, 9, 2000, &lo, &hi);
+	pf_bootstrap_ratio_ci(a, 9, b, 9, 2000, &lo2, &hi2);
+	CHECK(lo == lo2 && hi == hi2);
+	CHECK(lo < 2.04 / 1.04 + 1e-9 && hi > 2.04 / 1.04 - 1e-9 && lo > 1.8 && hi < 2.2);
+
+	/* the rule.  a twice as slow as b, tight: ratio ≥ 1.5 passes */
+	CHECK(judge(PF_QUICK, a, 9, b, 9, PF_OP_GE, 1.5, 0, &c) == PF_PASS);
+	CHECK(c.has_stats && c.stats.na == 9 && c.stats.p < PF_ALPHA && c.kind == PF_K_TIMING);
+	/* ... ratio ≥ 3 fails: the whole CI is below */
+	CHECK(judge(PF_QUICK, a, 9, b, 9, PF_OP_GE, 3, 0, NULL) == PF_FAIL);
+	/* ... the bound inside the CI: inconclusive, and says so */
+	CHECK(judge(PF_QUICK, a, 9, b, 9, PF_OP_GE, 2.04 / 1.04, 0, &c) == PF_INCONCLUSIVE);
+	CHECK(strstr(c.detail, "straddles") != NULL);
+	/* ... at smoke: recorded, never judged (even when it would fail) */
+	CHECK(judge(PF_SMOKE, a, 9, b, 9, PF_OP_GE, 3, 0, &c) == PF_INFO);
+	CHECK(strstr(c.detail, "not judged at smoke") != NULL);
+	/* ... too few repetitions: inconclusive */
+	CHECK(judge(PF_QUICK, a, 3, b, 3, PF_OP_GE, 1.5, 0, &c) == PF_INCONCLUSIVE);
+	/* noise: same distribution, bound 1.2: neither significant nor clear */
+	for (int i = 0; i < 9; i++) {
+		a[i] = 1 + 0.3 * ((i * 7) % 9) / 9.0;
+		b[i] = 1 + 0.3 * ((i * 4) % 9) / 9.0;
+	}
+	CHECK(judge(PF_QUICK, a, 9, b, 9, PF_OP_GE, 1.2, 0, &c) != PF_PASS);
+	CHECK(strstr(c.detail, "unstable") == NULL || c.stats.cv_a > PF_CV_WARN);
+	/* non-inferiority ("not more than 10% slower"): equal samples pass */
+	fill(a, 9, 1.0, 0.001);
+	CHECK(judge(PF_QUICK, a, 9, a, 9, PF_OP_LE, 0, 1.10, NULL) == PF_PASS);
+
+	/* the verdict: only inconclusive checks left → INCONCLUSIVE, with reason */
+	{
+		struct pf_verdict v = { .scale = PF_QUICK };
+
+		pf_check_true(&v, "count", true, "x");
+		fill(a, 9, 2.0, 0.01);
+		fill(b, 9, 1.0, 0.01);
+		pf_check_timing(&v, "speed", a, 9, b, 9, PF_OP_GE, 2.04 / 1.04, 0, "x");
+		pf_verdict_finish(&v);
+		CHECK(v.status == PF_STATUS_INCONCLUSIVE && strstr(v.reason, "speed"));
+		pf_verdict_free(&v);
+	}
+
+	/* a claim table on a synthetic run: series judged, scalars compared,
+	 * outcomes matched, a missing mechanism is missing (never failed) */
+	{
+		static const struct pf_claim claims[] = {
+			{ .name = "speed", .kind = PF_K_TIMING, .a = "broadcast/main.time",
+			  .over = "chunked/main.time", .op = PF_OP_GE, .lo = 1.2, .bound = "article ≈3×" },
+			{ .name = "peak", .kind = PF_K_MEMORY, .a = "broadcast/peak_arrays", .op = PF_OP_RANGE,
+			  .lo = 3.5, .hi = 4.5, .bound = "4 arrays" },
+			{ .name = "ok", .kind = PF_K_OUTCOME, .a = "loop", .outcome = PF_OUT_OK, .bound = "runs" },
+			{ .name = "oom", .kind = PF_K_COUNT, .a = "loop/oom_kills", .op = PF_OP_LE, .hi = 0,
+			  .bound = "never OOM-killed" },
+			{ .name = NULL },
+		};
+		struct pf_fake f;
+		struct pf_verdict v = { .scale = PF_QUICK };
+		struct pf_result *r;
+
+		fake_init(&f, &pf_case_basel, PF_QUICK);
+		fill(a, 9, 3.0, 0.01);
+		fill(b, 9, 1.0, 0.01);
+		fake_metric(&f, "broadcast", "peak_arrays", 4.0);
+		r = fake_variant(&f, "broadcast");
+		pf_result_add_series(r, "main.time", a, 9, "s");
+		fake_metric(&f, "chunked", "x", 1);
+		pf_result_add_series(fake_variant(&f, "chunked"), "main.time", b, 9, "s");
+		fake_metric(&f, "loop", "time", 1);
+		pf_claims_eval(claims, &f.run, &v);
+		pf_verdict_finish(&v);
+		CHECK(v.nchecks == 4);
+		CHECK(check_state_of(&v, "speed") == PF_PASS);
+		CHECK(check_state_of(&v, "peak") == PF_PASS);
+		CHECK(check_state_of(&v, "ok") == PF_PASS);
+		CHECK(check_state_of(&v, "oom") == PF_MISSING);
+		CHECK(strstr(v.checks[3].detail, "memory cgroup") != NULL);
+		CHECK(v.status == PF_REPRODUCED);
+		pf_verdict_free(&v);
+		fake_free(&f);
+	}
+	return TEST_DONE();
+}
