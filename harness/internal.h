@@ -217,6 +217,12 @@ int pf_cmd_plot(int argc, char **argv);
 int pf_cmd_info(int argc, char **argv);
 int pf_cmd_list(int argc, char **argv);
 int pf_cmd_verdict(int argc, char **argv);
+/* cli.c: shared by the commands */
+bool pf_is_help(const char *arg);
+int pf_unknown_case(const char *name);		/* usage error with "did you mean" */
+int pf_unknown_variant(const struct pf_case *c, const char *name);
+/* --opt VALUE or --opt=VALUE at argv[*i]: 1 (val set), 0 (not this option), -1 (usage error printed) */
+int pf_take_value(int argc, char **argv, int *i, const char *opt, const char **val);
 /* Usage errors: print one line "pitfalls: …" and return 2. */
 int pf_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
