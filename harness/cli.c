@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include "internal.h"
 #include "json.h"
+#include "watch.h"
 
 #include <errno.h>
 #include <math.h>
@@ -155,6 +156,8 @@ static const struct pf_command {
 	{ "run", pf_cmd_run, "run [CASE[/VARIANT]...] [options]", "run cases (all when none is named), write a run directory" },
 	{ "plot", pf_cmd_plot, "plot [RUN_DIR]", "redraw every plot of a saved run (default results/latest)" },
 	{ "verdict", pf_cmd_verdict, "verdict [RUN_DIR]", "recompute verdicts and report.md from saved measurements" },
+	{ "watch", pf_cmd_watch, "watch [options] -- COMMAND [ARGS...]", "run any program under the instruments; report the suite's pathologies it shows" },
+	{ "run-variant", pf_cmd_run_variant, "run-variant CASE/VARIANT", "(for watch's tests) one variant as a plain program, no instruments" },
 	{ "info", pf_cmd_info, "info [--json]", "the machine as the suite sees it, and what containment this user can have" },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -210,9 +210,13 @@ struct pf_job {
 	const char *casedir;
 };
 int pf_run_variant(const struct pf_job *job, struct pf_result *r);
+void pf_exec_python(struct pf_ctx *ctx, const struct pf_job *job) __attribute__((noreturn));
 void pf_runner_signals(void);
 bool pf_runner_interrupted(void);
 int pf_cmd_run(int argc, char **argv);
+/* suite.c: a new results/<UTC stamp>-<host> directory name; results/latest → it */
+char *pf_make_run_dir(const char *out);
+void pf_set_latest(const char *out, const char *rundir);
 int pf_cmd_plot(int argc, char **argv);
 int pf_cmd_info(int argc, char **argv);
 int pf_cmd_list(int argc, char **argv);

@@ -62,8 +62,11 @@ static void child_fail(int fd, const char *fmt, ...)
 	_exit(PF_FAILED);
 }
 
-static void exec_python(struct pf_ctx *ctx, const struct pf_job *job)
+/* exec the variant's Python original with the harness's environment (also
+ * `pitfalls run-variant`); a PYTHONPATH already set (watch's hook) stays first. */
+void pf_exec_python(struct pf_ctx *ctx, const struct pf_job *job)
 {
+	const char *old_path = getenv("PYTHONPATH");
 	char *args = pf_xstrdup(job->v->python), *save = NULL;
 	char *argv[32];
 	int argc = 0;
@@ -93,7 +96,8 @@ static void exec_python(struct pf_ctx *ctx, const struct pf_job *job)
 	setenv("PITFALLS_MEM_LIMIT", buf, 1);
 	snprintf(buf, sizeof(buf), "%d", pf_ncores(ctx));
 	setenv("PITFALLS_NCORES", buf, 1);
-	setenv("PYTHONPATH", pf_xasprintf("%s/cases/python", pf_home()), 1);
+	setenv("PYTHONPATH", old_path && *old_path ? pf_xasprintf("%s:%s/cases/python", old_path, pf_home())
+	       : pf_xasprintf("%s/cases/python", pf_home()), 1);
 	setenv("PYTHONDONTWRITEBYTECODE", "1", 1);
 	for (size_t i = 0; i < pf_nparams(ctx->c); i++) {
 		char name[96], val[64];
@@ -136,7 +140,7 @@ static void __attribute__((noreturn)) child_main(struct pf_ctx *ctx, const struc
 		child_fail(ctx->fd, "hwloc_set_cpubind(%s, PROCESS) failed: %s", s, strerror(errno));
 	}
 	if (job->v->python)
-		exec_python(ctx, job);
+		pf_exec_python(ctx, job);
 	rc = job->v->run(ctx);
 	fflush(NULL);
 	_exit(rc);

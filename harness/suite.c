@@ -130,7 +130,7 @@ static bool want_variant(const struct selection *sel, size_t nsel, const struct 
 	return any;
 }
 
-static char *make_run_dir(const char *out)
+char *pf_make_run_dir(const char *out)
 {
 	char stamp[64], host[128] = "host";
 	time_t now = time(NULL);
@@ -149,7 +149,7 @@ static char *make_run_dir(const char *out)
 	return dir;
 }
 
-static void set_latest(const char *out, const char *rundir)
+void pf_set_latest(const char *out, const char *rundir)
 {
 	char *tmp = pf_xasprintf("%s/.latest.%d", out, (int)getpid());
 	char *latest = pf_xasprintf("%s/latest", out);
@@ -356,7 +356,7 @@ int pf_cmd_run(int argc, char **argv)
 		rc = 1;
 		goto out;
 	}
-	rundir = make_run_dir(outdir);
+	rundir = pf_make_run_dir(outdir);
 	if (pf_mkdir_p(rundir) < 0) {
 		fprintf(stderr, "pitfalls: cannot create %s: %s\n", rundir, strerror(errno));
 		rc = 1;
@@ -451,7 +451,7 @@ int pf_cmd_run(int argc, char **argv)
 	}
 	if (pf_write_report(rundir, err, sizeof(err)) < 0)
 		fprintf(stderr, "pitfalls: %s\n", err);
-	set_latest(outdir, rundir);
+	pf_set_latest(outdir, rundir);
 	if (!o.quiet)
 		print_verdicts(rundir);
 	if (pf_runner_interrupted()) {
