@@ -59,9 +59,11 @@ static int detect_fork_deadlock(const struct pf_watch *w, struct pf_finding *f)
 		if (!ok || last->t - p->t < FORK_STUCK_S)
 			continue;
 		{
+			/* a single-threaded child in a futex has no thread of its own
+			 * left to wake it: the lock's owner stayed in the parent */
 			int pt = parent_threads(w, p->ppid);
 
-			if (pt < FORK_MIN_PARENT_THREADS)
+			if (pt < FORK_MIN_PARENT_THREADS && p->threads != 1)
 				continue;
 			pthreads = pt > pthreads ? pt : pthreads;
 		}
@@ -78,8 +80,8 @@ static int detect_fork_deadlock(const struct pf_watch *w, struct pf_finding *f)
 	pf_finding_ev(f, "stuck_s", longest, "s");
 	pf_finding_ev(f, "parent_threads", pthreads, "1");
 	pf_finding_ev(f, "timed_out", w->timed_out, "1");
-	pf_finding_summary(f, "%d forked child(ren) asleep in a futex with no CPU time for %.1f s; the parent had "
-			   "%d threads at the fork%s", stuck, longest, pthreads,
+	pf_finding_summary(f, "%d forked child(ren) asleep in a futex with no CPU time for %.1f s (parent: %d "
+			   "threads seen%s)%s", stuck, longest, pthreads, pthreads < 2 ? "; the lock's owner stayed in it" : "",
 			   w->timed_out ? "; the command hung until --timeout" : "");
 	return 1;
 }
@@ -88,7 +90,8 @@ const struct pf_detector pf_detect_fork_deadlock = {
 	.name = "forked_child_stuck",
 	.case_name = "fork_deadlock",
 	.rule = "a forked child asleep in a futex with no CPU gained for >= " STR(FORK_STUCK_S)
-		" s (every deep sample of its life), its parent having >= " STR(FORK_MIN_PARENT_THREADS) " threads",
+		" s (every deep sample of its life), its parent having >= " STR(FORK_MIN_PARENT_THREADS)
+		" threads or the child a single thread",
 	.fix = "use the 'spawn' or 'forkserver' start method, or take the lock around fork "
 	       "(pthread_atfork / os.register_at_fork); see `pitfalls run fork_deadlock`",
 	.detect = detect_fork_deadlock,
@@ -97,7 +100,7 @@ const struct pf_detector pf_detect_fork_deadlock = {
 /* ---- blas_oversubscription ----
  * P processes × T BLAS threads above the cores keep more threads runnable
  * than there are cores; the case's fixes keep P × T = cores. */
-#define OVERSUB_FACTOR 1.5		/* runnable threads above this many times the cores ... */
+#define OVERSUB_FACTOR 2		/* runnable threads above this many times the cores ... (the case's fixes keep 2x at most: 2x-cores application pools) */
 #define OVERSUB_MIN_SHARE 0.2		/* ... in this share of the deep samples */
 #define OVERSUB_MIN_SAMPLES 5		/* ... and at least this many of them */
 
@@ -108,14 +111,16 @@ static int detect_oversubscription(const struct pf_watch *w, struct pf_finding *
 
 	for (size_t i = 0; i < w->nprocs;) {
 		double ts = w->procs[i].t;
-		int run = 0, thr = 0;
+		int run = 0, thr = 0, pool = 0;
 
 		for (; i < w->nprocs && w->procs[i].t == ts; i++) {
 			run += w->procs[i].running;
 			thr += w->procs[i].threads;
+			if (w->procs[i].libs & (PF_LIBS_BLAS | PF_LIBS_OMP))
+				pool += w->procs[i].running;
 		}
 		samples++;
-		if (run > OVERSUB_FACTOR * w->ncores) {
+		if (run > OVERSUB_FACTOR * w->ncores && pool > w->ncores) {
 			over++;
 			if (t < 0)
 				t = ts;
@@ -135,6 +140,7 @@ static int detect_oversubscription(const struct pf_watch *w, struct pf_finding *
 	pf_finding_ev(f, "runnable_threads_max", max_run, "1");
 	pf_finding_ev(f, "threads_max", max_threads, "1");
 	pf_finding_ev(f, "cores", w->ncores, "1");
+	pf_finding_ev(f, "involuntary_context_switches", nvcsw, "1");
 	if (w->supported[PF_C_CTX_SWITCHES])
 		pf_finding_ev(f, "context_switches", w->counters[PF_C_CTX_SWITCHES], "1");
 	pf_finding_summary(f, "more runnable threads than the %d cores in %d of %d samples (up to %d runnable, "
@@ -146,8 +152,9 @@ static int detect_oversubscription(const struct pf_watch *w, struct pf_finding *
 const struct pf_detector pf_detect_blas_oversubscription = {
 	.name = "oversubscribed",
 	.case_name = "blas_oversubscription",
-	.rule = "threads in state R (all processes of the tree) above " STR(OVERSUB_FACTOR) "x the usable cores in >= "
-		STR(OVERSUB_MIN_SHARE) " of the deep samples (and >= " STR(OVERSUB_MIN_SAMPLES) ")",
+	.rule = "threads in state R above " STR(OVERSUB_FACTOR) "x the usable cores, and those of processes with a "
+		"BLAS / OpenMP pool above the cores, in >= " STR(OVERSUB_MIN_SHARE) " of the deep samples (and >= "
+		STR(OVERSUB_MIN_SAMPLES) ")",
 	.fix = "threads per process = cores / processes (OPENBLAS_NUM_THREADS, OMP_NUM_THREADS, threadpoolctl, "
 	       "joblib inner_max_num_threads); see `pitfalls run blas_oversubscription`",
 	.detect = detect_oversubscription,

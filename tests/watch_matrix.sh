@@ -4,13 +4,16 @@
 # named) run under watch at smoke scale through `pitfalls run-variant`.
 # A pathology must raise its own case's detector; a fix must raise none.
 # Prints one TSV row per variant; exit 1 when a row is wrong.
-# WATCH_MATRIX_TIMEOUT (s, default 40) ends hung variants (a finding itself).
+# WATCH_MATRIX_TIMEOUT (s, default 20) ends hung variants (a finding itself).
+# WATCH_MATRIX_KNOWN: a file of "CASE/VARIANT<tab>RESULT<tab>why" rows — a row
+# with that result is reported as known-RESULT and does not fail (each one is
+# explained in the README's matrix).
 set -u
 bin=$1
 shift
 out=$(mktemp -d /tmp/pf-watch-matrix-XXXXXX)
 trap 'rm -rf "$out"' EXIT
-timeout_s=${WATCH_MATRIX_TIMEOUT:-40}
+timeout_s=${WATCH_MATRIX_TIMEOUT:-20}
 
 if [ $# -eq 0 ]; then
 	# "case — title" lines, then "    variant role summary"
@@ -45,7 +48,11 @@ PY
 			result=FALSE-POSITIVE
 		fi
 	fi
-	[ "$result" = ok ] || [ "$result" = skipped ] || bad=1
+	if [ -n "${WATCH_MATRIX_KNOWN:-}" ] && [ "$result" != ok ] &&
+	   awk -F'\t' -v k="$cv" -v r="$result" '$1 == k && $2 == r {f=1} END {exit !f}' "$WATCH_MATRIX_KNOWN"; then
+		result="known-$result"
+	fi
+	case "$result" in ok|skipped|known-*) ;; *) bad=1 ;; esac
 	printf "%s\t%s\t%s\t%s\t%s\t%s\n" "$c" "$v" "$role" "$outcome" "$fired" "$result"
 	rm -rf "$out"/2026* "$out"/latest
 done
