@@ -567,6 +567,22 @@ int pf_cmd_plot(int argc, char **argv)
 
 	if (rc >= 0)
 		return rc;
+	{
+		/* a `pitfalls watch` run directory */
+		char *wj = pf_xasprintf("%s/watch/watch.json", rundir);
+		bool watch = access(wj, R_OK) == 0;
+
+		free(wj);
+		if (watch) {
+			rc = pf_plot_case(rundir, "watch", err, sizeof(err));
+			if (rc < 0)
+				fprintf(stderr, "pitfalls: plot: %s\n", err);
+			else
+				printf("plotted watch\n");
+			free(rundir);
+			return rc < 0 ? 1 : 0;
+		}
+	}
 	if ((rc = load_all(rundir, "plot", runs, params))) {
 		free(rundir);
 		return rc;

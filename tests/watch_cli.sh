@@ -35,7 +35,7 @@ for k in ("command", "outcome", "exit_code", "wall_s", "peaks", "findings"):
 assert j["outcome"] == "failed" and j["exit_code"] == 5, j
 PY
 grep -q to-the-log "$out"/latest/watch/command.log || fail "--json: the command's output is not in its log"
-grep -q to-the-log "$out/j" && fail "--json: the command's output reached stdout"
+grep -qx to-the-log "$out/j" && fail "--json: the command's output reached stdout"
 
 # a hang: killed at --timeout, outcome timeout, exit 124, nothing left behind
 "$bin" watch --json --timeout 1 --out "$out" -- sh -c 'sleep 300 & sleep 300' >"$out/j" 2>/dev/null

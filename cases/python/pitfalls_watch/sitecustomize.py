@@ -29,12 +29,14 @@ fact to the file named by PITFALLS_WATCH_EVENTS (O_APPEND, one write a line):
   memerr bytes =message               an uncaught MemoryError (sys.excepthook)
 
 NumPy: np.seterrcall only fires in 'call' mode.  The hook switches a category
-to 'call' only where the program's mode is NumPy's default ('warn'), and its
-callback re-issues the same RuntimeWarning NumPy would have issued ("overflow
-encountered in multiply", category RuntimeWarning, through warnings.warn so
-the program's warning filters — 'error' included — apply as before).  Where the
-program sets its own mode (np.seterr / np.errstate) the program's mode wins and
-the hook records that it checks.  Known differences: the warning's text names
+to 'call' only where the mode is 'warn' (NumPy's default, or 'warn' set by the
+program through np.seterr, which the hook wraps), and its callback re-issues
+the RuntimeWarning NumPy would have issued (category RuntimeWarning, through
+warnings.warn, so the program's warning filters — 'error' included — apply as
+before).  np.geterr() still answers 'warn' for those categories.  A mode the
+program sets to 'raise', 'call' or 'log' (np.seterr, np.seterrcall) is the
+program's own check: it wins, and the hook records `fpeset`.  np.errstate
+blocks work as before (they restore the hook's mode on exit).  Known differences: the warning's text names
 the error but not the ufunc ("overflow encountered", not "... in multiply"),
 and its reported source line is the hook's caller frame; category, filtering
 ('error' raises) and once-per-location display are the same.
@@ -254,11 +256,16 @@ def _install():
 
     # ---- NumPy: count floating-point errors without changing behaviour ----
     def install_numpy(np):
+        """Count NumPy's floating-point errors where the program's mode is
+        'warn' (NumPy's default, or set by the program): 'call' with a callback
+        issuing the same RuntimeWarning.  A mode the program sets to 'raise',
+        'call' or 'log' (np.seterr, np.seterrcall) is its own check."""
         import warnings
-        err = np.geterr()
-        ours = {k: "call" for k in ("over", "invalid", "divide") if err.get(k) == "warn"}
-        if not ours or np.geterrcall() is not None:
+        if np.geterrcall() is not None:
+            state["checked"] = "seterrcall before the hook"
             return
+        real_seterr, real_geterr, real_seterrcall = np.seterr, np.geterr, np.seterrcall
+        kinds = ("over", "invalid", "divide")
 
         def on_fpe(kind, flag):
             state["fpe"][kind] = state["fpe"].get(kind, 0) + 1
@@ -267,11 +274,47 @@ def _install():
             # NumPy's own 'warn' behaviour, through the warnings machinery
             warnings.warn(f"{kind} encountered", RuntimeWarning, stacklevel=2)
 
-        np.seterr(**ours)
-        np.seterrcall(on_fpe)
+        def take_warn():
+            """Categories in 'warn' mode become 'call' (our warning)."""
+            if np.geterrcall() is not on_fpe:
+                return
+            mode = real_geterr()
+            sub = {k: "call" for k in kinds if mode.get(k) == "warn"}
+            if sub:
+                real_seterr(**sub)
+            state["np_set"] = [k for k in kinds if real_geterr().get(k) == "call"]
+
+        def seterr(*args, **kwargs):
+            old = geterr()
+            real_seterr(*args, **kwargs)
+            now = real_geterr()
+            checks = {k: v for k, v in now.items() if k in kinds and v in ("raise", "call", "log")
+                      and not (v == "call" and k in state["np_set"] and old.get(k) == "warn")}
+            if checks and not state.get("checked"):
+                state["checked"] = str(checks)
+                emit("fpeset", str(checks))
+            take_warn()
+            return old      # the old modes as the program knew them
+
+        def geterr():
+            mode = real_geterr()
+            if np.geterrcall() is on_fpe:
+                mode = {k: ("warn" if v == "call" and k in state["np_set"] else v) for k, v in mode.items()}
+            return mode
+
+        def seterrcall(func):
+            if func is not on_fpe and func is not None and not state.get("checked"):
+                state["checked"] = "seterrcall"
+                emit("fpeset", "seterrcall")
+            old = real_seterrcall(func)
+            return None if old is on_fpe else old
+
+        state["np_set"] = []
+        real_seterrcall(on_fpe)
+        take_warn()
+        np.seterr, np.geterr, np.seterrcall = seterr, geterr, seterrcall
         state["np"] = np
         state["np_ours"] = on_fpe
-        state["np_set"] = list(ours)
 
     class _Once:
         done = False
@@ -321,11 +364,6 @@ def _install():
     import atexit
 
     def at_exit():
-        np = state.get("np")
-        if np is not None:
-            mode = np.geterr()
-            if np.geterrcall() is not state["np_ours"] or any(mode[k] != "call" for k in state["np_set"]):
-                emit("fpeset", str(mode))
         for kind, n in state["fpe"].items():
             emit("fpe", n, kind)
         p = state["pickles"]
