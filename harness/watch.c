@@ -195,7 +195,7 @@ struct deep_state {
 	int ndirs;
 	struct { pid_t pid; char comm[32]; } env_seen[WATCH_MAX_PIDS];	/* environments read (an exec re-reads) */
 	int nenv_seen;
-	struct { char path[256]; int n; } mapped[512];	/* this sample */
+	struct { char path[256]; unsigned long ino; int n; } mapped[512];	/* this sample */
 	int nmapped;
 };
 
@@ -258,7 +258,8 @@ static void learn_env(struct deep_state *ds, pid_t pid, const char *comm)
 	free(env);
 }
 
-static void note_mapped(struct deep_state *ds, const char *path, const char *seen_pid_paths[], int *nseen)
+static void note_mapped(struct deep_state *ds, const char *path, unsigned long ino, const char *seen_pid_paths[],
+			int *nseen)
 {
 	/* count each file once per process */
 	for (int i = 0; i < *nseen; i++)
@@ -271,6 +272,7 @@ static void note_mapped(struct deep_state *ds, const char *path, const char *see
 		}
 	if (ds->nmapped < 512) {
 		snprintf(ds->mapped[ds->nmapped].path, sizeof(ds->mapped[0].path), "%s", path);
+		ds->mapped[ds->nmapped].ino = ino;
 		ds->mapped[ds->nmapped++].n = 1;
 	}
 seen:
@@ -291,14 +293,14 @@ static void read_maps(struct deep_state *ds, pid_t pid, struct pf_wproc *p)
 	if (!f)
 		return;
 	while (fgets(line, sizeof(line), f)) {
-		unsigned long lo, hi;
+		unsigned long lo, hi, ino = 0;
 		int off = 0;
 		char *name;
 		int lib;
 
 		char perms[8] = "";
 
-		if (sscanf(line, "%lx-%lx %7s %*s %*s %*s %n", &lo, &hi, perms, &off) < 3 || !off)
+		if (sscanf(line, "%lx-%lx %7s %*s %*s %lu %n", &lo, &hi, perms, &ino, &off) < 4 || !off)
 			continue;
 		name = line + off;
 		name[strcspn(name, "\n")] = 0;
@@ -312,7 +314,7 @@ static void read_maps(struct deep_state *ds, pid_t pid, struct pf_wproc *p)
 		if (watched_file(name) && nkept < 256) {
 			kept[nkept] = pf_xstrdup(name);
 			learn_dir(ds, name);
-			note_mapped(ds, kept[nkept], seen, &nseen);
+			note_mapped(ds, kept[nkept], ino, seen, &nseen);
 			nkept++;
 		}
 	}
@@ -412,14 +414,18 @@ static void read_proc(struct deep_state *ds, pid_t pid, double t, struct pf_wpro
 	read_maps(ds, pid, p);
 }
 
-static struct pf_wfile *file_entry(struct pf_watch *w, const char *path)
+static struct pf_wfile *file_entry(struct pf_watch *w, const char *path, unsigned long ino)
 {
-	for (size_t i = 0; i < w->nfiles; i++)
-		if (!strcmp(w->files[i].path, path))
+	for (size_t i = w->nfiles; i-- > 0;)
+		if (!strcmp(w->files[i].path, path) && (!ino || !w->files[i].ino || w->files[i].ino == ino)) {
+			if (!w->files[i].ino)
+				w->files[i].ino = ino;
 			return &w->files[i];
+		}
 	w->files = pf_xrealloc(w->files, (w->nfiles + 1) * sizeof(*w->files));
 	memset(&w->files[w->nfiles], 0, sizeof(w->files[0]));
 	snprintf(w->files[w->nfiles].path, sizeof(w->files[0].path), "%s", path);
+	w->files[w->nfiles].ino = ino;
 	w->files[w->nfiles].first = -1;
 	return &w->files[w->nfiles++];
 }
@@ -460,7 +466,7 @@ static void list_dir(struct deep_state *ds, const char *dir, const char *shown, 
 			if (old)
 				continue;
 		}
-		f = file_entry(ds->w, disp);
+		f = file_entry(ds->w, disp, (unsigned long)st.st_ino);
 		if (f->first < 0)
 			f->first = t;
 		f->last = t;
@@ -511,7 +517,7 @@ static void deep_sample(struct deep_state *ds, const struct pf_cgroup *cg, doubl
 	for (int i = 0; i < ds->ndirs; i++)
 		list_dir(ds, ds->dirs[i], ds->dirs[i], t, 0, NULL, 0);
 	for (int i = 0; i < ds->nmapped; i++) {
-		struct pf_wfile *f = file_entry(w, ds->mapped[i].path);
+		struct pf_wfile *f = file_entry(w, ds->mapped[i].path, ds->mapped[i].ino);
 
 		if (f->first < 0)
 			f->first = t;

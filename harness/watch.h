@@ -38,6 +38,7 @@ struct pf_wproc {
 /* A file in /dev/shm or in a joblib memmapping folder. */
 struct pf_wfile {
 	char path[256];
+	unsigned long ino;		/* a path re-created is a new file */
 	double size, first, last;	/* bytes; seconds seen */
 	int max_mappers;		/* processes mapping it at once */
 	bool joblib;			/* in a joblib_memmapping_folder_* */

@@ -17,7 +17,9 @@ def main():
     X = rng.random((4096, 512))            # 16 MiB of features
     folds, repeats = 8, 3
     rows = X.shape[0] // folds
-    scores = Parallel(n_jobs=2, max_nbytes="1M")(
+    # the multiprocessing backend, as seed 000's code; with loky the files are
+    # unlinked as soon as a task has them (they come and go between samples)
+    scores = Parallel(n_jobs=2, max_nbytes="1M", backend="multiprocessing")(
         delayed(fit_fold)(X[f * rows:(f + 1) * rows], f)   # a new view per task
         for _ in range(repeats) for f in range(folds))
     print("folds", len(scores), "mean score", sum(s for _, s in scores) / len(scores))
