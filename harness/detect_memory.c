@@ -210,7 +210,8 @@ const struct pf_detector pf_detect_cow_refcount = {
  * faults/s here, its fixes ~0 in steady state. */
 #define ALLOC_MIN_FAULTS_PER_S 20000.0	/* minor faults per second in a window */
 #define ALLOC_WINDOW_S 0.5
-#define ALLOC_MIN_SHARE 0.5		/* share of the run's windows at that rate */
+#define ALLOC_MIN_SHARE 0.5		/* share of the run's windows at that rate ... */
+#define ALLOC_WARMUP_S 0.5		/* ... after start-up (first touch faults), and >= 2 such windows */
 
 static unsigned tree_libs(const struct pf_watch *w)
 {
@@ -231,7 +232,9 @@ static int detect_allocator(const struct pf_watch *w, struct pf_finding *f)
 
 	if (!alloc || !w->nsamples || w->samples[0].faults_minor < 0)
 		return 0;
-	for (size_t i = 0; i < w->nsamples; i++) {
+	while (j < w->nsamples && w->samples[j].s.t < fmax(ALLOC_WARMUP_S, 0.25 * w->wall))
+		j++;
+	for (size_t i = j; i < w->nsamples; i++) {
 		double dt = w->samples[i].s.t - w->samples[j].s.t, rate;
 
 		if (dt < ALLOC_WINDOW_S)
@@ -264,7 +267,8 @@ const struct pf_detector pf_detect_allocator_madvise = {
 	.name = "allocator_fault_churn",
 	.case_name = "allocator_madvise",
 	.rule = "jemalloc or tcmalloc mapped, and >= " STR(ALLOC_MIN_FAULTS_PER_S) " minor faults/s in >= "
-		STR(ALLOC_MIN_SHARE) " of the run's " STR(ALLOC_WINDOW_S) " s windows",
+		STR(ALLOC_MIN_SHARE) " of the run's " STR(ALLOC_WINDOW_S) " s windows after start-up (" STR(ALLOC_WARMUP_S)
+		" s or the first quarter; >= 2 windows)",
 	.fix = "let the allocator keep freed pages (jemalloc: dirty_decay_ms > 0, oversize_threshold:0) or use "
 	       "glibc malloc; see `pitfalls run allocator_madvise`",
 	.detect = detect_allocator,

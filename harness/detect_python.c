@@ -48,8 +48,9 @@ static int detect_method_pickling(const struct pf_watch *w, struct pf_finding *f
 const struct pf_detector pf_detect_method_pickling = {
 	.name = "self_shipped",
 	.case_name = "method_pickling",
-	.rule = "multiprocessing pickles (ForkingPickler.dumps) carry a bound method whose object pickles to >= "
-		STR(METHOD_MIN_SELF_MIB) " MiB, and the pickled total is >= " STR(METHOD_MIN_TASKS) "x that",
+	.rule = "tasks sent to multiprocessing / joblib workers carry a bound method whose object pickles to >= "
+		STR(METHOD_MIN_SELF_MIB) " MiB, and the bytes sent (Connection.send_bytes) are >= " STR(METHOD_MIN_TASKS)
+		"x that",
 	.fix = "send a module-level function and only the arguments the task needs; "
 	       "see `pitfalls run method_pickling`",
 	.detect = detect_method_pickling,
