@@ -99,7 +99,9 @@ const struct pf_detector pf_detect_fork_deadlock = {
 
 /* ---- blas_oversubscription ----
  * P processes × T BLAS threads above the cores keep more threads runnable
- * than there are cores; the case's fixes keep P × T = cores. */
+ * than there are cores; the case's fixes keep T = cores / P (but its sweep
+ * goes to P = 2 × cores single-threaded processes, and its pool_x_1 keeps a
+ * 2 × cores application pool: 2 × cores runnable is the fixes' ceiling). */
 #define OVERSUB_FACTOR 2		/* runnable threads above this many times the cores ... (the case's fixes keep 2x at most: 2x-cores application pools) */
 #define OVERSUB_MIN_SHARE 0.2		/* ... in this share of the deep samples */
 #define OVERSUB_MIN_SAMPLES 5		/* ... and at least this many of them */
@@ -111,16 +113,21 @@ static int detect_oversubscription(const struct pf_watch *w, struct pf_finding *
 
 	for (size_t i = 0; i < w->nprocs;) {
 		double ts = w->procs[i].t;
-		int run = 0, thr = 0, pool = 0;
+		int run = 0, thr = 0, pool = 0, pools = 0, busy = 0;
 
 		for (; i < w->nprocs && w->procs[i].t == ts; i++) {
 			run += w->procs[i].running;
 			thr += w->procs[i].threads;
-			if (w->procs[i].libs & (PF_LIBS_BLAS | PF_LIBS_OMP))
+			if (w->procs[i].libs & (PF_LIBS_BLAS | PF_LIBS_OMP)) {
 				pool += w->procs[i].running;
+				if (w->procs[i].running >= 2) {
+					pools++;
+					busy += w->procs[i].running;
+				}
+			}
 		}
 		samples++;
-		if (run > OVERSUB_FACTOR * w->ncores && pool > w->ncores) {
+		if ((run > OVERSUB_FACTOR * w->ncores && pool > w->ncores) || (pools >= 2 && busy > w->ncores)) {
 			over++;
 			if (t < 0)
 				t = ts;
@@ -152,8 +159,9 @@ static int detect_oversubscription(const struct pf_watch *w, struct pf_finding *
 const struct pf_detector pf_detect_blas_oversubscription = {
 	.name = "oversubscribed",
 	.case_name = "blas_oversubscription",
-	.rule = "threads in state R above " STR(OVERSUB_FACTOR) "x the usable cores, and those of processes with a "
-		"BLAS / OpenMP pool above the cores, in >= " STR(OVERSUB_MIN_SHARE) " of the deep samples (and >= "
+	.rule = "threads in state R above " STR(OVERSUB_FACTOR) "x the usable cores (those of processes with a "
+		"BLAS / OpenMP pool above the cores), or >= 2 processes each running >= 2 threads of their pools, "
+		"together above the cores; in >= " STR(OVERSUB_MIN_SHARE) " of the deep samples (and >= "
 		STR(OVERSUB_MIN_SAMPLES) ")",
 	.fix = "threads per process = cores / processes (OPENBLAS_NUM_THREADS, OMP_NUM_THREADS, threadpoolctl, "
 	       "joblib inner_max_num_threads); see `pitfalls run blas_oversubscription`",
