@@ -424,6 +424,8 @@ int pf_cmd_run(int argc, char **argv)
 				job.timeout = v->timeout_s;
 			if (c->needs.mem_limit)
 				job.mem_limit = params[pf_param_index(c, c->needs.mem_limit)];
+			if (v->mem_limit)
+				job.mem_limit = params[pf_param_index(c, v->mem_limit)];
 			if (c->needs.tmpfs_size)
 				job.shm_size = params[pf_param_index(c, c->needs.tmpfs_size)];
 			progress(&o, ++k, total, c, v, NULL);
