@@ -268,39 +268,6 @@ static double reread(struct scenario *sc)
 	return dt;
 }
 
-/* The same re-read with pread(2) instead of a mapping (a diagnostic: the
- * page-cache effect without the cost of mapping pages in); seconds, <0 on error. */
-static double reread_pread(struct scenario *sc)
-{
-	size_t want = sc->half * sizeof(double), got = 0;
-	double t0 = pf_now(), dt;
-
-	while (got < want) {
-		ssize_t n = pread(sc->fd, (char *)sc->out + got, want - got, (off_t)got);
-
-		if (n <= 0) {
-			pf_fail(sc->ctx, "pread: %s", n < 0 ? strerror(errno) : "short file");
-			return -1;
-		}
-		got += (size_t)n;
-	}
-	for (size_t i = 0; i < sc->half; i++)
-		sc->out[i] += 1.0;
-	dt = pf_now() - t0;
-	sc->checksum += sc->out[sc->half - 1];
-	return dt;
-}
-
-/* One repetition of the pread diagnostic: evict, then time the pread. */
-static double bench_pread(void *arg)
-{
-	struct scenario *sc = arg;
-
-	if (evict(sc) != 0)
-		return -1;
-	return reread_pread(sc);
-}
-
 /* One repetition for pf_bench: evict again, then time only the re-read. */
 static double bench_reread(void *arg)
 {
@@ -493,9 +460,10 @@ static int prepare_file(struct pf_ctx *ctx, struct scenario *sc, const char *dir
 }
 
 /* The timing claim's evidence: the re-reads of the evicted disk file, of the
- * tmpfs file and of the still-cached disk file (and pread diagnostics) are
+ * tmpfs file and of the still-cached disk file are
  * interleaved in this one process, so that a shared machine's drift lands on
- * every side alike.  Series "<arm>.time", seconds per re-read. */
+ * every side alike.  Series "<arm>.time", seconds per re-read (each after its
+ * own eviction). */
 static int run_interleaved(struct pf_ctx *ctx)
 {
 	struct scenario sc[3];
@@ -535,7 +503,6 @@ static int run_interleaved(struct pf_ctx *ctx)
 		const struct pf_bench_arm arms[] = {
 			{ "disk", bench_reread, &sc[0] }, { "tmpfs", bench_reread, &sc[1] },
 			{ "disk_warm", bench_reread, &sc[2] },
-			{ "disk_pread", bench_pread, &sc[0] }, { "tmpfs_pread", bench_pread, &sc[1] },
 		};
 
 		if (pf_bench_group(ctx, arms, (int)(sizeof(arms) / sizeof(arms[0])), &bo, NULL) != 0) {
@@ -582,7 +549,7 @@ static const struct pf_variant variants[] = {
 	{ .name = "disk_warm", .role = PF_BASELINE, .run = run_disk_warm,
 	  .summary = "file on disk, nothing evicted: re-read from the page cache (the slowness is the eviction)" },
 	{ .name = "interleaved", .role = PF_BASELINE, .run = run_interleaved,
-	  .summary = "the timing evidence: re-reads of the evicted disk file, the tmpfs file and the cached disk file, interleaved in one process" },
+	  .summary = "the timing evidence: re-reads of the evicted disk file, the tmpfs file and the cached disk file, interleaved in one process (9 reps at quick)" },
 	{ .name = "disk_py", .role = PF_PATHOLOGY, .python = "page_cache.py disk",
 	  .summary = "Python original: numpy.memmap on disk, same steps (flush, del, fsync+fadvise, re-read [:half] + 1)" },
 	{ .name = "tmpfs_py", .role = PF_FIX, .python = "page_cache.py tmpfs",
@@ -672,15 +639,11 @@ static void verdict(const struct pf_run *run, struct pf_verdict *v)
 {
 	double de = NAN, te = NAN, pe = NAN, qe = NAN, dmaj = NAN;
 	double d = median_of(run, "interleaved", "disk.time"), t = median_of(run, "interleaved", "tmpfs.time");
-	double w = median_of(run, "interleaved", "disk_warm.time"), dp = median_of(run, "interleaved", "disk_pread.time");
-	double tp = median_of(run, "interleaved", "tmpfs_pread.time");
+	double w = median_of(run, "interleaved", "disk_warm.time");
 	double pd = median_of(run, "disk_py", "reread.time"), pt = median_of(run, "tmpfs_py", "reread.time");
 
 	check_reread_residency(run, v, "disk");
 	check_reread_residency(run, v, "disk_py");
-	if (isfinite(dp) && isfinite(tp) && tp > 0)
-		pf_check_info(v, "interleaved: pread(2) re-read evicted disk / tmpfs", dp / tp,
-			      "%.3f s vs %.3f s: the page-cache effect without mapping pages in", dp, tp);
 	(void)pf_get(pf_result(run, "disk"), "resident_after_evict", &de);
 	(void)pf_get(pf_result(run, "tmpfs"), "resident_after_evict", &te);
 	(void)pf_get(pf_result(run, "disk_py"), "resident_after_evict", &pe);
