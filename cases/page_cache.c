@@ -637,7 +637,7 @@ static double median_of(const struct pf_run *run, const char *var, const char *k
 
 static void verdict(const struct pf_run *run, struct pf_verdict *v)
 {
-	double de = NAN, te = NAN, pe = NAN, qe = NAN, dmaj = NAN;
+	double de = NAN, te = NAN, pe = NAN, qe = NAN, dmaj = NAN, dmin = NAN, tmin = NAN;
 	double d = median_of(run, "interleaved", "disk.time"), t = median_of(run, "interleaved", "tmpfs.time");
 	double w = median_of(run, "interleaved", "disk_warm.time");
 	double pd = median_of(run, "disk_py", "reread.time"), pt = median_of(run, "tmpfs_py", "reread.time");
@@ -649,10 +649,12 @@ static void verdict(const struct pf_run *run, struct pf_verdict *v)
 	(void)pf_get(pf_result(run, "disk_py"), "resident_after_evict", &pe);
 	(void)pf_get(pf_result(run, "tmpfs_py"), "resident_after_evict", &qe);
 	(void)pf_get(pf_result(run, "disk"), "reread_major_faults", &dmaj);
+	(void)pf_get(pf_result(run, "disk"), "reread_minor_faults", &dmin);
+	(void)pf_get(pf_result(run, "tmpfs"), "reread_minor_faults", &tmin);
 	pf_measured(v, "after eviction disk %.0f%% / tmpfs %.0f%% cached (C), %.0f%% / %.0f%% (Python); "
 		    "re-read (medians, interleaved) evicted disk %.3f s, tmpfs %.3f s (%.1f×), cached disk %.3f s "
-		    "(%.1f×); %.0f major faults; Python %.3f vs %.3f s (%.1f×)",
-		    de * 100, te * 100, pe * 100, qe * 100, d, t, d / t, w, d / w, dmaj, pd, pt, pd / pt);
+		    "(%.1f×); mapping faults disk %.0f (%.0f major) / tmpfs %.0f; Python %.3f vs %.3f s (%.1f×)",
+		    de * 100, te * 100, pe * 100, qe * 100, d, t, d / t, w, d / w, dmin, dmaj, tmin, pd, pt, pd / pt);
 }
 
 const struct pf_case pf_case_page_cache = {
