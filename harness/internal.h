@@ -177,6 +177,24 @@ void pf_verdict_summary(const struct pf_verdict *v, char *out, size_t len);
 int pf_merge_gbench(const char *casedir);
 int pf_write_tables(const char *casedir, const struct pf_run *run);
 
+/* ---- report.c: report.html and results.csv of a run ---- */
+int pf_write_report_html(const char *rundir, char *err, size_t len);
+int pf_write_results_csv(const char *rundir, char *err, size_t len);
+int pf_write_views(const char *rundir, char *err, size_t len);	/* both */
+struct pf_json *pf_suite_json(void);	/* {"version", "commit"} for machine.json */
+/* A case's verdict.json: 1 loaded (scale copied when asked), 0 absent, -1 corrupt. */
+int pf_load_verdict(const char *rundir, const char *casename, struct pf_verdict *v, char *scale,
+		    size_t slen, char *err, size_t len);
+void pf_html_esc(struct pf_buf *b, const char *s);
+void pf_html_head(struct pf_buf *b, const char *title);	/* doctype … <body> */
+void pf_html_status(struct pf_buf *b, const char *status);	/* a coloured verdict */
+void pf_machine_line(const struct pf_json *m, char *out, size_t len);	/* CPU, cores, caches */
+int pf_cmd_report(int argc, char **argv);
+int pf_cmd_compare(int argc, char **argv);
+/* suite.c: RUN_DIR argument of plot/verdict/report (default results/latest):
+ * -1 and *out set, or the exit status (0 after --help, 2 on bad input). */
+int pf_resolve_rundir(int argc, char **argv, const char *cmd, const char *help, char **out);
+
 /* ---- plot.c ---- */
 int pf_plot_case(const char *rundir, const char *casename, char *err, size_t len);
 

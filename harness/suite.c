@@ -50,7 +50,7 @@ static const char *const help_verdict =
 	"usage: pitfalls verdict [RUN_DIR]\n"
 	"\n"
 	"Recomputes each case's verdict from the saved measurements of a run, rewrites\n"
-	"verdict.json and report.md, and prints the verdict table.\n";
+	"verdict.json, report.md and report.html, and prints the verdict table.\n";
 
 /* ---- run ---- */
 
@@ -215,7 +215,7 @@ static void print_verdicts(const char *rundir)
 		}
 		pf_json_free(j);
 	}
-	printf("\nreport: %s/report.md\n", rundir);
+	printf("\nreport: %s/report.html\n", rundir);
 }
 
 /* Verdict over what ran; writes verdict.json. Returns the status. */
@@ -364,6 +364,7 @@ int pf_cmd_run(int argc, char **argv)
 	}
 	machine = pf_machine_json();
 	pf_json_add(machine, "scale", pf_json_str(pf_scale_name(o.scale)));
+	pf_json_add(machine, "suite", pf_suite_json());
 	{
 		char *s;
 
@@ -449,7 +450,7 @@ int pf_cmd_run(int argc, char **argv)
 		free(params);
 		free(casedir);
 	}
-	if (pf_write_report(rundir, err, sizeof(err)) < 0)
+	if (pf_write_report(rundir, err, sizeof(err)) < 0 || pf_write_views(rundir, err, sizeof(err)) < 0)
 		fprintf(stderr, "pitfalls: %s\n", err);
 	set_latest(outdir, rundir);
 	if (!o.quiet)
@@ -583,6 +584,10 @@ int pf_cmd_plot(int argc, char **argv)
 			printf("plotted %s\n", pf_cases[i]->name);
 		}
 	}
+	if (pf_write_views(rundir, err, sizeof(err)) < 0) {
+		fprintf(stderr, "pitfalls: plot: %s\n", err);
+		rc = 1;
+	}
 	free_all(runs, params);
 	free(rundir);
 	return rc;
@@ -604,7 +609,7 @@ int pf_cmd_verdict(int argc, char **argv)
 	for (size_t i = 0; i < pf_ncases; i++)
 		if (params[i] && judge(pf_cases[i], &runs[i], runs[i].dir, NULL) == PF_NOT_REPRODUCED)
 			rc = 1;
-	if (pf_write_report(rundir, err, sizeof(err)) < 0) {
+	if (pf_write_report(rundir, err, sizeof(err)) < 0 || pf_write_views(rundir, err, sizeof(err)) < 0) {
 		fprintf(stderr, "pitfalls: %s\n", err);
 		rc = 1;
 	}
@@ -614,3 +619,8 @@ int pf_cmd_verdict(int argc, char **argv)
 	return rc;
 }
 
+
+int pf_resolve_rundir(int argc, char **argv, const char *cmd, const char *help, char **out)
+{
+	return resolve_rundir(argc, argv, cmd, help, out);
+}
