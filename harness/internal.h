@@ -189,6 +189,7 @@ void pf_html_esc(struct pf_buf *b, const char *s);
 void pf_html_head(struct pf_buf *b, const char *title);	/* doctype … <body> */
 void pf_html_status(struct pf_buf *b, const char *status);	/* a coloured verdict */
 void pf_machine_line(const struct pf_json *m, char *out, size_t len);	/* CPU, cores, caches */
+const char *pf_check_state_name(enum pf_check_state s);	/* "pass", "fail", … */
 int pf_cmd_report(int argc, char **argv);
 int pf_cmd_compare(int argc, char **argv);
 /* suite.c: RUN_DIR argument of plot/verdict/report (default results/latest):

@@ -228,6 +228,11 @@ static const char *const state_names[] = {
 	[PF_INCONCLUSIVE] = "inconclusive",
 };
 
+const char *pf_check_state_name(enum pf_check_state s)
+{
+	return state_names[s];
+}
+
 /* ---- the sections ---- */
 
 static void verdict_row(struct pf_buf *b, const struct pf_case *c, const struct pf_verdict *v)
