@@ -365,6 +365,16 @@ int pf_cmd_run(int argc, char **argv)
 	machine = pf_machine_json();
 	pf_json_add(machine, "scale", pf_json_str(pf_scale_name(o.scale)));
 	{
+		struct pf_json *noise = pf_json_add(machine, "noise", pf_noise_json());
+		const struct pf_json *busy = pf_json_get(noise, "busy_processes");
+
+		if (busy && busy->child)
+			fprintf(stderr, "pitfalls: warning: the machine is not quiet (%s busy at start, load %.2f): "
+				"timing claims may come out INCONCLUSIVE\n",
+				pf_json_get_str(busy->child, "comm") ? pf_json_get_str(busy->child, "comm") : "?",
+				pf_json_get_num(noise, "loadavg_1m", -1));
+	}
+	{
 		char *s;
 
 		hwloc_bitmap_list_asprintf(&s, cpus);
