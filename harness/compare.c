@@ -167,30 +167,30 @@ static const struct pf_claim *claim_named(const struct pf_case *c, const char *n
 	return NULL;
 }
 
-static const struct pf_series *series_ref(const struct ccase *cc, const char *ref)
+static const struct pf_series *series_ref(const struct pf_run *run, const char *ref)
 {
 	const char *slash = ref ? strchr(ref, '/') : NULL;
 	char variant[128];
 
-	if (!cc->have_run || !slash || (size_t)(slash - ref) >= sizeof(variant))
+	if (!run || !slash || (size_t)(slash - ref) >= sizeof(variant))
 		return NULL;
 	snprintf(variant, sizeof(variant), "%.*s", (int)(slash - ref), ref);
-	return pf_get_series(pf_result(&cc->run, variant), slash + 1);
+	return pf_get_series(pf_result(run, variant), slash + 1);
 }
 
 /* The repetitions behind a check's figure in one run: the series of its
  * claim's `a`, or a[i] / over[i] when both are series of the same length
- * (interleaved repetitions: pair i ran side by side).  n = 0: none. */
-static double *figure_reps(const struct pf_case *c, const struct ccase *cc, const char *check, int *n)
+ * (interleaved repetitions: pair i ran side by side).  NULL, n = 0: none. */
+double *pf_claim_reps(const struct pf_case *c, const struct pf_run *run, const char *check, int *n)
 {
 	const struct pf_claim *cl = claim_named(c, check);
 	const struct pf_series *a, *b;
 	double *x;
 
 	*n = 0;
-	if (!cl || cl->kind == PF_K_OUTCOME || !(a = series_ref(cc, cl->a)) || !a->n)
+	if (!cl || cl->kind == PF_K_OUTCOME || !(a = series_ref(run, cl->a)) || !a->n)
 		return NULL;
-	b = cl->over ? series_ref(cc, cl->over) : NULL;
+	b = cl->over ? series_ref(run, cl->over) : NULL;
 	if (cl->over && (!b || b->n != a->n))
 		return NULL;
 	x = pf_xcalloc(a->n, sizeof(double));
@@ -201,7 +201,7 @@ static double *figure_reps(const struct pf_case *c, const struct ccase *cc, cons
 }
 
 /* How two runs' repetitions differ, in the verdicts' terms. */
-static const char *significance(const double *a, int na, const double *b, int nb, double *p)
+const char *pf_compare_significance(const double *a, int na, const double *b, int nb, double *p)
 {
 	*p = NAN;
 	if (!na || !nb)
@@ -217,7 +217,7 @@ static void add_pair_stats(struct pf_json *f, const double *a, int na, const dou
 			   double then, double now)
 {
 	double p;
-	const char *sig = significance(a, na, b, nb, &p);
+	const char *sig = pf_compare_significance(a, na, b, nb, &p);
 
 	pf_json_set_num(f, "ratio", then != 0 ? now / then : NAN);
 	pf_json_set_num(f, "p_mann_whitney", p);
@@ -257,7 +257,7 @@ static struct pf_json *check_json(size_t ci, struct crun *runs, int n, const cha
 				 runs[0].label, runs[i].label);
 			pf_json_add(regressions, NULL, pf_json_str(w));
 		}
-		reps[i] = figure_reps(c, cc, name, &nreps[i]);
+		reps[i] = pf_claim_reps(c, cc->have_run ? &cc->run : NULL, name, &nreps[i]);
 	}
 	if (n == 2) {
 		const struct pf_json *a = m->child, *b = a->next;
@@ -604,7 +604,7 @@ int pf_cmd_compare(int argc, char **argv)
 		}
 	}
 	if (n < 2)
-		return pf_usage_error("compare: needs two run directories or more (pitfalls compare --help)");
+		return pf_usage_error("compare: needs two run directories or more");
 	for (; loaded < n; loaded++)
 		if (crun_load(dirs[loaded], &runs[loaded], err, sizeof(err)) < 0) {
 			rc = pf_usage_error("%s", err);

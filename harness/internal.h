@@ -195,6 +195,12 @@ void pf_machine_line(const struct pf_json *m, char *out, size_t len);	/* CPU, co
 const char *pf_check_state_name(enum pf_check_state s);	/* "pass", "fail", … */
 int pf_cmd_report(int argc, char **argv);
 int pf_cmd_compare(int argc, char **argv);
+/* compare.c: the repetitions behind check `check` of case c in a run (its
+ * claim's series a, or a[i]/over[i]); NULL and *n = 0 when it has none. */
+double *pf_claim_reps(const struct pf_case *c, const struct pf_run *run, const char *check, int *n);
+/* "significant" (U test p < PF_ALPHA, ≥ PF_MIN_REPS a side), "not significant",
+ * "too few repetitions" or "single values"; *p the U test's p (NaN: none). */
+const char *pf_compare_significance(const double *a, int na, const double *b, int nb, double *p);
 /* suite.c: RUN_DIR argument of plot/verdict/report (default results/latest):
  * -1 and *out set, or the exit status (0 after --help, 2 on bad input). */
 int pf_resolve_rundir(int argc, char **argv, const char *cmd, const char *help, char **out);
