@@ -205,6 +205,19 @@ const char *pf_compare_significance(const double *a, int na, const double *b, in
  * -1 and *out set, or the exit status (0 after --help, 2 on bad input). */
 int pf_resolve_rundir(int argc, char **argv, const char *cmd, const char *help, char **out);
 
+/* ---- progress.c: what `run` says while it runs ---- */
+struct pf_progress;
+/* The jobs in run order (cs[i]/vs[i]); live lines only when `out` is a terminal;
+ * estimates from <outdir>/latest when it ran at this scale. */
+struct pf_progress *pf_progress_new(FILE *out, bool quiet, const char *outdir, enum pf_scale scale,
+				    int total, const struct pf_case *const *cs,
+				    const struct pf_variant *const *vs);
+void pf_progress_start(struct pf_progress *p, int k, const struct pf_case *c, const struct pf_variant *v);
+void pf_progress_done(struct pf_progress *p, const struct pf_result *r);
+void pf_progress_free(struct pf_progress *p);
+/* `run --json`: {"run_dir", "report", "exit_status", "cases": [verdicts]} on stdout. */
+void pf_print_run_summary(const char *rundir, int exit_status);
+
 /* ---- plot.c ---- */
 int pf_plot_case(const char *rundir, const char *casename, char *err, size_t len);
 
@@ -217,6 +230,7 @@ struct pf_options {
 	const char *cpus;	/* NULL: all */
 	const char *out;	/* results dir */
 	bool quiet;
+	bool json;		/* one JSON summary on stdout, progress on stderr */
 	bool drop_caches;	/* opt-in: page_cache may drop the machine's caches */
 	/* --set overrides */
 	struct pf_override { const struct pf_case *c; int param; double value; } *sets;
