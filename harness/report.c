@@ -344,6 +344,27 @@ static void plots(struct pf_buf *b, const char *rundir, const struct pf_case *c)
 	free(names);
 }
 
+/* The machine's noise at the start of the run (machine.json "noise"): "" when
+ * not recorded; *busy: whether other processes were using the CPU. */
+static void noise_text(const struct pf_json *m, char *out, size_t len, bool *busy)
+{
+	const struct pf_json *nz = pf_json_get(m, "noise"), *bp = pf_json_get(nz, "busy_processes");
+	size_t o;
+
+	out[0] = 0;
+	*busy = bp && bp->child;
+	if (!nz)
+		return;
+	o = (size_t)snprintf(out, len, "load %.2f (1 min), %.2f other cores busy",
+			     pf_json_get_num(nz, "loadavg_1m", NAN), pf_json_get_num(nz, "other_cpu_cores_busy", NAN));
+	for (const struct pf_json *p = bp ? bp->child : NULL; p && o < len; p = p->next) {
+		const char *comm = pf_json_get_str(p, "comm");
+
+		o += (size_t)snprintf(out + o, len - o, "%s %s %.0f%%", p == bp->child ? "; busy:" : ",",
+				      comm ? comm : "?", 100 * pf_json_get_num(p, "cpu_share", 0));
+	}
+}
+
 static void kv_row(struct pf_buf *b, const char *k, const char *v)
 {
 	pf_buf_printf(b, "<tr><th>%s</th><td>", k);
@@ -374,6 +395,13 @@ static void machine_section(struct pf_buf *b, const struct pf_json *m)
 		 pf_json_get_str(mem, "thp_enabled") ? pf_json_get_str(mem, "thp_enabled") : "?",
 		 pf_json_get_str(mem, "overcommit_memory") ? pf_json_get_str(mem, "overcommit_memory") : "?");
 	kv_row(b, "memory", line);
+	{
+		bool busy;
+
+		noise_text(m, line, sizeof(line), &busy);
+		if (line[0])
+			kv_row(b, "noise at the start", line);
+	}
 	o = pf_json_get(m, "containment");
 	for (const struct pf_json *e = o ? o->child : NULL; e; e = e->next)
 		if (e->type == PF_JSTR) {
@@ -438,6 +466,17 @@ int pf_write_report_html(const char *rundir, char *err, size_t len)
 	pf_buf_puts(&b, "), ");
 	pf_html_esc(&b, pf_json_get_str(m, "date"));
 	pf_buf_puts(&b, ". Machine details at the <a href=\"#machine\">end</a>.</p>\n");
+	{
+		char nz[1024];
+		bool busy;
+
+		noise_text(m, nz, sizeof(nz), &busy);
+		if (busy) {
+			pf_buf_puts(&b, "<p class=\"warn\">The machine was not quiet at the start (");
+			pf_html_esc(&b, nz);
+			pf_buf_puts(&b, "): timing figures carry that noise.</p>\n");
+		}
+	}
 	if (scale && !strcmp(scale, "smoke"))
 		pf_buf_puts(&b, "<p class=\"warn\">Smoke scale: timing checks are recorded, not judged "
 				"(they need repetitions: quick scale and above).</p>\n");
