@@ -413,6 +413,23 @@ static void pair_text(const struct pf_json *f, char *out, size_t len)
 		snprintf(out + o, len - o, "%s(%s)", o ? " " : "", ch);
 }
 
+/* "  name" padded to `width` characters (not bytes: names hold ², →). */
+static void print_name(const char *name, int width)
+{
+	int chars = 0;
+
+	printf("  ");
+	for (const char *p = name; *p; p++) {
+		bool lead = ((unsigned char)*p & 0xc0) != 0x80;
+
+		if (lead && chars == width)
+			break;
+		chars += lead;
+		putchar(*p);
+	}
+	printf("%*s", width - chars + 1, "");
+}
+
 static void print_text(const struct pf_json *j, int n)
 {
 	const struct pf_json *runs = pf_json_get(j, "runs");
@@ -435,7 +452,7 @@ static void print_text(const struct pf_json *j, int n)
 		for (const struct pf_json *f = pf_json_get(c, "checks")->child; f; f = f->next) {
 			char num[40], pt[160];
 
-			printf("  %-40.40s", pf_json_get_str(f, "name"));
+			print_name(pf_json_get_str(f, "name"), 40);
 			for (i = 0; i < n; i++) {
 				fmt_num(num, sizeof(num), nth(pf_json_get(f, "measured"), i));
 				printf("%s%s %s", i ? (n == 2 ? " → " : " | ") : "", num,
@@ -452,7 +469,7 @@ static void print_text(const struct pf_json *j, int n)
 
 			snprintf(name, sizeof(name), "%s/%s (median)", pf_json_get_str(f, "variant"),
 				 pf_json_get_str(f, "key"));
-			printf("  %-40.40s", name);
+			print_name(name, 40);
 			for (i = 0; i < n; i++) {
 				fmt_num(num, sizeof(num), nth(pf_json_get(f, "median"), i));
 				printf("%s%s %s", i ? (n == 2 ? " → " : " | ") : "", num, pf_json_get_str(f, "unit"));
