@@ -68,6 +68,7 @@ static const char *const css =
 	".plot{margin:.6em 0;text-align:center}.plot img{max-width:100%;height:auto;border:1px solid #ddd}"
 	".plot figcaption{font-size:.85em;color:#555}"
 	"code{font-size:.9em}"
+	"#verdicts td:nth-child(2),#verdicts td:nth-child(3),#verdicts td:nth-child(4){min-width:8em}"
 	"@media print{body{max-width:none;font-size:11pt}.scroll{overflow:visible}"
 	"section,figure,tr{break-inside:avoid}a{color:inherit;text-decoration:none}}";
 
@@ -482,7 +483,7 @@ int pf_write_report_html(const char *rundir, char *err, size_t len)
 				"(they need repetitions: quick scale and above).</p>\n");
 	pf_buf_puts(&b, "<div class=\"scroll\"><table id=\"verdicts\"><tr><th>case</th><th>claim</th>"
 			"<th>the article's figure</th><th>ours</th><th>verdict</th>"
-			"<th>checks pass / inconcl. / fail / missing</th></tr>\n");
+			"<th>checks<br><small>pass / inconcl. / fail / missing</small></th></tr>\n");
 	for (size_t i = 0; i < pf_ncases && rc == 0; i++) {
 		const struct pf_case *c = pf_cases[i];
 		struct pf_verdict v;
