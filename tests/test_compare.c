@@ -227,13 +227,51 @@ int main(void)
 	/* report.html and results.csv of a synthetic run */
 	{
 		char err[512], *html, *csv;
+		static const char svg[] = "<svg xmlns='http://www.w3.org/2000/svg' width='10' height='10'/>";
+		const char *plots[] = { "basel_chunks.svg", "basel-loop.flame.svg", "broadcast_peak.svg",
+					"basel_chunks.png" };
 
+		/* plots: the case's SVGs (flame graphs too), not another case's, not PNGs */
+		path = pf_xasprintf("%s/plots", a);
+		CHECK(pf_mkdir_p(path) == 0);
+		free(path);
+		for (size_t i = 0; i < sizeof(plots) / sizeof(*plots); i++) {
+			path = pf_xasprintf("%s/plots/%s", a, plots[i]);
+			CHECK(pf_write_atomic(path, svg, sizeof(svg) - 1) == 0);
+			free(path);
+		}
+		/* a timing check with statistics and a noisy side */
+		{
+			struct pf_verdict v = { 0 };
+			struct pf_check *k;
+			struct pf_json *vj;
+
+			v.status = PF_STATUS_INCONCLUSIVE;
+			k = pf_verdict_add(&v, "simd faster");
+			k->kind = PF_K_TIMING;
+			k->state = PF_INCONCLUSIVE;
+			k->measured = 3.5;
+			k->has_stats = true;
+			k->stats = (struct pf_stats){ .na = 9, .nb = 9, .ratio = 3.5, .ci_lo = 2.9, .ci_hi = 4.1,
+						      .p = 0.0004, .cv_a = 0.25, .cv_b = 0.03 };
+			vj = pf_verdict_json(&pf_case_basel, &v);
+			path = pf_xasprintf("%s/basel/verdict.json", a);
+			CHECK(pf_json_save(path, vj) == 0);
+			free(path);
+			pf_json_free(vj);
+			pf_verdict_free(&v);
+		}
 		CHECK(pf_write_views(a, err, sizeof(err)) == 0);
 		path = pf_xasprintf("%s/report.html", a);
 		html = pf_read_file(path, NULL);
 		free(path);
 		CHECK(html && strstr(html, "<table id=\"verdicts\">") && strstr(html, "needs 298 GiB"));
-		CHECK(html && strstr(html, "No plot drawn"));
+		CHECK(html && strstr(html, "plots/basel_chunks.svg") && strstr(html, "plots/basel-loop.flame.svg"));
+		CHECK(html && !strstr(html, "broadcast_peak") && !strstr(html, "basel_chunks.png"));
+		CHECK(html && strstr(html, "data:image/svg+xml;base64,PHN2ZyB4bWxucz0n"));	/* "<svg xmlns='" */
+		CHECK(html && strstr(html, "ratio 3.5, 95% CI [2.9, 4.1], U-test p=0.0004, n=9/9, CV 25.0%/3.0%"));
+		CHECK(html && strstr(html, "Noisy: simd faster"));
+		CHECK(html && strstr(html, "INCONCLUSIVE"));
 		free(html);
 		path = pf_xasprintf("%s/results.csv", a);
 		csv = pf_read_file(path, NULL);
