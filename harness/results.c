@@ -704,9 +704,17 @@ int pf_merge_gbench(const char *casedir)
 
 		path = pf_xasprintf("%s/%s", dir, names[i]);
 		j = pf_json_load(path, jerr, sizeof(jerr));
-		free(path);
-		if (!j)
+		if (!j) {
+			/* Google Benchmark's own file, cut short (a full disk) */
+			char why[400];
+
+			snprintf(why, sizeof(why), "Google Benchmark's output is not valid JSON (%s)", jerr);
+			pf_note_write_failure(path, why);
+			free(path);
+			rc = -1;
 			continue;
+		}
+		free(path);
 		if (!merged) {
 			merged = pf_json_obj();
 			struct pf_json *ctxj = pf_json_get(j, "context");
@@ -737,14 +745,16 @@ int pf_merge_gbench(const char *casedir)
 	}
 	if (merged) {
 		path = pf_xasprintf("%s/gbench.json", casedir);
-		rc = pf_json_save(path, merged);
+		if (pf_json_save(path, merged) < 0)
+			rc = -1;
 		free(path);
 		pf_json_free(merged);
 	}
 	for (size_t i = 0; i < n; i++)
 		free(names[i]);
 	free(names);
-	(void)pf_rm_rf(dir);
+	if (rc == 0)
+		(void)pf_rm_rf(dir);	/* kept when something in it was bad */
 	free(dir);
 	return rc;
 }
