@@ -61,7 +61,8 @@ void pf_result_add_series(struct pf_result *r, const char *key, const double *v,
 		se->unit = pf_xstrdup(unit ? unit : "");
 	}
 	se->v = pf_xrealloc(se->v, (se->n + n + 1) * sizeof(double));
-	memcpy(se->v + se->n, v, n * sizeof(double));
+	if (n)
+		memcpy(se->v + se->n, v, n * sizeof(double));
 	se->n += n;
 }
 
