@@ -59,6 +59,9 @@ double pf_mann_whitney_p(const double *a, int na, const double *b, int nb);
 void pf_bootstrap_ratio_ci(const double *a, int na, const double *b, int nb, int iters,
 			   double *lo, double *hi);
 
+/* ---- noise.c ---- */
+struct pf_json *pf_noise_json(void);	/* load, busy processes, governor: machine.json "noise" */
+
 /* ---- verdict.c ---- */
 struct pf_check *pf_verdict_add(struct pf_verdict *v, const char *name);
 /* Validate a case's declarations (variants named by claims exist, bounds make

@@ -224,6 +224,8 @@ static void progress(const struct pf_options *o, int k, int n, const struct pf_c
 
 static void print_verdicts(const char *rundir)
 {
+	bool inconclusive = false;
+
 	printf("\n%-22s %s\n", "case", "verdict — measured");
 	for (size_t i = 0; i < pf_ncases; i++) {
 		char *path = pf_xasprintf("%s/%s/verdict.json", rundir, pf_cases[i]->name);
@@ -242,10 +244,18 @@ static void print_verdicts(const char *rundir)
 				printf("%-22s %s\n", pf_cases[i]->name, st);
 			else
 				printf("%-22s %s\n%-22s   %s\n", pf_cases[i]->name, st, "", v.measured);
+			if (v.status == PF_STATUS_INCONCLUSIVE) {
+				printf("%-22s   undecided: %s\n", "", v.reason);
+				inconclusive = true;
+			}
 			pf_verdict_free(&v);
 		}
 		pf_json_free(j);
 	}
+	if (inconclusive)
+		printf("\nINCONCLUSIVE is not a refutation: the repetitions could not decide. For a decisive\n"
+		       "run, give the timing claims more repetitions (--reps 15) on a quieter machine\n"
+		       "(see machine.json \"noise\"), or --scale full.\n");
 	printf("\nreport: %s/report.md\n", rundir);
 }
 
@@ -398,6 +408,16 @@ int pf_cmd_run(int argc, char **argv)
 	}
 	machine = pf_machine_json();
 	pf_json_add(machine, "scale", pf_json_str(pf_scale_name(o.scale)));
+	{
+		struct pf_json *noise = pf_json_add(machine, "noise", pf_noise_json());
+		const struct pf_json *busy = pf_json_get(noise, "busy_processes");
+
+		if (busy && busy->child)
+			fprintf(stderr, "pitfalls: warning: the machine is not quiet (%s busy at start, load %.2f): "
+				"timing claims may come out INCONCLUSIVE\n",
+				pf_json_get_str(busy->child, "comm") ? pf_json_get_str(busy->child, "comm") : "?",
+				pf_json_get_num(noise, "loadavg_1m", -1));
+	}
 	{
 		char *s;
 

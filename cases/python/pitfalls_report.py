@@ -100,14 +100,6 @@ def metric(key, value, unit=""):
     _send("M", key, repr(float(value)), unit)
 
 
-def series(key, values, unit=""):
-    """Repetitions as a series (as pf_series): lines of at most 64 values, each
-    line one write under PIPE_BUF; the harness appends lines of one key in order."""
-    values = [float(v) for v in values]
-    for i in range(0, len(values), 64):
-        _send("R", key, unit, ",".join(repr(v) for v in values[i:i + 64]))
-
-
 def text(key, value):
     _send("T", key, value)
 
@@ -158,6 +150,14 @@ def timed(fn, *args, repeat=None):
         result = fn(*args)
         times.append(time.perf_counter() - t0)
     return result, times
+
+
+def series(key, values, unit=""):
+    """Report the repetitions of a figure (a timing claim's evidence), as pf_series:
+    lines of at most 64 values, each line one write under PIPE_BUF."""
+    values = list(values)
+    for i in range(0, len(values), 64):
+        _send("R", key, unit, ",".join(repr(float(v)) for v in values[i:i + 64]))
 
 
 def report_times(prefix, times):
