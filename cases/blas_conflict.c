@@ -398,9 +398,10 @@ static double get(const struct pf_run *run, const char *variant, const char *key
 
 static const char *lib_name(double id)
 {
-	int i = (int)id;
-
-	return i >= LIB_OPENBLAS && i <= LIB_REFERENCE ? libs[i].name : "unknown";
+	/* the range first: (int)NaN is undefined behaviour */
+	if (!(id >= LIB_OPENBLAS && id <= LIB_REFERENCE))
+		return "unknown";
+	return libs[(int)id].name;
 }
 
 /* Load order decides the unqualified dgemm_: each order gets its first library. */

@@ -351,6 +351,7 @@ int pf_cmd_run(int argc, char **argv)
 	struct pf_progress *prog = NULL;
 	FILE *talk = stdout;	/* progress and the verdict table; stderr under --json */
 	struct pf_json *machine;
+	struct stat st;
 
 	rc = parse_run_args(argc, argv, &o, &sel, &nsel);
 	if (rc) {
@@ -371,7 +372,8 @@ int pf_cmd_run(int argc, char **argv)
 
 	/* all words are good: now, and only now, write */
 	outdir = o.out ? pf_xstrdup(o.out) : pf_xasprintf("%s/results", pf_home());
-	if (pf_mkdir_p(outdir) < 0 || access(outdir, W_OK | X_OK) < 0) {
+	if (pf_mkdir_p(outdir) < 0 || stat(outdir, &st) < 0 || (!S_ISDIR(st.st_mode) && (errno = ENOTDIR)) ||
+	    access(outdir, W_OK | X_OK) < 0) {
 		/* a --out that cannot be a results directory is bad input */
 		rc = pf_usage_error("--out %s: cannot create or write it: %s", outdir, strerror(errno));
 		goto out;
