@@ -2,15 +2,17 @@ load common
 # blas_oversubscription: slowdown of P processes × T = cores threads against
 # T = cores/P (same work), a line per runtime; and OpenBLAS's n sweep at P = 2.
 cores = metric("omp_gomp", "cores")
-bn = metric("openblas_omp", "size")
+bn = metric("openblas", "size")
 pyover = metric("py_oversubscribed", "round.time_median")
 pyfit = metric("py_loky_limit", "round.time_median")
 pypass = metric("py_passive", "round.time_median")
 pytpc = metric("py_threadpoolctl", "round.time_median")
 pypt = metric("py_pthread", "round.time_median")
 g = tab("omp_gomp", "slowdown"); l = tab("omp_llvm", "slowdown")
-o = tab("openblas_omp", "slowdown"); t = tab("openblas_pthread", "slowdown")
+o = tab("openblas", "slowdown"); t = o
 sel(k, n) = (stringcolumn(2) eq k && (n < 0 || $6 == n)) ? $9 : NaN
+# the openblas table holds both flavours: rows of one runtime
+selr(r, k, n) = stringcolumn(1) eq r ? sel(k, n) : NaN
 
 if (file_ok(g) || file_ok(o)) {
 	set output out("_slowdown")
@@ -25,9 +27,9 @@ if (file_ok(g) || file_ok(o)) {
 	plot (file_ok(g) ? g : "/dev/null") u 5:(sel("over", -1)) smooth unique w lp lt PATHOLOGY t "libgomp (spin, default policy)", \
 	     (file_ok(g) ? g : "/dev/null") u 5:(sel("passive", -1)) smooth unique w lp lt PATHOLOGY dt 2 t "libgomp, OMP_WAIT_POLICY=passive", \
 	     (file_ok(l) ? l : "/dev/null") u 5:(sel("over", -1)) smooth unique w lp lt EXTRA1 t "LLVM libomp (KMP_BLOCKTIME spin)", \
-	     (file_ok(o) ? o : "/dev/null") u 5:(sel("over", bn)) smooth unique w lp lt FIX3 t sprintf("OpenMP OpenBLAS dgemm n=%d", bn), \
-	     (file_ok(o) ? o : "/dev/null") u 5:(sel("passive", bn)) smooth unique w lp lt FIX3 dt 2 t "OpenMP OpenBLAS, passive", \
-	     (file_ok(t) ? t : "/dev/null") u 5:(sel("over", bn)) smooth unique w lp lt BASELINE t "pthread OpenBLAS (yields)", \
+	     (file_ok(o) ? o : "/dev/null") u 5:(selr("openblas-openmp", "over", bn)) smooth unique w lp lt FIX3 t sprintf("OpenMP OpenBLAS dgemm n=%d", bn), \
+	     (file_ok(o) ? o : "/dev/null") u 5:(selr("openblas-openmp", "passive", bn)) smooth unique w lp lt FIX3 dt 2 t "OpenMP OpenBLAS, passive", \
+	     (file_ok(t) ? t : "/dev/null") u 5:(selr("openblas-pthread", "over", bn)) smooth unique w lp lt BASELINE t "pthread OpenBLAS (yields)", \
 	     '+' u (2):(pyover / pyfit) every ::0::0 w p lt PATHOLOGY pt 13 ps 2.5 t "numpy in loky workers (OpenMP OpenBLAS)", \
 	     '+' u (2):(pypass / pyfit) every ::0::0 w p lt FIX1 pt 13 ps 2 t "numpy, passive", \
 	     '+' u (2):(pytpc / pyfit) every ::0::0 w p lt FIX2 pt 12 ps 2 t "numpy, threadpool_limits", \
@@ -40,7 +42,7 @@ if (file_ok(g) || file_ok(o)) {
 	set xlabel "n (dgemm n × n × n)"
 	set logscale x 2
 	set xrange [*:*]
-	plot (file_ok(o) ? o : "/dev/null") u 6:(stringcolumn(2) eq "over" && $3 == 2 ? $9 : NaN) smooth unique w lp lt FIX3 t "OpenMP OpenBLAS", \
-	     (file_ok(t) ? t : "/dev/null") u 6:(stringcolumn(2) eq "over" && $3 == 2 ? $9 : NaN) smooth unique w lp lt BASELINE t "pthread OpenBLAS", \
+	plot (file_ok(o) ? o : "/dev/null") u 6:(stringcolumn(1) eq "openblas-openmp" && stringcolumn(2) eq "over" && $3 == 2 ? $9 : NaN) smooth unique w lp lt FIX3 t "OpenMP OpenBLAS", \
+	     (file_ok(t) ? t : "/dev/null") u 6:(stringcolumn(1) eq "openblas-pthread" && stringcolumn(2) eq "over" && $3 == 2 ? $9 : NaN) smooth unique w lp lt BASELINE t "pthread OpenBLAS", \
 	     1 w l lt BASELINE dt 3 t "T = cores/P"
 }
