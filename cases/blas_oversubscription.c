@@ -68,7 +68,6 @@ static const int sweep_n[] = { 96, 128, 192, 256, 512 };
 #define SPIN_SLOWDOWN_MIN 10.0	/* libgomp: P=2 × T=cores at least 10× slower than T=cores/P */
 #define BLAS_SLOWDOWN_MIN 3.0	/* OpenMP OpenBLAS dgemm n=128: at least 3× (seen ~30×) */
 #define PASSIVE_MAX 0.5		/* OMP_WAIT_POLICY=passive: at least twice as fast as spinning */
-#define OMP_OVER_PTHREAD_MIN 3.0	/* OpenMP OpenBLAS oversubscribed ≥ 3× the pthread one (it yields) */
 #define PY_SLOWDOWN_MIN 3.0	/* numpy in loky workers: the same mechanism, with dispatch costs */
 #define PY_FIX_MAX 0.5		/* each Python fix at least twice as fast as the oversubscribed run */
 
@@ -678,9 +677,9 @@ static const struct pf_claim claims[] = {
 	  "openblas/fit_P2.time", PF_OP_GE, BLAS_SLOWDOWN_MIN, 0, "at blas_n = 128, where synchronisation matters"),
 	CLAIM("OpenMP OpenBLAS: OMP_WAIT_POLICY=passive vs spinning", PF_K_TIMING, "openblas/passive_P2.time",
 	  "openblas/over_P2.time", PF_OP_LE, 0, PASSIVE_MAX, "issue: a passive policy restores it"),
-	CLAIM("oversubscribed: OpenMP OpenBLAS vs pthread OpenBLAS", PF_K_TIMING, "openblas/over_P2.time",
-	  "openblas/pthread_over_P2.time", PF_OP_GE, OMP_OVER_PTHREAD_MIN, 0,
-	  "finding: the pthread flavour's idle threads yield (same n, same work)"),
+	/* The pthread flavour's contrast (its idle threads yield) is reported, not
+	 * claimed: ×1.2–2 on a quiet machine, up to ×10 under a load of 12 on
+	 * these 2 vCPUs, where every runnable thread waits its turn. */
 	CLAIM("Python: oversubscribed loky workers vs loky's limit", PF_K_TIMING, "py_oversubscribed/round.time",
 	  "py_loky_limit/round.time", PF_OP_GE, PY_SLOWDOWN_MIN, 0, "the C mechanism under numpy + joblib"),
 	CLAIM("Python: threadpoolctl vs oversubscribed", PF_K_TIMING, "py_threadpoolctl/round.time",
@@ -730,7 +729,7 @@ static void verdict(const struct pf_run *run, struct pf_verdict *v)
 	py = median_of(pf_get_series(pf_result(run, "py_oversubscribed"), "round.time")) /
 	     median_of(pf_get_series(pf_result(run, "py_loky_limit"), "round.time"));
 	pf_measured(v, "P=2 × T=cores vs T=cores/P (median ratio): libgomp ×%.0f (passive ×%.1f), libomp ×%.1f, "
-		    "OpenMP OpenBLAS dgemm n=128 ×%.1f, pthread OpenBLAS ×%.2f; numpy in loky workers ×%.1f",
+		    "OpenMP OpenBLAS dgemm n=128 ×%.1f, pthread OpenBLAS ×%.2f (reported: it yields); numpy in loky workers ×%.1f",
 		    g, gp, l, o, t, py);
 }
 
