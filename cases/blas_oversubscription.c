@@ -43,7 +43,7 @@ static const struct pf_param params[] = {
 	  "P goes 2, 4, … up to max_factor × cores processes, each with T = cores threads" },
 	{ "omp_m", PF_COUNT, { 200, 200, 200, 200 }, 16, 1e7,
 	  "doubles summed by one OpenMP parallel region (short: ~1 µs of work a region)" },
-	{ "omp_regions", PF_COUNT, { 1000, 1000, 4000, 8000 }, 10, 1e7,
+	{ "omp_regions", PF_COUNT, { 500, 1000, 4000, 8000 }, 10, 1e7,
 	  "parallel regions per configuration, split over its P processes (same work for every P)" },
 	{ "blas_n", PF_COUNT, { 128, 128, 128, 128 }, 16, 8192,
 	  "dgemm order of the P sweep (OpenBLAS threads from n³ ≥ 4 × 65536: n > 64)" },
@@ -53,7 +53,7 @@ static const struct pf_param params[] = {
 	  "GFLOP of dgemm per configuration (calls = this / 2n³), split over its P processes" },
 	{ "py_n", PF_COUNT, { 128, 128, 128, 128 }, 16, 8192,
 	  "Python original: matrix order of each matmul" },
-	{ "py_calls", PF_COUNT, { 30, 50, 200, 200 }, 1, 1e6,
+	{ "py_calls", PF_COUNT, { 20, 50, 200, 200 }, 1, 1e6,
 	  "Python original: matmuls per task (one task per worker a round)" },
 	{ .name = NULL },
 };

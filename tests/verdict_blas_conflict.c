@@ -54,6 +54,7 @@ int main(void)
 
 	conflict_like(&f);
 	CHECK(fake_verdict(&f, &v) == PF_REPRODUCED);
+	pf_verdict_free(&v);
 	fake_free(&f);
 
 	/* one library's knob moves the other: the knob is shared → refuted */
@@ -61,18 +62,21 @@ int main(void)
 	fake_metric(&f, "openblas_then_blis", "threads.blis.openblas_knob_cores", 2);
 	CHECK(fake_verdict(&f, &v) == PF_NOT_REPRODUCED);
 	CHECK(check_state_of(&v, "thread knob not shared") == PF_FAIL);
+	pf_verdict_free(&v);
 	fake_free(&f);
 
 	/* bitwise equal results → refuted */
 	conflict_like(&f);
 	fake_metric(&f, "openblas_then_reference", "differing_share", 0);
 	CHECK(fake_verdict(&f, &v) == PF_NOT_REPRODUCED);
+	pf_verdict_free(&v);
 	fake_free(&f);
 
 	/* the second library wins regardless of order → refuted */
 	conflict_like(&f);
 	fake_metric(&f, "blis_then_openblas", "default_is_first", 0);
 	CHECK(fake_verdict(&f, &v) == PF_NOT_REPRODUCED);
+	pf_verdict_free(&v);
 	fake_free(&f);
 
 	/* every library absent: SKIPPED */
@@ -82,6 +86,7 @@ int main(void)
 		snprintf(f.results[i].reason, sizeof(f.results[i].reason), "blis BLAS absent");
 	}
 	CHECK(fake_verdict(&f, &v) == PF_STATUS_SKIPPED);
+	pf_verdict_free(&v);
 	fake_free(&f);
 
 	/* BLIS absent: its checks missing, the reference pair still decides */
@@ -115,6 +120,7 @@ int main(void)
 	CHECK(fake_verdict(&f, &v) == PF_NOT_REPRODUCED);
 	pf_verdict_free(&v);
 
+	pf_verdict_free(&v);
 	fake_free(&f);
 	return TEST_DONE();
 }

@@ -75,6 +75,7 @@ int main(void)
 	fake_init(&f, &pf_case_broadcast, PF_QUICK);
 	article(&f, true);
 	CHECK(fake_verdict(&f, &v) == PF_REPRODUCED);
+	pf_verdict_free(&v);
 	fake_free(&f);
 
 	/* the peak is half of 8n² (say, float32 intermediates): NOT REPRODUCED */
@@ -83,6 +84,7 @@ int main(void)
 	fake_metric(&f, "materialise", "peak_delta_bytes", 4.0 * 14000 * 14000);
 	CHECK(fake_verdict(&f, &v) == PF_NOT_REPRODUCED);
 	CHECK(check_state_of(&v, "materialise peak / 8n²") == PF_FAIL);
+	pf_verdict_free(&v);
 	fake_free(&f);
 
 	/* fused no faster than materialising: NOT REPRODUCED */
@@ -91,6 +93,7 @@ int main(void)
 	fake_series(&f, "fused", "sum.time", 1.05);
 	CHECK(fake_verdict(&f, &v) == PF_NOT_REPRODUCED);
 	CHECK(check_state_of(&v, "fused speedup") == PF_FAIL);
+	pf_verdict_free(&v);
 	fake_free(&f);
 
 	/* dask that held the whole n×n (no chunking): refuted */
@@ -133,6 +136,7 @@ int main(void)
 	fake_outcome(&f, "materialise_article", PF_OUT_OOM, "killed by the OOM killer");
 	fake_metric(&f, "materialise_article", "oom_kills", 1);
 	CHECK(fake_verdict(&f, &v) == PF_NOT_REPRODUCED);
+	pf_verdict_free(&v);
 	fake_free(&f);
 
 	/* Python originals skipped: their checks are missing, the rest passes */
@@ -142,6 +146,7 @@ int main(void)
 	fake_outcome(&f, "numpy_article", PF_OUT_SKIPPED, "numpy not importable");
 	CHECK(fake_verdict(&f, &v) == PF_REPRODUCED);
 	CHECK(check_state_of(&v, "article: numpy MemoryError") == PF_MISSING);
+	pf_verdict_free(&v);
 	fake_free(&f);
 
 	/* everything skipped: SKIPPED */
@@ -149,6 +154,7 @@ int main(void)
 	for (size_t i = 0; i < f.run.nresults; i++)
 		f.results[i].outcome = PF_OUT_SKIPPED;
 	CHECK(fake_verdict(&f, &v) == PF_STATUS_SKIPPED);
+	pf_verdict_free(&v);
 	fake_free(&f);
 	return TEST_DONE();
 }
