@@ -31,8 +31,8 @@ static void article_c(struct pf_fake *f)
 	pair(f, "method", "function", 72 * PF_KiB + 120, 32 * PF_MiB + 8 * PF_KiB + 120, 8 * PF_KiB + 60,
 	     8 * PF_KiB + 60, 30e-3, 20e-6);
 	/* the timing evidence: 9 interleaved repetitions of 10 tasks each */
-	fake_series(f, "interleaved", "method.time", 0.30, 9);
-	fake_series(f, "interleaved", "function.time", 0.0002, 9);
+	fake_reps(f, "interleaved", "method.time", 0.30, 9);
+	fake_reps(f, "interleaved", "function.time", 0.0002, 9);
 }
 
 static void article(struct pf_fake *f)
@@ -40,8 +40,8 @@ static void article(struct pf_fake *f)
 	article_c(f);
 	pair(f, "method_py", "function_py", 72 * PF_KiB + 300, 32 * PF_MiB + 8 * PF_KiB + 300, 8 * PF_KiB + 160,
 	     8 * PF_KiB + 160, 60e-3, 400e-6);
-	fake_series(f, "interleaved_py", "method.time", 0.60, 9);
-	fake_series(f, "interleaved_py", "function.time", 0.01, 9);
+	fake_reps(f, "interleaved_py", "method.time", 0.60, 9);
+	fake_reps(f, "interleaved_py", "function.time", 0.01, 9);
 }
 
 int main(void)
@@ -72,7 +72,7 @@ int main(void)
 
 	/* the method form is no slower (interleaved repetitions): NOT REPRODUCED at quick */
 	article(&f);
-	fake_series(&f, "interleaved", "method.time", 0.0002, 9);
+	fake_reps(&f, "interleaved", "method.time", 0.0002, 9);
 	CHECK(fake_verdict(&f, &v) == PF_NOT_REPRODUCED);
 	CHECK(check_state_of(&v, "method/function time per task (interleaved)") == PF_FAIL);
 	pf_verdict_free(&v);
@@ -81,7 +81,7 @@ int main(void)
 	/* ... but at smoke scale timing is recorded, never judged */
 	article(&f);
 	f.run.scale = PF_SMOKE;
-	fake_series(&f, "interleaved", "method.time", 0.0002, 9);
+	fake_reps(&f, "interleaved", "method.time", 0.0002, 9);
 	CHECK(fake_verdict(&f, &v) == PF_REPRODUCED);
 	CHECK(check_state_of(&v, "method/function time per task (interleaved)") == PF_INFO);
 	pf_verdict_free(&v);
@@ -89,8 +89,8 @@ int main(void)
 
 	/* too few repetitions to decide: INCONCLUSIVE, never a refutation */
 	article(&f);
-	fake_series(&f, "interleaved", "method.time", 0.30, 3);
-	fake_series(&f, "interleaved", "function.time", 0.0002, 3);
+	fake_reps(&f, "interleaved", "method.time", 0.30, 3);
+	fake_reps(&f, "interleaved", "function.time", 0.0002, 3);
 	CHECK(fake_verdict(&f, &v) == PF_STATUS_INCONCLUSIVE);
 	pf_verdict_free(&v);
 	fake_free(&f);

@@ -18,11 +18,11 @@ static void pair(struct pf_fake *f, const char *disk, const char *tmpfs, double 
 	fake_metric(f, tmpfs, "resident_after_write", 1.0);
 	fake_metric(f, tmpfs, "resident_after_evict", 1.0);
 	if (strstr(disk, "_py")) {	/* two processes: each its own series */
-		fake_series(f, disk, "reread.time", disk_t, 9);
-		fake_series(f, tmpfs, "reread.time", tmpfs_t, 9);
+		fake_reps(f, disk, "reread.time", disk_t, 9);
+		fake_reps(f, tmpfs, "reread.time", tmpfs_t, 9);
 	} else {			/* C: interleaved in one process */
-		fake_series(f, "interleaved", "disk.time", disk_t, 9);
-		fake_series(f, "interleaved", "tmpfs.time", tmpfs_t, 9);
+		fake_reps(f, "interleaved", "disk.time", disk_t, 9);
+		fake_reps(f, "interleaved", "tmpfs.time", tmpfs_t, 9);
 	}
 }
 
@@ -30,7 +30,7 @@ static void article_c(struct pf_fake *f)
 {
 	fake_init(f, &pf_case_page_cache, PF_QUICK);
 	pair(f, "disk", "tmpfs", 0.0, 0.69, 0.24);
-	fake_series(f, "interleaved", "disk_warm.time", 0.20, 9);
+	fake_reps(f, "interleaved", "disk_warm.time", 0.20, 9);
 }
 
 static void article(struct pf_fake *f)
@@ -60,7 +60,7 @@ int main(void)
 
 	/* the evicted disk file re-reads as fast as tmpfs: NOT REPRODUCED at quick */
 	article(&f);
-	fake_series(&f, "interleaved", "disk.time", 0.25, 9);
+	fake_reps(&f, "interleaved", "disk.time", 0.25, 9);
 	CHECK(fake_verdict(&f, &v) == PF_NOT_REPRODUCED);
 	CHECK(check_state_of(&v, "re-read: evicted disk file / tmpfs file") == PF_FAIL);
 	pf_verdict_free(&v);
@@ -69,7 +69,7 @@ int main(void)
 	/* the same at smoke: timing recorded, not judged; the rest decides */
 	article(&f);
 	f.run.scale = PF_SMOKE;
-	fake_series(&f, "interleaved", "disk.time", 0.25, 9);
+	fake_reps(&f, "interleaved", "disk.time", 0.25, 9);
 	CHECK(fake_verdict(&f, &v) == PF_REPRODUCED);
 	CHECK(check_state_of(&v, "re-read: evicted disk file / tmpfs file") == PF_INFO);
 	pf_verdict_free(&v);
