@@ -852,7 +852,7 @@ int pf_cmd_watch(int argc, char **argv)
 	const struct pf_containment *cp = NULL;
 	hwloc_bitmap_t cpus = NULL;
 	int rc = parse_opts(argc, argv, &o), go[2] = { -1, -1 }, logfd = -1, status = 0, nf = 0;
-	char err[512], *rundir = NULL, *dir = NULL, *events = NULL, *path;
+	char err[512], *rundir = NULL, *dir = NULL, *events = NULL, *path, *outdir = NULL;
 	double t0, next_sample, next_deep, next_pss = 0, rlimit_as = 0;
 	struct sigaction sa = { .sa_handler = on_stop };
 	size_t cap = 0;
@@ -887,7 +887,13 @@ int pf_cmd_watch(int argc, char **argv)
 		char *out = o.out ? pf_xstrdup(o.out) : pf_xasprintf("%s/results", pf_home());
 		struct pf_json *m;
 
-		rundir = pf_make_run_dir(out);
+		rundir = pf_mkdir_p(out) == 0 ? pf_make_run_dir(out) : NULL;
+		if (!rundir) {
+			fprintf(stderr, "pitfalls: watch: --out %s: cannot create a run directory: %s\n", out, strerror(errno));
+			free(out);
+			rc = 2;
+			goto out;
+		}
 		dir = pf_xasprintf("%s/watch", rundir);
 		if (pf_mkdir_p(dir) < 0) {
 			fprintf(stderr, "pitfalls: watch: mkdir %s: %s\n", dir, strerror(errno));
@@ -901,8 +907,7 @@ int pf_cmd_watch(int argc, char **argv)
 			fprintf(stderr, "pitfalls: watch: write %s: %s\n", path, strerror(errno));
 		free(path);
 		pf_json_free(m);
-		pf_set_latest(out, rundir);
-		free(out);
+		outdir = out;
 	}
 	if (o.mem_limit > 0) {
 		char name[128];
@@ -1077,6 +1082,7 @@ int pf_cmd_watch(int argc, char **argv)
 		if (pf_json_save(path, j) < 0 || write_files(&w, fs, nf, dir) < 0)
 			fprintf(stderr, "pitfalls: watch: writing %s: %s\n", dir, strerror(errno));
 		free(path);
+		(void)pf_set_latest(outdir, rundir);
 		if (pf_plot_case(rundir, "watch", err, sizeof(err)) < 0 && !o.json)
 			fprintf(stderr, "pitfalls: watch: plot: %s\n", err);
 		if (o.json) {
@@ -1122,6 +1128,7 @@ out:
 	free(events);
 	free(dir);
 	free(rundir);
+	free(outdir);
 	return rc;
 }
 
@@ -1142,7 +1149,6 @@ int pf_cmd_run_variant(int argc, char **argv)
 	const struct pf_case *c = NULL;
 	const struct pf_variant *v = NULL;
 	struct pf_ctx ctx = { .fd = 2 };
-	struct pf_job job = { 0 };
 	double *params;
 	int status = 0;
 	bool needs = false;
@@ -1206,6 +1212,7 @@ int pf_cmd_run_variant(int argc, char **argv)
 			return PF_SKIPPED;
 		}
 		snprintf(ctx.shm, sizeof(ctx.shm), "/dev/shm");
+		ctx.private_shm = true;
 	}
 	ctx.c = c;
 	ctx.v = v;
@@ -1220,17 +1227,14 @@ int pf_cmd_run_variant(int argc, char **argv)
 		fprintf(stderr, "pitfalls: run-variant: mkdir %s: %s\n", ctx.workdir, strerror(errno));
 		return 1;
 	}
-	job = (struct pf_job){ .c = c, .v = v, .scale = scale, .reps = ctx.reps, .params = params,
-			       .cpus = ctx.cpus };
 	/* where joblib (and the C variants modelling it) put their folders */
 	setenv("JOBLIB_TEMP_FOLDER", ctx.workdir, 1);
 	fflush(NULL);
 	pid = fork();
 	if (pid == 0) {
 		if (v->python)
-			pf_exec_python(&ctx, &job);
-		fflush(NULL);
-		_exit(v->run(&ctx));
+			pf_exec_python(&ctx);
+		pf_child_exit(v->run(&ctx));
 	}
 	while (pid > 0 && waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;

@@ -21,8 +21,21 @@ static int pf_test_failures, pf_test_checks;
 		}                                                                            \
 	} while (0)
 
+/* Verdicts filled by fake_verdict: each refill frees the previous checks, and
+ * TEST_DONE frees them all (the asan preset's leak check stays clean). */
+static struct pf_verdict *pf_test_verdicts[64];
+static int pf_test_nverdicts;
+
+static inline void pf_test_free_verdicts(void)
+{
+	for (int i = 0; i < pf_test_nverdicts; i++)
+		pf_verdict_free(pf_test_verdicts[i]);
+	pf_test_nverdicts = 0;
+}
+
 #define TEST_DONE()                                                                          \
-	(printf("%d checks, %d failed\n", pf_test_checks, pf_test_failures), pf_test_failures ? 1 : 0)
+	(pf_test_free_verdicts(),                                                            \
+	 printf("%d checks, %d failed\n", pf_test_checks, pf_test_failures), pf_test_failures ? 1 : 0)
 
 struct pf_fake {
 	struct pf_run run;
@@ -80,6 +93,30 @@ static inline void fake_outcome(struct pf_fake *f, const char *variant, enum pf_
 	snprintf(r->reason, sizeof(r->reason), "%s", reason ? reason : "");
 }
 
+/* A series of n repetitions around `median` (±1%, deterministic): a timing
+ * claim's evidence; the variant counts as run; a second call replaces it. */
+static inline void fake_reps(struct pf_fake *f, const char *variant, const char *key, double median, int n)
+{
+	struct pf_result *r;
+	struct pf_series *se;
+	double v[64];
+
+	if (n > 64)
+		n = 64;
+	fake_metric(f, variant, "fake_reps_n", n);
+	for (int i = 0; i < n; i++)
+		v[i] = median * (1 + 0.02 * ((double)i / (n > 1 ? n - 1 : 1) - 0.5));
+	r = fake_variant(f, variant);
+	se = (struct pf_series *)pf_get_series(r, key);
+	if (!se) {
+		pf_result_add_series(r, key, v, (size_t)n, "s");
+		return;
+	}
+	se->v = pf_xrealloc(se->v, (size_t)n * sizeof(double));	/* a second call replaces */
+	memcpy(se->v, v, (size_t)n * sizeof(double));
+	se->n = (size_t)n;
+}
+
 static inline void fake_param(struct pf_fake *f, const char *name, double v)
 {
 	f->params[pf_param_index(f->run.c, name)] = v;
@@ -87,6 +124,14 @@ static inline void fake_param(struct pf_fake *f, const char *name, double v)
 
 static inline enum pf_status fake_verdict(struct pf_fake *f, struct pf_verdict *v)
 {
+	int i;
+
+	for (i = 0; i < pf_test_nverdicts && pf_test_verdicts[i] != v; i++)
+		;
+	if (i < pf_test_nverdicts)
+		pf_verdict_free(v);	/* filled before: its checks are ours to free */
+	else if (pf_test_nverdicts < 64)
+		pf_test_verdicts[pf_test_nverdicts++] = v;
 	memset(v, 0, sizeof(*v));
 	v->scale = f->run.scale;
 	pf_claims_eval(f->run.c->claims, &f->run, v);
