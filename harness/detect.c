@@ -69,9 +69,19 @@ const struct pf_wevent *pf_watch_event_next(const struct pf_watch *w, const stru
  * parent is in the tree with the same name. */
 bool pf_watch_forked(const struct pf_watch *w, const struct pf_wproc *p)
 {
-	for (size_t i = 0; i < w->nevents; i++)
-		if (w->events[i].pid == p->pid && !strcmp(w->events[i].kind, "child"))
-			return true;
+	double child = -1, start = -1;
+
+	/* the hook: "child" after a fork; a later "start" is an exec (loky's spawn) */
+	for (size_t i = 0; i < w->nevents; i++) {
+		if (w->events[i].pid != p->pid)
+			continue;
+		if (!strcmp(w->events[i].kind, "child"))
+			child = w->events[i].t;
+		else if (!strcmp(w->events[i].kind, "start"))
+			start = w->events[i].t;
+	}
+	if (child >= 0 || start >= 0)
+		return child >= 0 && start < child;
 	for (size_t i = 0; i < w->nprocs; i++)
 		if (w->procs[i].pid == p->ppid)
 			return !strcmp(w->procs[i].comm, p->comm);

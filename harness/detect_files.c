@@ -92,7 +92,7 @@ const struct pf_detector pf_detect_slice_memmap = {
  * variants read the re-read half (32 MiB at smoke) from storage; on tmpfs
  * nothing is read.  A cold start of a big program (libraries not yet
  * cached) is the same mechanism and is reported the same way. */
-#define PAGE_MIN_MAJOR 4		/* major faults of the whole tree */
+#define PAGE_MIN_MAJOR 1		/* major faults of the whole tree (readahead: the case's smoke disk variant takes 2) */
 #define PAGE_MIN_READ_MIB 16		/* bytes read from storage by the tree */
 
 static int detect_page_cache(const struct pf_watch *w, struct pf_finding *f)
@@ -107,6 +107,9 @@ static int detect_page_cache(const struct pf_watch *w, struct pf_finding *f)
 	}
 	if (w->supported[PF_C_FAULTS_MAJOR])
 		major = fmax(major, w->counters[PF_C_FAULTS_MAJOR]);
+	/* processes that exited between samples: the reaped tree's rusage */
+	major = fmax(major, w->ru_majflt);
+	bytes = fmax(bytes, w->ru_inblock_bytes);
 	if (major < PAGE_MIN_MAJOR || bytes < PAGE_MIN_READ_MIB * 1048576.0)
 		return 0;
 	for (size_t i = 0; i < w->nsamples; i++)
@@ -132,7 +135,7 @@ const struct pf_detector pf_detect_page_cache = {
 	.name = "disk_reread",
 	.case_name = "page_cache",
 	.rule = ">= " STR(PAGE_MIN_MAJOR) " major page faults and >= " STR(PAGE_MIN_READ_MIB)
-		" MiB read from storage (/proc/<pid>/io) by the process tree",
+		" MiB read from storage (/proc/<pid>/io, wait4's ru_inblock) by the process tree",
 	.fix = "keep the file on a RAM disk (tmpfs cannot be evicted) or leave RAM for the page cache; "
 	       "see `pitfalls run page_cache`",
 	.detect = detect_page_cache,

@@ -159,7 +159,8 @@ static int detect_cow(const struct pf_watch *w, struct pf_finding *f)
 			double maxpd = 0, tt = 0;
 
 			for (size_t j = i; j < w->nprocs; j++)
-				if (w->procs[j].pid == p->pid && w->procs[j].private_dirty > maxpd) {
+				if (w->procs[j].pid == p->pid && !strcmp(w->procs[j].comm, p->comm) &&
+				    w->procs[j].private_dirty > maxpd) {
 					maxpd = w->procs[j].private_dirty;
 					tt = w->procs[j].t;
 				}

@@ -104,7 +104,7 @@ const struct pf_detector pf_detect_fork_deadlock = {
  * 2 × cores application pool: 2 × cores runnable is the fixes' ceiling). */
 #define OVERSUB_FACTOR 2		/* runnable threads above this many times the cores ... (the case's fixes keep 2x at most: 2x-cores application pools) */
 #define OVERSUB_MIN_SHARE 0.2		/* ... in this share of the deep samples */
-#define OVERSUB_MIN_SAMPLES 5		/* ... and at least this many of them */
+#define OVERSUB_MIN_SAMPLES 3		/* ... and at least this many of them */
 
 static int detect_oversubscription(const struct pf_watch *w, struct pf_finding *f)
 {
@@ -126,7 +126,8 @@ static int detect_oversubscription(const struct pf_watch *w, struct pf_finding *
 				}
 			}
 		}
-		samples++;
+		if (pool > 0)	/* the share is of the samples where a pool works */
+			samples++;
 		if ((run > OVERSUB_FACTOR * w->ncores && pool > w->ncores) || (pools >= 2 && busy > w->ncores)) {
 			over++;
 			if (t < 0)
@@ -161,7 +162,7 @@ const struct pf_detector pf_detect_blas_oversubscription = {
 	.case_name = "blas_oversubscription",
 	.rule = "threads in state R above " STR(OVERSUB_FACTOR) "x the usable cores (those of processes with a "
 		"BLAS / OpenMP pool above the cores), or >= 2 processes each running >= 2 threads of their pools, "
-		"together above the cores; in >= " STR(OVERSUB_MIN_SHARE) " of the deep samples (and >= "
+		"together above the cores; in >= " STR(OVERSUB_MIN_SHARE) " of the deep samples where a pool runs (and >= "
 		STR(OVERSUB_MIN_SAMPLES) ")",
 	.fix = "threads per process = cores / processes (OPENBLAS_NUM_THREADS, OMP_NUM_THREADS, threadpoolctl, "
 	       "joblib inner_max_num_threads); see `pitfalls run blas_oversubscription`",

@@ -855,6 +855,7 @@ int pf_cmd_watch(int argc, char **argv)
 	char err[512], *rundir = NULL, *dir = NULL, *events = NULL, *path, *outdir = NULL;
 	double t0, next_sample, next_deep, next_pss = 0, rlimit_as = 0;
 	struct sigaction sa = { .sa_handler = on_stop };
+	struct rusage ru = { 0 };
 	size_t cap = 0;
 	pid_t child;
 
@@ -1012,14 +1013,14 @@ int pf_cmd_watch(int argc, char **argv)
 			if (next_sample < now)
 				next_sample = now + period;
 		}
-		r = waitpid(child, &status, WNOHANG);
+		r = wait4(child, &status, WNOHANG, &ru);
 		if (r == child)
 			break;
 		if (stop_sig || (o.timeout > 0 && pf_now() - t0 > o.timeout)) {
 			w.timed_out = !stop_sig;
 			kill(-child, SIGKILL);
 			pf_cg_kill_all(&cg);
-			while (waitpid(child, &status, 0) < 0 && errno == EINTR)
+			while (wait4(child, &status, 0, &ru) < 0 && errno == EINTR)
 				;
 			break;
 		}
@@ -1031,6 +1032,8 @@ int pf_cmd_watch(int argc, char **argv)
 		}
 	}
 	w.wall = pf_now() - t0;
+	w.ru_majflt = (double)ru.ru_majflt;
+	w.ru_inblock_bytes = (double)ru.ru_inblock * 512.0;
 	/* nothing of the command outlives it */
 	kill(-child, SIGKILL);
 	pf_cg_kill_all(&cg);

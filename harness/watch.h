@@ -70,6 +70,7 @@ struct pf_watch {
 	double cost_fast, cost_deep;	/* the watcher's own time in samples (s) */
 	int outcome;		/* enum pf_outcome */
 	int exit_code, signal;
+	double ru_majflt, ru_inblock_bytes;	/* wait4 of the command: the whole reaped tree */
 	struct pf_wsample *samples;
 	size_t nsamples;
 	struct pf_wproc *procs;	/* every process of every deep sample, by time */
