@@ -180,6 +180,56 @@ int pf_write_tables(const char *casedir, const struct pf_run *run);
 /* ---- plot.c ---- */
 int pf_plot_case(const char *rundir, const char *casename, char *err, size_t len);
 
+/* ---- profile.c: call-stack sampling (cpu-clock, call chains, inherit) ---- */
+#define PF_PROFILE_HZ 999	/* perf record's habit: not a multiple of the timer tick */
+struct pf_profile;
+/* Start sampling pid and every thread/child it will have; call it before the
+ * child is released (it then runs sampled from its first instruction).  NULL
+ * with a reason when sampling is not allowed.  As non-root with
+ * perf_event_paranoid 2, kernel frames are excluded (and the note says so). */
+struct pf_profile *pf_profile_start(pid_t pid, int hz, char *why, size_t len);
+/* Drain the ring buffers (the parent's event loop, every few ms). */
+void pf_profile_poll(struct pf_profile *p);
+/* After the child exited: stop, write <dir>/<name>.folded and
+ * <dir>/<name>.flame.svg (titled `title`), add profile_* metrics and the
+ * "profile" note to r (may be NULL), free p.  -1 when a write failed. */
+int pf_profile_stop(struct pf_profile *p, const char *dir, const char *name, const char *title,
+		    struct pf_result *r);
+void pf_profile_free(struct pf_profile *p);	/* without writing */
+/* Shares of samples under page-fault handling / madvise frames, and ending in
+ * the kernel; NaN when kernel frames were not sampled. */
+struct pf_folded;
+void pf_profile_shares(const struct pf_folded *f, bool kernel, double *fault, double *madv, double *ksh);
+
+/* ---- flame.c: folded stacks and SVG flame graphs ---- */
+struct pf_folded_entry {
+	char *stack;		/* "root;caller;leaf" (kernel frames end in "_[k]") */
+	uint64_t hash;
+	double count;
+};
+struct pf_folded {		/* zero-initialised; duplicates merged */
+	struct pf_folded_entry *e;
+	size_t n, cap;
+	double total;
+};
+void pf_folded_add(struct pf_folded *f, const char *stack, double n);
+/* "stack count" lines (stackcollapse format) merged into f; -1 + reason. */
+int pf_folded_parse(struct pf_folded *f, const char *text, char *err, size_t len);
+int pf_folded_load(const char *path, struct pf_folded *f, char *err, size_t len);
+void pf_folded_text(const struct pf_folded *f, struct pf_buf *out);	/* sorted by stack */
+void pf_folded_free(struct pf_folded *f);
+/* Share of samples with a frame matching a pattern ("name" exactly, "*part*"
+ * anywhere in a frame's name), optionally kernel frames only; NaN if empty. */
+double pf_folded_share(const struct pf_folded *f, const char *const *patterns, bool kernel_only);
+double pf_folded_kernel_share(const struct pf_folded *f);	/* leaf in the kernel */
+#define PF_FLAME_WIDTH 1200
+/* A self-contained SVG (no script, no external reference). */
+void pf_flame_svg(const struct pf_folded *f, const char *title, const char *note, struct pf_buf *out);
+void pf_flame_svg_grid(const struct pf_folded *const *f, const char *const *titles, int n, int columns,
+		       const char *caption, struct pf_buf *out);
+/* plots/<case>_flame_<variant>.svg and plots/<case>_flames.svg of a run. */
+int pf_flame_plots(const char *rundir, const struct pf_case *c, char *err, size_t len);
+
 /* ---- runner.c ---- */
 struct pf_options {
 	enum pf_scale scale;
@@ -190,6 +240,7 @@ struct pf_options {
 	const char *out;	/* results dir */
 	bool quiet;
 	bool drop_caches;	/* opt-in: page_cache may drop the machine's caches */
+	bool profile;		/* --profile: sample call stacks of every variant */
 	/* --set overrides */
 	struct pf_override { const struct pf_case *c; int param; double value; } *sets;
 	size_t nsets;
@@ -208,6 +259,7 @@ struct pf_job {
 	double shm_size;	/* private /dev/shm size */
 	double rlimit_as;	/* fallback when there is no cgroup */
 	const char *casedir;
+	bool profile;		/* sample call stacks (--profile, or PF_V_PROFILE) */
 };
 int pf_run_variant(const struct pf_job *job, struct pf_result *r);
 void pf_runner_signals(void);

@@ -53,6 +53,7 @@ enum {
 	PF_V_NO_SAMPLER = 1u << 0,	/* run without the timeline sampler (overhead checks) */
 	PF_V_NO_COUNTERS = 1u << 1,	/* do not attach perf counters */
 	PF_V_NO_PIN = 1u << 2,		/* do not bind the child to the chosen cores */
+	PF_V_PROFILE = 1u << 3,		/* always sample call stacks (a claim about where CPU time goes) */
 };
 
 struct pf_ctx;
@@ -179,6 +180,10 @@ struct pf_bench_arm {
 };
 int pf_bench_group(struct pf_ctx *ctx, const struct pf_bench_arm *arms, int narms,
 		   const struct pf_bench_opts *opts, struct pf_bench_stats *out);
+/* A variant any case may list: the call-stack sampler's own cost on a
+ * CPU-bound kernel, profiled and unprofiled arms interleaved in one process
+ * (series "profiled.time", "unprofiled.time"; metric profile_cost). */
+int pf_profile_cost_variant(struct pf_ctx *ctx);
 /* A counter of the running benchmark (inside fn): lands in the JSON. */
 void pf_bench_counter(const char *name, double value);
 

@@ -281,6 +281,7 @@ int pf_run_variant(const struct pf_job *job, struct pf_result *r)
 	bool sampler = !(job->v->flags & PF_V_NO_SAMPLER) && job->interval > 0;
 	char err[512], *path;
 	const struct pf_containment *cp;
+	struct pf_profile *prof = NULL;
 	pid_t child;
 
 	memset(r, 0, sizeof(*r));
@@ -368,6 +369,11 @@ int pf_run_variant(const struct pf_job *job, struct pf_result *r)
 	if (!(job->v->flags & PF_V_NO_COUNTERS))
 		pf_counters_open(&pc, child);
 	pf_counters_enable(&pc);
+	if (job->profile || (job->v->flags & PF_V_PROFILE)) {
+		prof = pf_profile_start(child, PF_PROFILE_HZ, err, sizeof(err));
+		if (!prof)
+			pf_result_add_text(r, "profile", err);
+	}
 
 	t0 = pf_now();
 	next_sample = t0;
@@ -412,6 +418,7 @@ int pf_run_variant(const struct pf_job *job, struct pf_result *r)
 			wait_ms = 0;
 		if (poll(&pfd, 1, wait_ms) > 0)
 			drain(rep[0], &rd, r, t0, &phases);
+		pf_profile_poll(prof);
 		if (wait4(child, &status, WNOHANG, &ru) == child) {
 			exited = true;
 			break;
@@ -431,6 +438,13 @@ int pf_run_variant(const struct pf_job *job, struct pf_result *r)
 	kill(-child, SIGKILL);
 	pf_cg_kill_all(&cg);
 	drain(rep[0], &rd, r, t0, &phases);
+	if (prof) {
+		char *title = pf_xasprintf("%s/%s", job->c->name, job->v->name);
+
+		if (pf_profile_stop(prof, job->casedir, job->v->name, title, r) < 0)
+			pf_result_add_text(r, "profile", "writing the folded stacks / flame graph failed");
+		free(title);
+	}
 
 	/* counters (inherited: children and threads included) */
 	{

@@ -35,6 +35,7 @@ static const char *const help_run =
 	"  --interval S       sampler interval (default 0.01 s; 0 disables the timeline)\n"
 	"  --out DIR          results directory (default <source>/results)\n"
 	"  --drop-caches      allow page_cache to drop the whole machine's page cache\n"
+	"  --profile          sample every variant's call stacks: <variant>.folded + flame graphs\n"
 	"  --quiet            no progress lines\n"
 	"\n"
 	"Exit status: 0 when every claim run is REPRODUCED or SKIPPED, 1 otherwise,\n"
@@ -297,6 +298,8 @@ static int parse_run_args(int argc, char **argv, struct pf_options *o, struct se
 			o->out = val;
 		} else if (!strcmp(argv[i], "--drop-caches")) {
 			o->drop_caches = true;
+		} else if (!strcmp(argv[i], "--profile")) {
+			o->profile = true;
 		} else if (!strcmp(argv[i], "--quiet")) {
 			o->quiet = true;
 		} else if (argv[i][0] == '-') {
@@ -410,7 +413,7 @@ int pf_cmd_run(int argc, char **argv)
 				.c = c, .v = v, .scale = o.scale,
 				.reps = o.reps ? o.reps : pf_reps_for(o.scale),
 				.params = params, .interval = o.interval, .cpus = cpus,
-				.casedir = casedir, .shm_size = DEFAULT_SHM,
+				.casedir = casedir, .shm_size = DEFAULT_SHM, .profile = o.profile,
 			};
 
 			if (!want_variant(sel, nsel, c, v, &cw))
