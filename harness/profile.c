@@ -58,6 +58,31 @@ static int cmp_sym(const void *a, const void *b)
 	return x->addr < y->addr ? -1 : x->addr > y->addr;
 }
 
+/* A 64-bit ELF file mapped read-only, its header tables inside it; NULL if not. */
+static const unsigned char *elf_map(const char *path, size_t *size)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	const unsigned char *m = MAP_FAILED;
+	const Elf64_Ehdr *eh;
+
+	if (fd >= 0 && fstat(fd, &st) == 0 && (size_t)st.st_size >= sizeof(Elf64_Ehdr))
+		m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (fd >= 0)
+		close(fd);
+	if (m == MAP_FAILED)
+		return NULL;
+	*size = (size_t)st.st_size;
+	eh = (const Elf64_Ehdr *)m;
+	if (memcmp(eh->e_ident, ELFMAG, SELFMAG) || eh->e_ident[EI_CLASS] != ELFCLASS64 ||
+	    eh->e_shoff + (uint64_t)eh->e_shnum * sizeof(Elf64_Shdr) > *size ||
+	    eh->e_phoff + (uint64_t)eh->e_phnum * sizeof(Elf64_Phdr) > *size) {
+		munmap((void *)m, *size);
+		return NULL;
+	}
+	return m;
+}
+
 /* The name of a function symbol (NULL: not a function, or a bad name). */
 static const char *func_name(const Elf64_Sym *sy, const unsigned char *m, const Elf64_Shdr *strs)
 {
@@ -74,24 +99,14 @@ static const char *func_name(const Elf64_Sym *sy, const unsigned char *m, const 
 /* Function symbols of one ELF image (an mmap of `path`), appended to e. */
 static int elf_read_syms(struct elf_file *e, const char *path, bool want_loads)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	struct stat st;
-	const unsigned char *m = MAP_FAILED;
-	const Elf64_Ehdr *eh;
+	size_t fsize, strbytes = 0, nsym = 0, used;
+	const unsigned char *m = elf_map(path, &fsize);
+	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)m;
 	const Elf64_Shdr *sh;
-	size_t strbytes = 0, nsym = 0, used;
 	int rc = -1, pass;
 
-	if (fd < 0 || fstat(fd, &st) < 0 || (size_t)st.st_size < sizeof(Elf64_Ehdr))
-		goto out;
-	m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-	if (m == MAP_FAILED)
-		goto out;
-	eh = (const Elf64_Ehdr *)m;
-	if (memcmp(eh->e_ident, ELFMAG, SELFMAG) || eh->e_ident[EI_CLASS] != ELFCLASS64 ||
-	    eh->e_shoff + (uint64_t)eh->e_shnum * sizeof(Elf64_Shdr) > (uint64_t)st.st_size ||
-	    eh->e_phoff + (uint64_t)eh->e_phnum * sizeof(Elf64_Phdr) > (uint64_t)st.st_size)
-		goto out;
+	if (!m)
+		return -1;
 	if (want_loads) {
 		const Elf64_Phdr *ph = (const Elf64_Phdr *)(m + eh->e_phoff);
 
@@ -112,8 +127,7 @@ static int elf_read_syms(struct elf_file *e, const char *path, bool want_loads)
 			if (s->sh_type != want || s->sh_link >= eh->e_shnum || s->sh_entsize != sizeof(Elf64_Sym))
 				continue;
 			strs = &sh[s->sh_link];
-			if (s->sh_offset + s->sh_size > (uint64_t)st.st_size ||
-			    strs->sh_offset + strs->sh_size > (uint64_t)st.st_size)
+			if (s->sh_offset + s->sh_size > fsize || strs->sh_offset + strs->sh_size > fsize)
 				continue;
 			sy = (const Elf64_Sym *)(m + s->sh_offset);
 			n = s->sh_size / sizeof(Elf64_Sym);
@@ -143,37 +157,25 @@ static int elf_read_syms(struct elf_file *e, const char *path, bool want_loads)
 		}
 	}
 	rc = 0;
-out:
-	if (m != MAP_FAILED)
-		munmap((void *)m, (size_t)st.st_size);
-	if (fd >= 0)
-		close(fd);
+	munmap((void *)m, fsize);
 	return rc;
 }
 
 /* The build-id note of an ELF file, as hex; "" when none. */
 static void elf_build_id(const char *path, char *hex, size_t len)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	struct stat st;
-	const unsigned char *m = MAP_FAILED;
-	const Elf64_Ehdr *eh;
+	size_t fsize;
+	const unsigned char *m = elf_map(path, &fsize);
+	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)m;
 
 	hex[0] = 0;
-	if (fd < 0 || fstat(fd, &st) < 0 || (size_t)st.st_size < sizeof(Elf64_Ehdr))
-		goto out;
-	m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-	if (m == MAP_FAILED)
-		goto out;
-	eh = (const Elf64_Ehdr *)m;
-	if (memcmp(eh->e_ident, ELFMAG, SELFMAG) || eh->e_ident[EI_CLASS] != ELFCLASS64 ||
-	    eh->e_phoff + (uint64_t)eh->e_phnum * sizeof(Elf64_Phdr) > (uint64_t)st.st_size)
-		goto out;
+	if (!m)
+		return;
 	for (int i = 0; i < eh->e_phnum; i++) {
 		const Elf64_Phdr *ph = (const Elf64_Phdr *)(m + eh->e_phoff) + i;
 		uint64_t p, end;
 
-		if (ph->p_type != PT_NOTE || ph->p_offset + ph->p_filesz > (uint64_t)st.st_size)
+		if (ph->p_type != PT_NOTE || ph->p_offset + ph->p_filesz > fsize)
 			continue;
 		for (p = ph->p_offset, end = p + ph->p_filesz; p + sizeof(Elf64_Nhdr) <= end;) {
 			const Elf64_Nhdr *nh = (const Elf64_Nhdr *)(m + p);
@@ -191,10 +193,7 @@ static void elf_build_id(const char *path, char *hex, size_t len)
 		}
 	}
 out:
-	if (m != MAP_FAILED)
-		munmap((void *)m, (size_t)st.st_size);
-	if (fd >= 0)
-		close(fd);
+	munmap((void *)m, fsize);
 }
 
 static void elf_load(struct elf_file *e)
