@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -122,6 +123,13 @@ int pf_fail(struct pf_ctx *ctx, const char *fmt, ...) __attribute__((format(prin
 /* true when `bytes` of resident memory fit this variant (memory limit and
  * MemAvailable); otherwise records a skip reason naming `what` and returns false. */
 bool pf_fits(struct pf_ctx *ctx, double bytes, const char *what);
+
+/* A Python original started by a C variant that measures it from outside
+ * (counters it inherits, a profile): python3 -u cases/python/<script args>,
+ * with the protocol environment the runner gives a .python variant (its
+ * reports land in this variant's result) plus `extra` ("K=V" strings, which
+ * override; NULL-terminated or NULL).  posix_spawn's error number, or 0. */
+int pf_spawn_python(struct pf_ctx *ctx, const char *script_args, char *const *extra, pid_t *pid);
 
 /* Cores: the chosen set, and binding worker i (thread or process) to one
  * core of it, spread with hwloc_distrib (one worker per core). */

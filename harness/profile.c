@@ -840,7 +840,7 @@ int pf_profile_cost_variant(struct pf_ctx *ctx)
 		{ "unprofiled", spin_run, &plain },
 		{ "profiled", spin_profiled_run, &sp },
 	};
-	struct pf_bench_opts bo = { .iterations = 1 };
+	struct pf_bench_opts bo = { .iterations = 1, .skip_warmup = false };
 	struct pf_bench_stats st[2];
 	char why[512];
 	double t0;
@@ -851,6 +851,10 @@ int pf_profile_cost_variant(struct pf_ctx *ctx)
 	t0 = pf_now() - t0;
 	if (t0 > 0)
 		plain.iters = sp.s.iters = (long)((double)plain.iters * 0.15 / t0);
+	/* a timing figure: >= 9 interleaved repetitions from quick scale on */
+	bo.repetitions = pf_reps(ctx);
+	if (pf_scale(ctx) >= PF_QUICK && bo.repetitions < PF_RECOMMENDED_REPS)
+		bo.repetitions = PF_RECOMMENDED_REPS;
 	sp.p = pf_profile_start(getpid(), PF_PROFILE_HZ, why, sizeof(why));
 	if (!sp.p)
 		return pf_skip(ctx, "%s", why);
