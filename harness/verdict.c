@@ -361,6 +361,8 @@ static const char *mechanism_of(const char *key, const char **why_key)
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
 		if (!strcmp(keys[i].key, key))
 			return keys[i].mech;
+	if (!strncmp(key, "cg_", 3))
+		return "a memory cgroup";	/* a case's own figure from its cgroup */
 	if (!strncmp(key, "profile_", 8)) {
 		*why_key = "profile";
 		return "kernel call-stack samples";
