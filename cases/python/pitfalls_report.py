@@ -176,3 +176,16 @@ def mem_available():
             if line.startswith("MemAvailable:"):
                 return int(line.split()[1]) * 1024
     return -1
+
+
+def series(key, values, unit="s"):
+    """The repetitions of one figure, in the order taken (a timing claim's
+    evidence; the harness judges a ratio of two series with statistics)."""
+    _send("R", key, unit, ",".join(repr(float(v)) for v in values))
+
+
+def timing_reps():
+    """Repetitions for a timing claim: at least 9 from quick scale on
+    (Google Benchmark's compare.py recommends 9+)."""
+    n = reps()
+    return max(n, 9) if scale() != "smoke" else n
