@@ -52,7 +52,8 @@ static const struct pf_param params[] = {
 	{ .name = "forks", .unit = PF_COUNT, .value = { 20, 100, 400, 400 }, .min = 1, .max = 10000,
 	  .help = "forks while a thread hammers an allocator's lock (pool_lock, malloc_fork)" },
 	{ .name = "deadline", .unit = PF_SECONDS, .value = { 1.5, 3, 5, 5 }, .min = 0.05, .max = 60,
-	  .help = "a child not exited this long after the last start counts as hung (then killed); Python spawn needs ~0.2 s a child" },
+	  .help = "pathologies: after this, a child still there is hung if asleep in a futex wait, else waited for "
+		  "(up to 20x); fixes wait without one (the harness timeout)" },
 	{ .name = "hold", .unit = PF_SECONDS, .value = { 0.02, 0.02, 0.02, 0.02 }, .min = 0, .max = 5,
 	  .help = "how long the holder thread keeps the mutex after the fork began" },
 	{ .name = "startup_iters", .unit = PF_COUNT, .value = { 20, 50, 200, 200 }, .min = 1, .max = 100000,

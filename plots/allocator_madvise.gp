@@ -96,7 +96,7 @@ set xtics () font ",10"
 set xtics add ("C: jemalloc eager\n(pathology)" 1, "C: glibc\n(fix)" 2, "C: jemalloc sane\ndecay (fix)" 3, \
 	"NumPy: jemalloc\neager (pathology)" 4, "NumPy: glibc\n(fix)" 5, "NumPy: jemalloc\nsane decay (fix)" 6)
 set arrow 2 from graph 0, first 10 to graph 1, first 10 nohead lc rgb "#555555" dt 2 lw 2
-set label 2 "article: 10% in page faults" at graph 0.75, first 13 font ",10" front
+set label 2 "article: 10% in page faults" at graph 0.19, first 13 font ",10" front
 set key top right autotitle
 set boxwidth 0.25
 plot $t using ($1 - 0.27):3 with boxes lc rgb "#7f7f7f" title "system time share", \
