@@ -131,6 +131,7 @@ int pf_cmd_info(int argc, char **argv)
 	if (pf_topo_init() < 0)
 		return 1;
 	m = pf_machine_json();
+	pf_json_add(m, "noise", pf_noise_json());
 	if (json) {
 		char *s = pf_json_dump(m);
 

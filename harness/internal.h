@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <sys/resource.h>
 #include <sys/types.h>
 
 /* ---- util.c ---- */
@@ -23,7 +24,18 @@ void *pf_xrealloc(void *p, size_t size);
 char *pf_xstrdup(const char *s);
 char *pf_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 char *pf_read_file(const char *path, size_t *len);	/* NUL-terminated; NULL + errno */
-int pf_write_atomic(const char *path, const void *data, size_t len);
+int pf_write_atomic(const char *path, const void *data, size_t len);	/* fsync'd, renamed */
+/* Exit status of a run that could not write its results (1: a claim NOT
+ * REPRODUCED, 2: usage error). */
+#define PF_EXIT_WRITE 3
+/* The first failed write of the process (file and errno): noted by
+ * pf_write_atomic and by whoever else writes results; 0 when none. */
+void pf_note_write_error(const char *path, int err);
+void pf_note_write_failure(const char *path, const char *why);
+/* "could not write PATH: REASON" into line: true when a write failed. */
+bool pf_write_error(char *line, size_t len);
+void pf_write_error_reset(void);
+const char *pf_errno_str(int err, char *out, size_t len);	/* "… (ENOSPC)" */
 int pf_mkdir_p(const char *path);
 int pf_rm_rf(const char *path);
 void pf_fmt_double(char *out, size_t len, double d);
@@ -46,6 +58,9 @@ double pf_mann_whitney_p(const double *a, int na, const double *b, int nb);
  * verdict recomputed from saved results is the same verdict). */
 void pf_bootstrap_ratio_ci(const double *a, int na, const double *b, int nb, int iters,
 			   double *lo, double *hi);
+
+/* ---- noise.c ---- */
+struct pf_json *pf_noise_json(void);	/* load, busy processes, governor: machine.json "noise" */
 
 /* ---- verdict.c ---- */
 struct pf_check *pf_verdict_add(struct pf_verdict *v, const char *name);
@@ -257,11 +272,56 @@ struct pf_job {
 	hwloc_bitmap_t cpus;
 	double mem_limit;	/* memory cgroup limit, 0: none */
 	double shm_size;	/* private /dev/shm size */
-	double rlimit_as;	/* fallback when there is no cgroup */
+	bool private_shm;	/* set by the runner: a private /dev/shm was had */
 	const char *casedir;
 	bool profile;		/* sample call stacks (--profile, or PF_V_PROFILE) */
 };
+/* Run one variant and fill r: 0, or -1 when its results could not be written
+ * (pf_write_error says which file). */
 int pf_run_variant(const struct pf_job *job, struct pf_result *r);
+
+/* ---- child.c: one child, contained, pinned, sampled, counted ---- */
+struct pf_child_spec {
+	const char *name;		/* cgroup name suffix: "<case>.<variant>" */
+	int (*fn)(void *arg, int report_fd);	/* in the child: its return is the exit status */
+	void *arg;
+	char *const *argv;		/* or: execvp(argv[0], argv) (the report fd is inherited) */
+	hwloc_const_bitmap_t cpus;	/* bind the child's process here; NULL: not pinned */
+	bool private_shm;		/* a private tmpfs on /dev/shm (mount namespace) */
+	double shm_size;
+	double mem_limit;		/* memory cgroup limit (0: none; a cgroup still accounts) */
+	double timeout;			/* seconds */
+	double interval;		/* sampler interval; 0: no timeline */
+	bool counters;			/* perf software/hardware counters, inherited */
+	bool profile;			/* sample call stacks (profile.c) from the first instruction */
+	int logfd;			/* the child's stdout and stderr; -1: inherited */
+	/* in the parent: */
+	void (*on_line)(void *cb, char *line);	/* each line the child reports */
+	void (*on_sample)(void *cb, const struct pf_sample *s);	/* s->t from the start */
+	void *cb;
+};
+struct pf_child_out {
+	bool started, timed_out, interrupted;
+	int status;			/* wait status */
+	struct rusage ru;
+	double t0, wall;		/* pf_now() at the start; seconds, start to exit */
+	struct pf_sample peak;		/* sampled peaks: rss, pss, shm_used, nprocs */
+	bool cg;			/* ran in a memory cgroup: */
+	double peak_cg, oom_kills;	/* -1 unknown */
+	bool counted;
+	double counters[PF_NCOUNTERS];
+	bool supported[PF_NCOUNTERS];
+	char containment[512];		/* why a mechanism is missing, "" when none is */
+	char fallback[128];		/* the fallback used instead ("" none) */
+	char err[256];			/* why it could not start (started false) */
+	struct pf_profile *profile;	/* sampled stacks, still to pf_profile_stop (or free) */
+	char profile_why[512];		/* why there is no profile, when asked for */
+};
+/* 0 when the child ran (out filled), -1 when it could not start (out->err). */
+int pf_child_run(const struct pf_child_spec *sp, struct pf_child_out *out);
+/* End a forked child: flush stdio, run LeakSanitizer when built with ASan, _exit. */
+void pf_child_exit(int rc) __attribute__((noreturn));
+void pf_child_default_signals(void);	/* before a child runs or execs */
 void pf_runner_signals(void);
 bool pf_runner_interrupted(void);
 int pf_cmd_run(int argc, char **argv);
@@ -289,6 +349,7 @@ struct pf_ctx {
 	char outdir[512];
 	char workdir[512];
 	char shm[64];		/* "/dev/shm" when private, else "" */
+	bool private_shm;	/* runs in a private mount namespace */
 	hwloc_bitmap_t cpus;
 	double mem_limit;	/* bytes, 0: none */
 	int gbench_seq;

@@ -38,8 +38,10 @@ static const char *const help_run =
 	"  --profile          sample every variant's call stacks: <variant>.folded + flame graphs\n"
 	"  --quiet            no progress lines\n"
 	"\n"
-	"Exit status: 0 when every claim run is REPRODUCED or SKIPPED, 1 otherwise,\n"
-	"2 on a usage error.\n";
+	"Exit status: 0 when no claim run is NOT REPRODUCED (REPRODUCED, INCONCLUSIVE,\n"
+	"SKIPPED), 1 when one is, 2 on a usage error (an unwritable --out included),\n"
+	"3 when the results could not be written (a full disk: the file and errno are\n"
+	"named; no verdict is computed from missing results), 130 when interrupted.\n";
 
 static const char *const help_plot =
 	"usage: pitfalls plot [RUN_DIR]\n"
@@ -131,6 +133,9 @@ static bool want_variant(const struct selection *sel, size_t nsel, const struct 
 	return any;
 }
 
+/* A new run directory: mkdir (not -p) is the atomic claim, so two runs started
+ * in the same second get two directories (a suffix for the second).  NULL
+ * with errno when it cannot be made. */
 static char *make_run_dir(const char *out)
 {
 	char stamp[64], host[128] = "host";
@@ -143,24 +148,50 @@ static char *make_run_dir(const char *out)
 			*p = '_';
 	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", gmtime(&now));
 	dir = pf_xasprintf("%s/%s-%s", out, stamp, host);
-	for (int k = 2; access(dir, F_OK) == 0; k++) {
+	for (int k = 2; mkdir(dir, 0755) < 0; k++) {
+		int e = errno;
+
+		if (e != EEXIST || k > 1000) {
+			pf_note_write_error(dir, e);
+			free(dir);
+			errno = e;
+			return NULL;
+		}
 		free(dir);
 		dir = pf_xasprintf("%s/%s-%s.%d", out, stamp, host, k);
 	}
 	return dir;
 }
 
-static void set_latest(const char *out, const char *rundir)
+/* results/latest -> the run, replaced atomically; only for a complete run. */
+static int set_latest(const char *out, const char *rundir)
 {
 	char *tmp = pf_xasprintf("%s/.latest.%d", out, (int)getpid());
 	char *latest = pf_xasprintf("%s/latest", out);
 	const char *base = strrchr(rundir, '/') ? strrchr(rundir, '/') + 1 : rundir;
+	int rc = 0;
 
 	(void)unlink(tmp);
-	if (symlink(base, tmp) == 0 && rename(tmp, latest) < 0)
+	if (symlink(base, tmp) < 0 || rename(tmp, latest) < 0) {
+		pf_note_write_error(latest, errno);
 		(void)unlink(tmp);
+		rc = -1;
+	}
 	free(tmp);
 	free(latest);
+	return rc;
+}
+
+/* The one line of a run that could not write its results; its exit status. */
+static int write_failed(void)
+{
+	char line[1400];
+
+	if (!pf_write_error(line, sizeof(line)))
+		snprintf(line, sizeof(line), "could not write results: %s", strerror(errno));
+	fflush(stdout);
+	fprintf(stderr, "pitfalls: %s\n", line);
+	return PF_EXIT_WRITE;
 }
 
 static void progress(const struct pf_options *o, int k, int n, const struct pf_case *c,
@@ -194,6 +225,8 @@ static void progress(const struct pf_options *o, int k, int n, const struct pf_c
 
 static void print_verdicts(const char *rundir)
 {
+	bool inconclusive = false;
+
 	printf("\n%-22s %s\n", "case", "verdict — measured");
 	for (size_t i = 0; i < pf_ncases; i++) {
 		char *path = pf_xasprintf("%s/%s/verdict.json", rundir, pf_cases[i]->name);
@@ -212,20 +245,30 @@ static void print_verdicts(const char *rundir)
 				printf("%-22s %s\n", pf_cases[i]->name, st);
 			else
 				printf("%-22s %s\n%-22s   %s\n", pf_cases[i]->name, st, "", v.measured);
+			if (v.status == PF_STATUS_INCONCLUSIVE) {
+				printf("%-22s   undecided: %s\n", "", v.reason);
+				inconclusive = true;
+			}
 			pf_verdict_free(&v);
 		}
 		pf_json_free(j);
 	}
+	if (inconclusive)
+		printf("\nINCONCLUSIVE is not a refutation: the repetitions could not decide. For a decisive\n"
+		       "run, give the timing claims more repetitions (--reps 15) on a quieter machine\n"
+		       "(see machine.json \"noise\"), or --scale full.\n");
 	printf("\nreport: %s/report.md\n", rundir);
 }
 
-/* Verdict over what ran; writes verdict.json. Returns the status. */
-static enum pf_status judge(const struct pf_case *c, struct pf_run *run, const char *casedir,
-			    const char *skip_reason)
+/* Verdict over what ran; writes verdict.json. Returns the status, or -1 when
+ * verdict.json could not be written (noted). */
+static int judge(const struct pf_case *c, struct pf_run *run, const char *casedir,
+		 const char *skip_reason)
 {
 	struct pf_verdict v;
 	struct pf_json *j;
 	char *path;
+	int rc;
 
 	memset(&v, 0, sizeof(v));
 	v.scale = run->scale;
@@ -240,11 +283,11 @@ static enum pf_status judge(const struct pf_case *c, struct pf_run *run, const c
 	j = pf_verdict_json(c, &v);
 	pf_json_add(j, "scale", pf_json_str(pf_scale_name(run->scale)));
 	path = pf_xasprintf("%s/verdict.json", casedir);
-	(void)pf_json_save(path, j);
+	rc = pf_json_save(path, j) < 0 ? -1 : (int)v.status;
 	free(path);
 	pf_json_free(j);
 	pf_verdict_free(&v);
-	return v.status;
+	return rc;
 }
 
 /* The words of `run`: 0, 1 for --help (printed), or 2 after a usage error. */
@@ -330,7 +373,7 @@ int pf_cmd_run(int argc, char **argv)
 	size_t nsel = 0;
 	hwloc_bitmap_t cpus = NULL;
 	char err[512], *rundir = NULL, *outdir = NULL;
-	int total = 0, k = 0, rc;
+	int total = 0, k = 0, rc, wrc = 0;
 	struct pf_json *machine;
 
 	rc = parse_run_args(argc, argv, &o, &sel, &nsel);
@@ -351,22 +394,31 @@ int pf_cmd_run(int argc, char **argv)
 		setenv("PITFALLS_DROP_CACHES", "1", 1);
 
 	/* all words are good: now, and only now, write */
-	pf_runner_signals();
-	pf_stale_cleanup();
 	outdir = o.out ? pf_xstrdup(o.out) : pf_xasprintf("%s/results", pf_home());
-	if (pf_mkdir_p(outdir) < 0) {
-		fprintf(stderr, "pitfalls: cannot create %s: %s\n", outdir, strerror(errno));
-		rc = 1;
+	if (pf_mkdir_p(outdir) < 0 || access(outdir, W_OK | X_OK) < 0) {
+		/* a --out that cannot be a results directory is bad input */
+		rc = pf_usage_error("--out %s: cannot create or write it: %s", outdir, strerror(errno));
 		goto out;
 	}
+	pf_runner_signals();
+	pf_stale_cleanup();
 	rundir = make_run_dir(outdir);
-	if (pf_mkdir_p(rundir) < 0) {
-		fprintf(stderr, "pitfalls: cannot create %s: %s\n", rundir, strerror(errno));
-		rc = 1;
+	if (!rundir) {
+		rc = write_failed();
 		goto out;
 	}
 	machine = pf_machine_json();
 	pf_json_add(machine, "scale", pf_json_str(pf_scale_name(o.scale)));
+	{
+		struct pf_json *noise = pf_json_add(machine, "noise", pf_noise_json());
+		const struct pf_json *busy = pf_json_get(noise, "busy_processes");
+
+		if (busy && busy->child)
+			fprintf(stderr, "pitfalls: warning: the machine is not quiet (%s busy at start, load %.2f): "
+				"timing claims may come out INCONCLUSIVE\n",
+				pf_json_get_str(busy->child, "comm") ? pf_json_get_str(busy->child, "comm") : "?",
+				pf_json_get_num(noise, "loadavg_1m", -1));
+	}
 	{
 		char *s;
 
@@ -374,10 +426,14 @@ int pf_cmd_run(int argc, char **argv)
 		pf_json_add(machine, "cpus", pf_json_str(s));
 		free(s);
 		s = pf_xasprintf("%s/machine.json", rundir);
-		(void)pf_json_save(s, machine);
+		wrc = pf_json_save(s, machine);
 		free(s);
 	}
 	pf_json_free(machine);
+	if (wrc < 0) {
+		rc = write_failed();
+		goto out;
+	}
 	if (!o.quiet)
 		printf("pitfalls: scale %s, results in %s\n", pf_scale_name(o.scale), rundir);
 
@@ -403,7 +459,8 @@ int pf_cmd_run(int argc, char **argv)
 		}
 		case_params(c, &o, params);
 		casedir = pf_xasprintf("%s/%s", rundir, c->name);
-		(void)pf_mkdir_p(casedir);
+		if (pf_mkdir_p(casedir) < 0)
+			pf_note_write_error(casedir, errno);
 		run.dir = casedir;
 		run.results = pf_xcalloc(nv, sizeof(*run.results));
 		unsupported = c->supported && c->supported(why, sizeof(why)) < 0;
@@ -435,32 +492,65 @@ int pf_cmd_run(int argc, char **argv)
 				r->variant = v;
 				r->outcome = PF_OUT_SKIPPED;
 				snprintf(r->reason, sizeof(r->reason), "%s", why);
-			} else {
-				pf_run_variant(&job, r);
+			} else if (!pf_write_error(NULL, 0)) {
+				(void)pf_run_variant(&job, r);
 			}
 			run.nresults++;
-			(void)pf_write_result(casedir, c, o.scale, params, r);
+			/* a result that cannot be written stops the run: no verdict
+			 * is ever computed from missing results */
+			if (pf_write_error(NULL, 0) || pf_write_result(casedir, c, o.scale, params, r) < 0) {
+				wrc = -1;
+				break;
+			}
 			progress(&o, k, total, c, v, r);
 		}
-		(void)pf_merge_gbench(casedir);
-		(void)pf_write_tables(casedir, &run);
-		if (judge(c, &run, casedir, NULL) == PF_NOT_REPRODUCED)
-			rc = 1;
-		if (pf_plot_case(rundir, c->name, err, sizeof(err)) < 0)
-			fprintf(stderr, "pitfalls: plots of %s: %s\n", c->name, err);
+		if (wrc == 0 && (pf_merge_gbench(casedir) < 0 || pf_write_tables(casedir, &run) < 0))
+			wrc = -1;
+		if (wrc == 0) {
+			int st = judge(c, &run, casedir, NULL);
+
+			if (st < 0)
+				wrc = -1;
+			else if (st == PF_NOT_REPRODUCED)
+				rc = 1;
+		}
+		if (wrc == 0 && pf_plot_case(rundir, c->name, err, sizeof(err)) < 0) {
+			if (pf_write_error(NULL, 0))
+				wrc = -1;
+			else
+				fprintf(stderr, "pitfalls: plots of %s: %s\n", c->name, err);
+		}
 		pf_run_free(&run);
 		free(params);
 		free(casedir);
+		if (wrc < 0)
+			break;
 	}
-	if (pf_write_report(rundir, err, sizeof(err)) < 0)
-		fprintf(stderr, "pitfalls: %s\n", err);
-	set_latest(outdir, rundir);
-	if (!o.quiet)
-		print_verdicts(rundir);
+	if (wrc == 0 && pf_write_report(rundir, err, sizeof(err)) < 0) {
+		if (!pf_write_error(NULL, 0))
+			pf_note_write_failure("report.md", err);
+		wrc = -1;
+	}
+	if (wrc < 0) {
+		if (!o.quiet && isatty(1))
+			printf("\n");
+		rc = write_failed();
+		goto out;
+	}
 	if (pf_runner_interrupted()) {
+		/* an interrupted run is not complete: latest stays where it was */
+		if (!o.quiet)
+			print_verdicts(rundir);
 		fprintf(stderr, "pitfalls: interrupted\n");
 		rc = 130;
+		goto out;
 	}
+	if (set_latest(outdir, rundir) < 0) {
+		rc = write_failed();
+		goto out;
+	}
+	if (!o.quiet)
+		print_verdicts(rundir);
 out:
 	if (cpus)
 		hwloc_bitmap_free(cpus);

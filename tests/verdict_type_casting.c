@@ -17,9 +17,12 @@ static void article(struct pf_fake *f, double n, bool python)
 	fake_metric(f, "fenv_check", "int.detected", 1);
 	fake_metric(f, "float64", "overflow.value", 1e40);
 	fake_metric(f, "float64", "sum.result", n);
+	fake_metric(f, "float64", "sum.n", n);
 	fake_metric(f, "float64", "int.result_minus_input", 0);
 	fake_metric(f, "pairwise", "sum.result", n);
+	fake_metric(f, "pairwise", "sum.n", n);
 	fake_metric(f, "kahan", "sum.result", n);
+	fake_metric(f, "kahan", "sum.n", n);
 	if (!python)
 		return;
 	fake_metric(f, "numpy", "overflow.is_inf", 1);
@@ -28,6 +31,7 @@ static void article(struct pf_fake *f, double n, bool python)
 	fake_metric(f, "numpy_fixed", "overflow.detected", 1);
 	fake_metric(f, "numpy_fixed", "int.detected", 1);
 	fake_metric(f, "numpy_fixed", "sum.result", n);
+	fake_metric(f, "numpy_fixed", "sum.n", n);
 }
 
 int main(void)

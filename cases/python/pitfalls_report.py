@@ -6,6 +6,7 @@ over the pipe whose descriptor is in PITFALLS_FD, exactly as a C variant does:
 
     M <key> <value> <unit>   a number        T <key> <text>     a string
     P <t> <phase>            a phase marker  S <reason> / F <reason>: skip / fail
+    R <key> <unit> <v,v,…>   a series of repetitions
 """
 import os
 import sys
@@ -117,6 +118,14 @@ def timed(fn, *args, repeat=None):
         result = fn(*args)
         times.append(time.perf_counter() - t0)
     return result, times
+
+
+def series(key, values, unit=""):
+    """Report the repetitions of a figure (a timing claim's evidence), as pf_series:
+    lines of at most 64 values."""
+    values = list(values)
+    for i in range(0, len(values), 64):
+        _send("R", key, unit, ",".join(repr(float(v)) for v in values[i:i + 64]))
 
 
 def report_times(prefix, times):
