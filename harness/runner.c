@@ -70,7 +70,7 @@ static void __attribute__((noreturn)) exec_python(struct pf_ctx *ctx)
 }
 
 /* In the child, contained and pinned: the variant (a C function or the
- * Python original), marked for the leftover check of the tests. */
+ * Python original). */
 static int variant_main(void *arg, int report_fd)
 {
 	struct pf_ctx *ctx = arg;
@@ -78,8 +78,6 @@ static int variant_main(void *arg, int report_fd)
 	ctx->fd = report_fd;
 	if (ctx->private_shm)
 		snprintf(ctx->shm, sizeof(ctx->shm), "/dev/shm");
-	/* every descendant inherits it: tests find survivors by it */
-	setenv("PITFALLS_RUN", ctx->outdir, 1);
 	if (ctx->v->python)
 		exec_python(ctx);
 	return ctx->v->run(ctx);
