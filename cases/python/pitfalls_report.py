@@ -236,12 +236,6 @@ def mem_available():
     return -1
 
 
-def series(key, values, unit="s"):
-    """The repetitions of one figure, in the order taken (a timing claim's
-    evidence; the harness judges a ratio of two series with statistics)."""
-    _send("R", key, unit, ",".join(repr(float(v)) for v in values))
-
-
 def timing_reps():
     """Repetitions for a timing claim: at least 9 from quick scale on
     (Google Benchmark's compare.py recommends 9+)."""
