@@ -143,28 +143,39 @@ static int cmp_names(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* The SVG files of a case under <run>/plots, sorted; *n of them. */
-static char **case_svgs(const char *rundir, const struct pf_case *c, size_t *n)
+/* Append the SVGs of directory <rundir>/<sub> that `want` accepts, as "<sub>/<name>". */
+static void add_svgs(const char *rundir, const char *sub, const struct pf_case *c, bool any,
+		     char ***names, size_t *n)
 {
-	char *dir = pf_xasprintf("%s/plots", rundir), **names = NULL;
+	char *dir = pf_xasprintf("%s/%s", rundir, sub);
 	DIR *d = opendir(dir);
 	struct dirent *e;
-	size_t len;
+	size_t len, first = *n;
 
-	*n = 0;
 	free(dir);
 	if (!d)
-		return NULL;
+		return;
 	while ((e = readdir(d))) {
 		len = strlen(e->d_name);
-		if (len > 4 && !strcmp(e->d_name + len - 4, ".svg") && plot_of(e->d_name, c)) {
-			names = pf_xrealloc(names, (*n + 1) * sizeof(*names));
-			names[(*n)++] = pf_xstrdup(e->d_name);
+		if (len > 4 && !strcmp(e->d_name + len - 4, ".svg") && (any || plot_of(e->d_name, c))) {
+			*names = pf_xrealloc(*names, (*n + 1) * sizeof(**names));
+			(*names)[(*n)++] = pf_xasprintf("%s/%s", sub, e->d_name);
 		}
 	}
 	closedir(d);
-	if (*n)
-		qsort(names, *n, sizeof(*names), cmp_names);
+	if (*n > first)
+		qsort(*names + first, *n - first, sizeof(**names), cmp_names);
+}
+
+/* The SVG files of a case, sorted: plots/<case>*.svg (its plots, flame graphs
+ * named after it), then any SVG in the case's own directory. */
+static char **case_svgs(const char *rundir, const struct pf_case *c, size_t *n)
+{
+	char **names = NULL;
+
+	*n = 0;
+	add_svgs(rundir, "plots", c, false, &names, n);
+	add_svgs(rundir, c->name, c, true, &names, n);
 	return names;
 }
 
@@ -325,7 +336,7 @@ static void plots(struct pf_buf *b, const char *rundir, const struct pf_case *c)
 	if (!n)
 		pf_buf_puts(b, "<p class=\"meta\">No plot drawn for this case.</p>\n");
 	for (size_t i = 0; i < n; i++) {
-		char *path = pf_xasprintf("%s/plots/%s", rundir, names[i]);
+		char *path = pf_xasprintf("%s/%s", rundir, names[i]);
 		size_t len;
 		char *svg = pf_read_file(path, &len);
 
@@ -335,9 +346,9 @@ static void plots(struct pf_buf *b, const char *rundir, const struct pf_case *c)
 			base64(b, (const unsigned char *)svg, len);
 			pf_buf_puts(b, "\">");
 		} else {
-			pf_buf_printf(b, "<p class=\"warn\">cannot read plots/%s: %s</p>", names[i], strerror(errno));
+			pf_buf_printf(b, "<p class=\"warn\">cannot read %s: %s</p>", names[i], strerror(errno));
 		}
-		pf_buf_printf(b, "<figcaption>plots/%s</figcaption></figure>\n", names[i]);
+		pf_buf_printf(b, "<figcaption>%s</figcaption></figure>\n", names[i]);
 		free(svg);
 		free(path);
 		free(names[i]);

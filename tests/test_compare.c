@@ -240,6 +240,9 @@ int main(void)
 			CHECK(pf_write_atomic(path, svg, sizeof(svg) - 1) == 0);
 			free(path);
 		}
+		path = pf_xasprintf("%s/basel/loop.flame.svg", a);	/* in the case's directory */
+		CHECK(pf_write_atomic(path, svg, sizeof(svg) - 1) == 0);
+		free(path);
 		/* a timing check with statistics and a noisy side */
 		{
 			struct pf_verdict v = { 0 };
@@ -267,6 +270,7 @@ int main(void)
 		free(path);
 		CHECK(html && strstr(html, "<table id=\"verdicts\">") && strstr(html, "needs 298 GiB"));
 		CHECK(html && strstr(html, "plots/basel_chunks.svg") && strstr(html, "plots/basel-loop.flame.svg"));
+		CHECK(html && strstr(html, "basel/loop.flame.svg"));
 		CHECK(html && !strstr(html, "broadcast_peak") && !strstr(html, "basel_chunks.png"));
 		CHECK(html && strstr(html, "data:image/svg+xml;base64,PHN2ZyB4bWxucz0n"));	/* "<svg xmlns='" */
 		CHECK(html && strstr(html, "ratio 3.5, 95% CI [2.9, 4.1], U-test p=0.0004, n=9/9, CV 25.0%/3.0%"));
