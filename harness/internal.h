@@ -192,6 +192,44 @@ void pf_verdict_summary(const struct pf_verdict *v, char *out, size_t len);
 int pf_merge_gbench(const char *casedir);
 int pf_write_tables(const char *casedir, const struct pf_run *run);
 
+/* ---- report.c: report.html and results.csv of a run ---- */
+int pf_write_report_html(const char *rundir, char *err, size_t len);
+int pf_write_results_csv(const char *rundir, char *err, size_t len);
+int pf_write_views(const char *rundir, char *err, size_t len);	/* both */
+struct pf_json *pf_suite_json(void);	/* {"version", "commit"} for machine.json */
+/* A case's verdict.json: 1 loaded (scale copied when asked), 0 absent, -1 corrupt. */
+int pf_load_verdict(const char *rundir, const char *casename, struct pf_verdict *v, char *scale,
+		    size_t slen, char *err, size_t len);
+void pf_html_esc(struct pf_buf *b, const char *s);
+void pf_html_head(struct pf_buf *b, const char *title);	/* doctype … <body> */
+void pf_html_status(struct pf_buf *b, const char *status);	/* a coloured verdict */
+void pf_machine_line(const struct pf_json *m, char *out, size_t len);	/* CPU, cores, caches */
+const char *pf_check_state_name(enum pf_check_state s);	/* "pass", "fail", … */
+int pf_cmd_report(int argc, char **argv);
+int pf_cmd_compare(int argc, char **argv);
+/* compare.c: the repetitions behind check `check` of case c in a run (its
+ * claim's series a, or a[i]/over[i]); NULL and *n = 0 when it has none. */
+double *pf_claim_reps(const struct pf_case *c, const struct pf_run *run, const char *check, int *n);
+/* "significant" (U test p < PF_ALPHA, ≥ PF_MIN_REPS a side), "not significant",
+ * "too few repetitions" or "single values"; *p the U test's p (NaN: none). */
+const char *pf_compare_significance(const double *a, int na, const double *b, int nb, double *p);
+/* suite.c: RUN_DIR argument of plot/verdict/report (default results/latest):
+ * -1 and *out set, or the exit status (0 after --help, 2 on bad input). */
+int pf_resolve_rundir(int argc, char **argv, const char *cmd, const char *help, char **out);
+
+/* ---- progress.c: what `run` says while it runs ---- */
+struct pf_progress;
+/* The jobs in run order (cs[i]/vs[i]); live lines only when `out` is a terminal;
+ * estimates from <outdir>/latest when it ran at this scale. */
+struct pf_progress *pf_progress_new(FILE *out, bool quiet, const char *outdir, enum pf_scale scale,
+				    int total, const struct pf_case *const *cs,
+				    const struct pf_variant *const *vs);
+void pf_progress_start(struct pf_progress *p, int k, const struct pf_case *c, const struct pf_variant *v);
+void pf_progress_done(struct pf_progress *p, const struct pf_result *r);
+void pf_progress_free(struct pf_progress *p);
+/* `run --json`: {"run_dir", "report", "exit_status", "cases": [verdicts]} on stdout. */
+void pf_print_run_summary(const char *rundir, int exit_status);
+
 /* ---- plot.c ---- */
 int pf_plot_case(const char *rundir, const char *casename, char *err, size_t len);
 
@@ -204,6 +242,7 @@ struct pf_options {
 	const char *cpus;	/* NULL: all */
 	const char *out;	/* results dir */
 	bool quiet;
+	bool json;		/* one JSON summary on stdout, progress on stderr */
 	bool drop_caches;	/* opt-in: page_cache may drop the machine's caches */
 	/* --set overrides */
 	struct pf_override { const struct pf_case *c; int param; double value; } *sets;

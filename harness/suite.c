@@ -36,6 +36,8 @@ static const char *const help_run =
 	"  --out DIR          results directory (default <source>/results)\n"
 	"  --drop-caches      allow page_cache to drop the whole machine's page cache\n"
 	"  --quiet            no progress lines\n"
+	"  --json             print one JSON summary on stdout (verdicts, run dir, exit\n"
+	"                     status) and nothing else there; progress goes to stderr\n"
 	"\n"
 	"Exit status: 0 when no claim run is NOT REPRODUCED (REPRODUCED, INCONCLUSIVE,\n"
 	"SKIPPED), 1 when one is, 2 on a usage error (an unwritable --out included),\n"
@@ -52,7 +54,7 @@ static const char *const help_verdict =
 	"usage: pitfalls verdict [RUN_DIR]\n"
 	"\n"
 	"Recomputes each case's verdict from the saved measurements of a run, rewrites\n"
-	"verdict.json and report.md, and prints the verdict table.\n";
+	"verdict.json, report.md and report.html, and prints the verdict table.\n";
 
 /* ---- run ---- */
 
@@ -193,40 +195,11 @@ static int write_failed(void)
 	return PF_EXIT_WRITE;
 }
 
-static void progress(const struct pf_options *o, int k, int n, const struct pf_case *c,
-		     const struct pf_variant *v, const struct pf_result *r)
-{
-	char peak[32] = "", line[1024];
-	double x;
-
-	if (o->quiet)
-		return;
-	if (!r) {
-		if (isatty(1)) {
-			printf("[%2d/%2d] %s/%s (%s) … running", k, n, c->name, v->name, pf_role_name(v->role));
-			fflush(stdout);
-		}
-		return;
-	}
-	if (pf_get(r, "peak_rss", &x))
-		pf_fmt_bytes(peak, sizeof(peak), x);
-	snprintf(line, sizeof(line), "[%2d/%2d] %s/%s (%s) %s", k, n, c->name, v->name,
-		 pf_role_name(v->role), pf_outcome_name(r->outcome));
-	if (r->outcome != PF_OUT_SKIPPED && pf_get(r, "wall_s", &x))
-		snprintf(line + strlen(line), sizeof(line) - strlen(line), "  %.2f s", x);
-	if (peak[0] && r->outcome != PF_OUT_SKIPPED)
-		snprintf(line + strlen(line), sizeof(line) - strlen(line), "  peak RSS %s", peak);
-	if (r->reason[0])
-		snprintf(line + strlen(line), sizeof(line) - strlen(line), "  — %.200s", r->reason);
-	printf("%s%s\n", isatty(1) ? "\r\033[K" : "", line);
-	fflush(stdout);
-}
-
-static void print_verdicts(const char *rundir)
+static void print_verdicts(FILE *f, const char *rundir)
 {
 	bool inconclusive = false;
 
-	printf("\n%-22s %s\n", "case", "verdict — measured");
+	fprintf(f, "\n%-22s %s\n", "case", "verdict — measured");
 	for (size_t i = 0; i < pf_ncases; i++) {
 		char *path = pf_xasprintf("%s/%s/verdict.json", rundir, pf_cases[i]->name);
 		char err[256];
@@ -241,11 +214,11 @@ static void print_verdicts(const char *rundir)
 
 			pf_verdict_summary(&v, st, sizeof(st));
 			if (v.status == PF_STATUS_SKIPPED)
-				printf("%-22s %s\n", pf_cases[i]->name, st);
+				fprintf(f, "%-22s %s\n", pf_cases[i]->name, st);
 			else
-				printf("%-22s %s\n%-22s   %s\n", pf_cases[i]->name, st, "", v.measured);
+				fprintf(f, "%-22s %s\n%-22s   %s\n", pf_cases[i]->name, st, "", v.measured);
 			if (v.status == PF_STATUS_INCONCLUSIVE) {
-				printf("%-22s   undecided: %s\n", "", v.reason);
+				fprintf(f, "%-22s   undecided: %s\n", "", v.reason);
 				inconclusive = true;
 			}
 			pf_verdict_free(&v);
@@ -253,10 +226,10 @@ static void print_verdicts(const char *rundir)
 		pf_json_free(j);
 	}
 	if (inconclusive)
-		printf("\nINCONCLUSIVE is not a refutation: the repetitions could not decide. For a decisive\n"
+		fprintf(f, "\nINCONCLUSIVE is not a refutation: the repetitions could not decide. For a decisive\n"
 		       "run, give the timing claims more repetitions (--reps 15) on a quieter machine\n"
 		       "(see machine.json \"noise\"), or --scale full.\n");
-	printf("\nreport: %s/report.md\n", rundir);
+	fprintf(f, "\nreport: %s/report.html\n", rundir);
 }
 
 /* Verdict over what ran; writes verdict.json. Returns the status, or -1 when
@@ -342,6 +315,8 @@ static int parse_run_args(int argc, char **argv, struct pf_options *o, struct se
 			o->drop_caches = true;
 		} else if (!strcmp(argv[i], "--quiet")) {
 			o->quiet = true;
+		} else if (!strcmp(argv[i], "--json")) {
+			o->json = true;
 		} else if (argv[i][0] == '-') {
 			return pf_usage_error("run: unknown option '%s'", argv[i]);
 		} else {
@@ -371,6 +346,10 @@ int pf_cmd_run(int argc, char **argv)
 	hwloc_bitmap_t cpus = NULL;
 	char err[512], *rundir = NULL, *outdir = NULL;
 	int total = 0, k = 0, rc, wrc = 0;
+	const struct pf_case **jobs_c = NULL;
+	const struct pf_variant **jobs_v = NULL;
+	struct pf_progress *prog = NULL;
+	FILE *talk = stdout;	/* progress and the verdict table; stderr under --json */
 	struct pf_json *machine;
 	struct stat st;
 
@@ -408,6 +387,7 @@ int pf_cmd_run(int argc, char **argv)
 	}
 	machine = pf_machine_json();
 	pf_json_add(machine, "scale", pf_json_str(pf_scale_name(o.scale)));
+	pf_json_add(machine, "suite", pf_suite_json());
 	{
 		struct pf_json *noise = pf_json_add(machine, "noise", pf_noise_json());
 		const struct pf_json *busy = pf_json_get(noise, "busy_processes");
@@ -433,15 +413,23 @@ int pf_cmd_run(int argc, char **argv)
 		rc = write_failed();
 		goto out;
 	}
+	if (o.json)
+		talk = stderr;
 	if (!o.quiet)
-		printf("pitfalls: scale %s, results in %s\n", pf_scale_name(o.scale), rundir);
+		fprintf(talk, "pitfalls: scale %s, results in %s\n", pf_scale_name(o.scale), rundir);
 
 	for (size_t i = 0; i < pf_ncases; i++) {
 		bool cw;
 
 		for (const struct pf_variant *v = pf_cases[i]->variants; v->name; v++)
-			total += want_variant(sel, nsel, pf_cases[i], v, &cw);
+			if (want_variant(sel, nsel, pf_cases[i], v, &cw)) {
+				jobs_c = pf_xrealloc(jobs_c, (total + 1) * sizeof(*jobs_c));
+				jobs_v = pf_xrealloc(jobs_v, (total + 1) * sizeof(*jobs_v));
+				jobs_c[total] = pf_cases[i];
+				jobs_v[total++] = v;
+			}
 	}
+	prog = pf_progress_new(talk, o.quiet, outdir, o.scale, total, jobs_c, jobs_v);
 
 	for (size_t i = 0; i < pf_ncases && !pf_runner_interrupted(); i++) {
 		const struct pf_case *c = pf_cases[i];
@@ -485,7 +473,7 @@ int pf_cmd_run(int argc, char **argv)
 				job.mem_limit = params[pf_param_index(c, c->needs.mem_limit)];
 			if (c->needs.tmpfs_size)
 				job.shm_size = params[pf_param_index(c, c->needs.tmpfs_size)];
-			progress(&o, ++k, total, c, v, NULL);
+			pf_progress_start(prog, ++k, c, v);
 			if (unsupported) {
 				memset(r, 0, sizeof(*r));
 				r->variant = v;
@@ -501,7 +489,7 @@ int pf_cmd_run(int argc, char **argv)
 				wrc = -1;
 				break;
 			}
-			progress(&o, k, total, c, v, r);
+			pf_progress_done(prog, r);
 		}
 		if (wrc == 0 && (pf_merge_gbench(casedir) < 0 || pf_write_tables(casedir, &run) < 0))
 			wrc = -1;
@@ -530,6 +518,11 @@ int pf_cmd_run(int argc, char **argv)
 			pf_note_write_failure("report.md", err);
 		wrc = -1;
 	}
+	if (wrc == 0 && pf_write_views(rundir, err, sizeof(err)) < 0) {
+		if (!pf_write_error(NULL, 0))
+			pf_note_write_failure("report.html", err);
+		wrc = -1;
+	}
 	if (wrc < 0) {
 		if (!o.quiet && isatty(1))
 			printf("\n");
@@ -539,7 +532,7 @@ int pf_cmd_run(int argc, char **argv)
 	if (pf_runner_interrupted()) {
 		/* an interrupted run is not complete: latest stays where it was */
 		if (!o.quiet)
-			print_verdicts(rundir);
+			print_verdicts(talk, rundir);
 		fprintf(stderr, "pitfalls: interrupted\n");
 		rc = 130;
 		goto out;
@@ -549,8 +542,13 @@ int pf_cmd_run(int argc, char **argv)
 		goto out;
 	}
 	if (!o.quiet)
-		print_verdicts(rundir);
+		print_verdicts(talk, rundir);
 out:
+	pf_progress_free(prog);
+	if (o.json && rundir)
+		pf_print_run_summary(rundir, rc);
+	free(jobs_c);
+	free(jobs_v);
 	if (cpus)
 		hwloc_bitmap_free(cpus);
 	free(sel);
@@ -679,6 +677,14 @@ int pf_cmd_plot(int argc, char **argv)
 			printf("plotted %s\n", pf_cases[i]->name);
 		}
 	}
+	if (rc != PF_EXIT_WRITE && pf_write_views(rundir, err, sizeof(err)) < 0) {
+		if (pf_write_error(NULL, 0)) {
+			rc = write_failed();
+		} else {
+			fprintf(stderr, "pitfalls: plot: %s\n", err);
+			rc = 1;
+		}
+	}
 	free_all(runs, params);
 	free(rundir);
 	return rc;
@@ -705,7 +711,8 @@ int pf_cmd_verdict(int argc, char **argv)
 		else if (st == PF_NOT_REPRODUCED)
 			rc = 1;
 	}
-	if (rc != PF_EXIT_WRITE && pf_write_report(rundir, err, sizeof(err)) < 0) {
+	if (rc != PF_EXIT_WRITE &&
+	    (pf_write_report(rundir, err, sizeof(err)) < 0 || pf_write_views(rundir, err, sizeof(err)) < 0)) {
 		if (pf_write_error(NULL, 0)) {
 			rc = write_failed();
 		} else {
@@ -714,9 +721,14 @@ int pf_cmd_verdict(int argc, char **argv)
 		}
 	}
 	if (rc != PF_EXIT_WRITE)
-		print_verdicts(rundir);
+		print_verdicts(stdout, rundir);
 	free_all(runs, params);
 	free(rundir);
 	return rc;
 }
 
+
+int pf_resolve_rundir(int argc, char **argv, const char *cmd, const char *help, char **out)
+{
+	return resolve_rundir(argc, argv, cmd, help, out);
+}

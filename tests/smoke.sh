@@ -38,6 +38,17 @@ else
 	*) cat "$out/latest/report.md" >&2; fail "verdict $status (exit $rc)" ;;
 	esac
 fi
+# every variant of the case left its result file (a skipped one too, with its reason)
+variants=$("$bin" list "$case" | sed -n '/^  variants:/,/^  parameters/{/^    [a-z0-9_]/s/^    \([a-z0-9_]*\).*/\1/p}')
+[ -n "$variants" ] || fail "no variants listed"
+for var in $variants; do
+	[ -s "$out/latest/$case/$var.json" ] || fail "no result file $var.json"
+done
+# no plot file is empty (a full disk or a failed gnuplot must not leave one)
+for f in "$out"/latest/plots/*; do
+	[ -e "$f" ] || continue
+	[ -s "$f" ] || fail "empty plot file $(basename "$f")"
+done
 if [ -f "$(dirname "$0")/../plots/$case.gp" ] && [ "$status" != SKIPPED ]; then
 	ls "$out"/latest/plots/"$case"*.png >/dev/null 2>&1 || fail "no PNG plot drawn"
 	ls "$out"/latest/plots/"$case"*.svg >/dev/null 2>&1 || fail "no SVG plot drawn"

@@ -122,6 +122,8 @@ int main(void)
 		}
 		free(path);
 		free(casedir);
+		pf_verdict_free(&v);
+		pf_verdict_free(&back);
 	}
 	fake_free(&f);
 	{

@@ -31,6 +31,7 @@ int main(void)
 	fake_init(&f, &pf_case_fragmentation, PF_QUICK);
 	article(&f, true);
 	CHECK(fake_verdict(&f, &v) == PF_REPRODUCED);
+	pf_verdict_free(&v);
 	fake_free(&f);
 
 	/* an allocator that gives memory back: RSS ≈ live, no growth — NOT REPRODUCED */
@@ -41,6 +42,7 @@ int main(void)
 	CHECK(fake_verdict(&f, &v) == PF_NOT_REPRODUCED);
 	CHECK(check_state_of(&v, "fresh: RSS / live after frees") == PF_FAIL);
 	CHECK(check_state_of(&v, "fresh: RSS growth") == PF_FAIL);
+	pf_verdict_free(&v);
 	fake_free(&f);
 
 	/* reuse that still bloats: the fix is refuted */
@@ -48,6 +50,7 @@ int main(void)
 	article(&f, true);
 	fake_metric(&f, "reuse", "ratio_after_free_median", 3.0);
 	CHECK(fake_verdict(&f, &v) == PF_NOT_REPRODUCED);
+	pf_verdict_free(&v);
 	fake_free(&f);
 
 	/* a tracer that saw the retained pages (RSS ≈ traced): the diagnostic claim is refuted */
@@ -67,12 +70,14 @@ int main(void)
 	fake_outcome(&f, "numpy_out", PF_OUT_SKIPPED, "numpy not importable");
 	CHECK(fake_verdict(&f, &v) == PF_REPRODUCED);
 	CHECK(check_state_of(&v, "numpy: RSS / live after del") == PF_MISSING);
+	pf_verdict_free(&v);
 	fake_free(&f);
 
 	fake_init(&f, &pf_case_fragmentation, PF_QUICK);
 	for (size_t i = 0; i < f.run.nresults; i++)
 		f.results[i].outcome = PF_OUT_SKIPPED;
 	CHECK(fake_verdict(&f, &v) == PF_STATUS_SKIPPED);
+	pf_verdict_free(&v);
 	fake_free(&f);
 	return TEST_DONE();
 }
