@@ -207,7 +207,7 @@ int pf_bind_process(struct pf_ctx *ctx, int worker)
 }
 
 /* A result file the child could not write: the parent stops the run on it. */
-static void report_write_failure(struct pf_ctx *ctx, const char *path, int err)
+void pf_report_write_failure(struct pf_ctx *ctx, const char *path, int err)
 {
 	char why[256];
 
@@ -226,7 +226,7 @@ FILE *pf_table_open(struct pf_ctx *ctx, const char *name, const char *header)
 		tables[i].tmp = pf_xasprintf("%s.tmp.%d", tables[i].final, (int)getpid());
 		tables[i].f = fopen(tables[i].tmp, "w");
 		if (!tables[i].f) {
-			report_write_failure(ctx, tables[i].final, errno);
+			pf_report_write_failure(ctx, tables[i].final, errno);
 			free(tables[i].final);
 			free(tables[i].tmp);
 			return NULL;
@@ -259,7 +259,7 @@ int pf_table_close(struct pf_ctx *ctx, FILE *f)
 		}
 		if (rc) {
 			(void)unlink(tables[i].tmp);
-			report_write_failure(ctx, tables[i].final, e);
+			pf_report_write_failure(ctx, tables[i].final, e);
 			errno = e;
 		}
 		free(tables[i].tmp);

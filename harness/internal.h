@@ -395,5 +395,7 @@ struct pf_ctx {
 	int gbench_seq;
 };
 void pf_report_line(int fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A result file the child could not write ("W" line: the run stops on it). */
+void pf_report_write_failure(struct pf_ctx *ctx, const char *path, int err);
 
 #endif
