@@ -355,6 +355,9 @@ static double run_threads_generic(struct job *j, bool simd)
 		sl[i].first = floor(j->n * i / w) + 1;
 		sl[i].last = floor(j->n * (i + 1) / w);
 		if (pthread_create(&tid[i], NULL, thread_main, &sl[i]) != 0) {
+			/* the started threads still write into sl[]: join them first */
+			while (i-- > 0)
+				pthread_join(tid[i], NULL);
 			j->value = NAN;
 			return 0;
 		}
@@ -376,7 +379,7 @@ static double run_simd(void *arg) { return run_threads_generic(arg, true); }
 static double run_processes(void *arg)
 {
 	struct job *j = arg;
-	int w = j->workers, fds[64][2];
+	int w = j->workers, started = 0, fds[64][2];
 	pid_t pids[64];
 	double t0 = pf_now(), total = 0;
 
@@ -384,7 +387,8 @@ static double run_processes(void *arg)
 		double first = floor(j->n * i / w) + 1, last = floor(j->n * (i + 1) / w);
 
 		if (pipe(fds[i]) < 0)
-			return NAN;
+			break;	/* the started children are still read and reaped below */
+		started++;
 		pids[i] = fork();
 		if (pids[i] == 0) {
 			struct chunk_bufs b;
@@ -401,16 +405,17 @@ static double run_processes(void *arg)
 		}
 		close(fds[i][1]);
 	}
-	for (int i = 0; i < w; i++) {
+	for (int i = 0; i < started; i++) {
 		double v = NAN;
 
 		if (pids[i] < 0 || read(fds[i][0], &v, sizeof(v)) != sizeof(v))
 			v = NAN;
 		total += v;
 		close(fds[i][0]);
-		(void)waitpid(pids[i], NULL, 0);
+		if (pids[i] > 0)
+			(void)waitpid(pids[i], NULL, 0);
 	}
-	j->value = total;
+	j->value = started == w ? total : NAN;
 	return pf_now() - t0;
 }
 
@@ -469,13 +474,17 @@ static double run_divlimit(void *arg)
 	pthread_t tid[64];
 	double t0 = pf_now();
 
+	int started = 0;
+
 	for (int i = 0; i < dj->workers; i++) {
 		d[i] = (struct divbench){ .ctx = dj->ctx, .id = i, .iters = dj->iters };
-		pthread_create(&tid[i], NULL, div_thread, &d[i]);
+		if (pthread_create(&tid[i], NULL, div_thread, &d[i]) != 0)
+			break;
+		started++;
 	}
-	for (int i = 0; i < dj->workers; i++)
+	for (int i = 0; i < started; i++)	/* never join an id that was not created */
 		pthread_join(tid[i], NULL);
-	return pf_now() - t0;
+	return started == dj->workers ? pf_now() - t0 : NAN;
 }
 
 /* ---- sweeps --------------------------------------------------------------- */

@@ -463,9 +463,10 @@ static double get(const struct pf_run *run, const char *variant, const char *key
 
 static const char *lib_name(double id)
 {
-	int i = (int)id;
-
-	return i >= LIB_OPENBLAS && i <= LIB_REFERENCE ? libs[i].name : "unknown";
+	/* the range first: (int)NaN is undefined behaviour */
+	if (!(id >= LIB_OPENBLAS && id <= LIB_REFERENCE))
+		return "unknown";
+	return libs[(int)id].name;
 }
 
 /* The one check a table cannot say (it needs ≥ 2 cores to tell 1 thread from

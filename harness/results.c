@@ -61,7 +61,8 @@ void pf_result_add_series(struct pf_result *r, const char *key, const double *v,
 		se->unit = pf_xstrdup(unit ? unit : "");
 	}
 	se->v = pf_xrealloc(se->v, (se->n + n + 1) * sizeof(double));
-	memcpy(se->v + se->n, v, n * sizeof(double));
+	if (n)
+		memcpy(se->v + se->n, v, n * sizeof(double));
 	se->n += n;
 }
 
@@ -626,6 +627,21 @@ int pf_write_report(const char *rundir, char *err, size_t len)
 			      pf_json_get_num(t, "cores", 0),
 			      pf_json_get_num(pf_json_get(machine, "memory"), "total", 0) / PF_GiB,
 			      pf_json_get_str(machine, "date") ? pf_json_get_str(machine, "date") : "");
+		{
+			const struct pf_json *nz = pf_json_get(machine, "noise"), *bp;
+
+			if (nz) {
+				pf_buf_printf(&b, "Noise at the start: load %.2f (1 min), %.2f other cores busy",
+					      pf_json_get_num(nz, "loadavg_1m", -1), pf_json_get_num(nz, "other_cpu_cores_busy", -1));
+				bp = pf_json_get(nz, "busy_processes");
+				for (const struct pf_json *p = bp ? bp->child : NULL; p; p = p->next)
+					pf_buf_printf(&b, "%s %s (%.0f%% of a core)", p == bp->child ? ":" : ",",
+						      pf_json_get_str(p, "comm") ? pf_json_get_str(p, "comm") : "?",
+						      100 * pf_json_get_num(p, "cpu_share", 0));
+				pf_buf_printf(&b, "; CPU governor: %s.\n\n", pf_json_get_str(nz, "cpufreq_governor") ?
+					      pf_json_get_str(nz, "cpufreq_governor") : "?");
+			}
+		}
 		pf_json_free(machine);
 	} else {
 		pf_buf_puts(&b, ".\n\n");
@@ -740,9 +756,17 @@ int pf_merge_gbench(const char *casedir)
 
 		path = pf_xasprintf("%s/%s", dir, names[i]);
 		j = pf_json_load(path, jerr, sizeof(jerr));
-		free(path);
-		if (!j)
+		if (!j) {
+			/* Google Benchmark's own file, cut short (a full disk) */
+			char why[400];
+
+			snprintf(why, sizeof(why), "Google Benchmark's output is not valid JSON (%s)", jerr);
+			pf_note_write_failure(path, why);
+			free(path);
+			rc = -1;
 			continue;
+		}
+		free(path);
 		if (!merged) {
 			merged = pf_json_obj();
 			struct pf_json *ctxj = pf_json_get(j, "context");
@@ -773,14 +797,16 @@ int pf_merge_gbench(const char *casedir)
 	}
 	if (merged) {
 		path = pf_xasprintf("%s/gbench.json", casedir);
-		rc = pf_json_save(path, merged);
+		if (pf_json_save(path, merged) < 0)
+			rc = -1;
 		free(path);
 		pf_json_free(merged);
 	}
 	for (size_t i = 0; i < n; i++)
 		free(names[i]);
 	free(names);
-	(void)pf_rm_rf(dir);
+	if (rc == 0)
+		(void)pf_rm_rf(dir);	/* kept when something in it was bad */
 	free(dir);
 	return rc;
 }
