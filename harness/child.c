@@ -387,6 +387,8 @@ static void event_loop(const struct pf_child_spec *sp, pid_t child, int rep, int
 		if (interrupted || pf_now() - t0 > sp->timeout) {
 			out->timed_out = !interrupted;
 			out->interrupted = interrupted != 0;
+			if (out->timed_out && sp->on_timeout)
+				sp->on_timeout(sp->cb, child);	/* the hang's evidence, while it lasts */
 			break;
 		}
 	}

@@ -284,6 +284,7 @@ struct pf_child_spec {
 	/* in the parent: */
 	void (*on_line)(void *cb, char *line);	/* each line the child reports */
 	void (*on_sample)(void *cb, const struct pf_sample *s);	/* s->t from the start */
+	void (*on_timeout)(void *cb, pid_t child);	/* at the timeout, before the kill (may be NULL) */
 	void *cb;
 };
 struct pf_child_out {

@@ -66,6 +66,7 @@ struct pf_variant {
 	const char *python;		/* Python original: "basel.py generator" (cases/python/) */
 	unsigned flags;			/* PF_V_* */
 	double timeout_s;		/* 0: the case's needs.timeout_s */
+	const char *mem_limit;		/* parameter naming this variant's own memory limit, or NULL: the case's */
 };
 
 struct pf_needs {

@@ -471,6 +471,8 @@ int pf_cmd_run(int argc, char **argv)
 				job.timeout = v->timeout_s;
 			if (c->needs.mem_limit)
 				job.mem_limit = params[pf_param_index(c, c->needs.mem_limit)];
+			if (v->mem_limit)
+				job.mem_limit = params[pf_param_index(c, v->mem_limit)];
 			if (c->needs.tmpfs_size)
 				job.shm_size = params[pf_param_index(c, c->needs.tmpfs_size)];
 			pf_progress_start(prog, ++k, c, v);

@@ -450,6 +450,14 @@ static void eval_outcome(const struct pf_claim *cl, const struct pf_run *run, st
 		pf_check_missing(v, cl->name, "%s skipped: %s", cl->a, r->reason);
 		return;
 	}
+	if (cl->outcome == PF_OUT_OOM && !pf_get(r, "oom_kills", NULL)) {
+		/* only a memory cgroup OOM-kills (and says so): without one, no evidence */
+		const char *why = pf_get_text(r, "containment");
+
+		pf_check_missing(v, cl->name, "%s: no oom_kills without a memory cgroup%s%s", cl->a,
+				 why ? ": " : "", why ? why : "");
+		return;
+	}
 	ok = r->outcome == cl->outcome && (!cl->reason_has || strstr(r->reason, cl->reason_has));
 	pf_check_bool(v, PF_K_OUTCOME, cl->name, ok, "%s: %s%s%s (expected %s%s%s; %s)", cl->a,
 		      pf_outcome_name(r->outcome), r->reason[0] ? ": " : "", r->reason,
@@ -536,6 +544,10 @@ int pf_case_validate(const struct pf_case *c, char *err, size_t len)
 	for (const struct pf_variant *x = c->variants; x->name; x++) {
 		if (!x->run == !x->python) {
 			snprintf(err, len, "%s/%s: exactly one of run and python", c->name, x->name);
+			return -1;
+		}
+		if (x->mem_limit && pf_param_index(c, x->mem_limit) < 0) {
+			snprintf(err, len, "%s/%s: mem_limit names no parameter '%s'", c->name, x->name, x->mem_limit);
 			return -1;
 		}
 		for (const struct pf_variant *y = x + 1; y->name; y++)
