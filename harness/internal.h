@@ -240,6 +240,7 @@ struct pf_ctx {
 	hwloc_bitmap_t cpus;
 	double mem_limit;	/* bytes, 0: none */
 	int gbench_seq;
+	double interval;	/* the parent's sampler interval, seconds (0: none) */
 };
 void pf_report_line(int fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -150,6 +150,7 @@ struct reader {
 	char phase[128];
 	char reason[512];
 	char reason_kind;
+	bool paused;		/* the variant asked the sampler to pause (pf_sampler_pause) */
 };
 
 static void handle_line(struct reader *rd, struct pf_result *r, char *line, double t0,
@@ -191,6 +192,9 @@ static void handle_line(struct reader *rd, struct pf_result *r, char *line, doub
 
 		snprintf(rd->phase, sizeof(rd->phase), "%s", f[2]);
 		pf_buf_printf(phases, "%.4f\t%s\n", t < 0 ? 0 : t, f[2]);
+	} else if (!strcmp(f[0], "Z") && n >= 2) {
+		rd->paused = f[1][0] == '1';
+		pf_buf_printf(phases, "%.4f\tsampler %s\n", fmax(pf_now() - t0, 0), rd->paused ? "paused" : "resumed");
 	} else if ((!strcmp(f[0], "S") || !strcmp(f[0], "F")) && n >= 2) {
 		rd->reason_kind = f[0][0];
 		snprintf(rd->reason, sizeof(rd->reason), "%s", f[1]);
@@ -268,6 +272,7 @@ int pf_run_variant(const struct pf_job *job, struct pf_result *r)
 	struct pf_ctx ctx = {
 		.c = job->c, .v = job->v, .scale = job->scale, .reps = job->reps,
 		.params = job->params, .fd = -1, .cpus = job->cpus, .mem_limit = job->mem_limit,
+		.interval = job->interval,
 	};
 	struct pf_cgroup cg = { .kind = PF_CG_NONE };
 	struct pf_counters pc;
@@ -276,7 +281,7 @@ int pf_run_variant(const struct pf_job *job, struct pf_result *r)
 	struct pf_sample s, peak = { 0 };
 	int rep[2] = { -1, -1 }, go[2] = { -1, -1 }, logfd = -1, status = 0;
 	struct rusage ru = { 0 };
-	double wall = 0, t0, next_sample, next_pss = 0, last_pss = -1, cost_pss = 0;
+	double wall = 0, t0, next_sample, next_pss = 0, last_pss = -1, cost_pss = 0, busy = 0;
 	bool contain, timed_out = false, exited = false;
 	bool sampler = !(job->v->flags & PF_V_NO_SAMPLER) && job->interval > 0;
 	char err[512], *path;
@@ -383,7 +388,7 @@ int pf_run_variant(const struct pf_job *job, struct pf_result *r)
 		int wait_ms;
 		struct pollfd pfd = { .fd = rep[0], .events = POLLIN };
 
-		if (sampler && now >= next_sample) {
+		if (sampler && !rd.paused && now >= next_sample) {
 			/* PSS walks page tables (≈12 ms per GiB): read it no oftener
 			 * than keeps its cost at 1% of a core */
 			bool with_pss = now >= next_pss;
@@ -406,8 +411,9 @@ int pf_run_variant(const struct pf_job *job, struct pf_result *r)
 			next_sample += job->interval;
 			if (next_sample < now)
 				next_sample = now + job->interval;
+			busy += pf_now() - c0;
 		}
-		wait_ms = sampler ? (int)ceil((next_sample - pf_now()) * 1000) : 50;
+		wait_ms = sampler && !rd.paused ? (int)ceil((next_sample - pf_now()) * 1000) : 50;
 		if (wait_ms < 0)
 			wait_ms = 0;
 		if (poll(&pfd, 1, wait_ms) > 0)
@@ -463,6 +469,8 @@ int pf_run_variant(const struct pf_job *job, struct pf_result *r)
 		if (contain && peak.shm_used >= 0)
 			pf_result_add_metric(r, "peak_shm", peak.shm_used, "B");
 		pf_result_add_metric(r, "peak_nprocs", peak.nprocs, "1");
+		/* the parent's own time in the sampler: its share of a core */
+		pf_result_add_metric(r, "sampler_s", busy, "s");
 	}
 	if (cg.kind != PF_CG_NONE) {
 		double p = pf_cg_peak(&cg), k = pf_cg_oom_kills(&cg);

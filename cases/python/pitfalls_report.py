@@ -67,6 +67,14 @@ def metric(key, value, unit=""):
     _send("M", key, repr(float(value)), unit)
 
 
+def series(key, values, unit="s"):
+    """The repetitions of a figure, in the order taken (a timing claim's evidence);
+    lines of at most 64 values, as the C side sends them."""
+    values = list(values)
+    for i in range(0, len(values), 64):
+        _send("R", key, unit, ",".join(repr(float(v)) for v in values[i:i + 64]))
+
+
 def text(key, value):
     _send("T", key, value)
 
