@@ -267,6 +267,8 @@ static void skip_result(struct pf_result *r, const char *fmt, ...)
 	va_end(ap);
 }
 
+#define PF_PSS_SPACING 300	/* seconds between PSS reads per second one read takes */
+
 int pf_run_variant(const struct pf_job *job, struct pf_result *r)
 {
 	struct pf_ctx ctx = {
@@ -390,14 +392,15 @@ int pf_run_variant(const struct pf_job *job, struct pf_result *r)
 
 		if (sampler && !rd.paused && now >= next_sample) {
 			/* PSS walks page tables (≈12 ms per GiB): read it no oftener
-			 * than keeps its cost at 1% of a core */
+			 * than keeps its cost at 1/PF_PSS_SPACING of a core (0.3%):
+			 * the sampler as a whole must stay under 1% (basel/sampler_cost) */
 			bool with_pss = now >= next_pss;
 			double c0 = pf_now();
 
 			pf_sample_take(&s, child, cg.kind != PF_CG_NONE ? &cg : NULL, with_pss, contain);
 			if (with_pss) {
 				cost_pss = pf_now() - c0;
-				next_pss = now + fmax(job->interval, 100 * cost_pss);
+				next_pss = now + fmax(job->interval, PF_PSS_SPACING * cost_pss);
 				last_pss = s.pss;
 			} else {
 				s.pss = -1;

@@ -117,20 +117,26 @@ def basel_multiprocessing(n, chunk, workers):
 
 # ---- measuring ----------------------------------------------------------------
 
-def measure(fn, n, repeat, warmup=True):
-    """(value, median seconds, min seconds) over `repeat` timed calls after a warm-up."""
+def measure(fn, n, repeat, warmup=True, series_key=None):
+    """(value, median seconds, min seconds) over `repeat` timed calls after a
+    warm-up; the times are reported as the series `series_key` when given."""
     if warmup:
         fn(n)
     value, times = pr.timed(fn, n, repeat=repeat)
+    if series_key:
+        pr.series(series_key, times, "s")
     times.sort()
     k = len(times)
     median = times[k // 2] if k % 2 else (times[k // 2 - 1] + times[k // 2]) / 2
     return value, median, times[0]
 
 
-def scaling(fn, lo, hi, repeat, arrays=0):
+def scaling(fn, lo, hi, repeat, arrays=0, repeat_last=None):
+    """Each N of the sweep, `repeat` timed calls (the largest N: `repeat_last`,
+    a crossover's large-N side); series N:<n>.time and <variant>.scaling.tsv."""
     rows = []
-    for n in n_points(lo, hi):
+    points = n_points(lo, hi)
+    for n in points:
         if arrays and arrays * 8 * n > 0.9 * pr.mem_available():
             why = f"needs {arrays * 8 * n / 2**30:.1f} GiB, MemAvailable {pr.mem_available() / 2**30:.1f} GiB"
             pr.text(f"N={n}.skipped", why)
@@ -139,7 +145,8 @@ def scaling(fn, lo, hi, repeat, arrays=0):
         pr.phase(f"N:{n}")
         base = pr.rss()
         pr.peak_reset()
-        value, med, mn = measure(fn, n, repeat)
+        reps = repeat_last if repeat_last and n == points[-1] else repeat
+        value, med, mn = measure(fn, n, reps, series_key=f"N:{n}.time")
         peak = pr.peak_rss() - base if arrays else None
         pr.metric(f"N:{n}.time_median", med, "s")
         pr.metric(f"N:{n}.time_min", mn, "s")
@@ -263,11 +270,16 @@ def main():
         grid = chunk_grid()
         at_n(lambda k: basel_chunked(k, chunk), n)
         # the claim's two sides, interleaved in this process
-        if 3 * 8 * n <= 0.9 * pr.mem_available():
-            pr.phase("chunks vs broadcast")
-            interleaved([("cmp_broadcast", lambda: basel_broadcast(n)),
-                         ("cmp_chunked", lambda: basel_chunked(n, chunk))], timing_reps())
-        scaling(lambda k: basel_chunked(k, chunk), max(1000, n_min // 100), n_max, 2)
+        n_cmp = pr.param("n_cmp", int)
+        if 3 * 8 * n_cmp > 0.9 * pr.mem_available():
+            # what fits: the claim is about arrays far past the caches
+            n_cmp = int(0.9 * pr.mem_available() / 24 // 10**6 * 10**6)
+        pr.metric("cmp_n", n_cmp, "1")
+        pr.phase("chunks vs broadcast")
+        interleaved([("cmp_broadcast", lambda: basel_broadcast(n_cmp)),
+                     ("cmp_chunked", lambda: basel_chunked(n_cmp, chunk))], timing_reps())
+        scaling(lambda k: basel_chunked(k, chunk), max(1000, n_min // 100), n_max, 1,
+                repeat_last=timing_reps())
         chunk_sweep(grid, sweep_reps)
     elif style == "chunked_no_mmap":
         # the same sweep with glibc keeping freed arrays in its heap: no
@@ -286,7 +298,8 @@ def main():
         _, startup, _ = measure(empty_pool, 0, 3)
         pr.metric("pool_startup", startup, "s")
         at_n(lambda k: basel_multiprocessing(k, chunk, workers), n)
-        scaling(lambda k: basel_multiprocessing(k, chunk, workers), max(1000, n_min // 100), n_max, 2)
+        scaling(lambda k: basel_multiprocessing(k, chunk, workers), max(1000, n_min // 100), n_max, 1,
+                repeat_last=timing_reps())
     elif style == "dask":
         dask = pr.need("dask", "python3-dask")
         import dask.array
@@ -301,7 +314,7 @@ def main():
         pr.metric("pool_startup", fixed, "s")
         pr.metric("scheduler_fixed", fixed, "s")
         at_n(lambda k: basel_dask(k, dchunk), n, peak=True)
-        scaling(lambda k: basel_dask(k, dchunk), max(1000, n_min // 100), n_max, 2)
+        scaling(lambda k: basel_dask(k, dchunk), max(1000, n_min // 100), n_max, 1)
     else:
         pr.fail(f"unknown style {style!r}")
 
