@@ -82,6 +82,7 @@ static void article_shape(struct pf_fake *f)
 	series(f, "py_chunked", "cmp_broadcast.time", 0.31, 0.02);
 	series(f, "py_chunked", "cmp_chunked.time", 0.108, 0.02);
 	sweep(f, "chunked", 1e3, 3e8, 1e-9, 0, true);
+	sweep(f, "threads", 1e3, 3e8, 0.5e-9, 0, false);
 	sweep(f, "processes", 1e3, 3e8, 0.5e-9, 2e-3, true);
 	fake_metric(f, "processes", "pool_startup", 2e-3);
 	fake_metric(f, "processes", "workers", 2);
@@ -92,7 +93,8 @@ static void article_shape(struct pf_fake *f)
 	sweep(f, "py_dask", 1e3, 3e8, 0.5e-9, 0.003, false);
 	fake_metric(f, "py_dask", "pool_startup", 0.003);
 	fake_metric(f, "py_dask", "workers", 2);
-	fake_metric(f, "py_dask", "peak_arrays", 0.05);
+	fake_metric(f, "py_dask", "peak_bytes", 60e6);
+	fake_metric(f, "py_broadcast", "peak_bytes", 2.4e9);
 	fake_metric(f, "chunked", "cache.L2", 512 * 1024);
 	fake_metric(f, "chunked", "cache.L3", 32 * 1024 * 1024);
 	series(f, "chunked", "l2_inside.time", 0.05, 0.01);
@@ -165,6 +167,14 @@ int main(void)
 	pf_verdict_free(&v);
 	fake_free(&f);
 
+	/* Dask holding as much as numpy's full arrays refutes "bounded" */
+	article_shape(&f);
+	fake_metric(&f, "py_dask", "peak_bytes", 2.4e9);
+	CHECK(fake_verdict(&f, &v) == PF_NOT_REPRODUCED);
+	CHECK(check_state_of(&v, "dask's peak stays bounded (Python)") == PF_FAIL);
+	pf_verdict_free(&v);
+	fake_free(&f);
+
 	/* a pool that never wins within a range past its predicted crossover */
 	article_shape(&f);
 	sweep(&f, "processes", 1e3, 3e8, 1.2e-9, 2e-3, true);
@@ -173,7 +183,16 @@ int main(void)
 	pf_verdict_free(&v);
 	fake_free(&f);
 
-	/* ...but a range that stops below the predicted crossover cannot decide */
+	/* ...unless the cores were busy (threads no faster than one core): inconclusive */
+	article_shape(&f);
+	sweep(&f, "processes", 1e3, 3e8, 1.2e-9, 2e-3, true);
+	sweep(&f, "threads", 1e3, 3e8, 1e-9, 0, false);
+	CHECK(fake_verdict(&f, &v) == PF_STATUS_INCONCLUSIVE);
+	CHECK(check_state_of(&v, "processes: crossover with chunked (C)") == PF_INCONCLUSIVE);
+	pf_verdict_free(&v);
+	fake_free(&f);
+
+	/* ...and a range that stops below the predicted crossover cannot decide */
 	article_shape(&f);
 	sweep(&f, "py_multiprocessing", 1e3, 3e8, 0.5e-9, 50.0, true);
 	fake_metric(&f, "py_multiprocessing", "pool_startup", 50.0);
