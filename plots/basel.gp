@@ -146,6 +146,11 @@ set format y "%g"
 set xlabel "chunk size (elements)"
 set yrange [*:*]
 set key inside left top
+# both panels on the declared grid's range
+if (file_ok(tab("chunked", "chunks"))) {
+	stats tab("chunked", "chunks") using 1 nooutput
+	set xrange [STATS_min / 1.5 : STATS_max * 1.5]
+}
 set title "measured: time per term (C chunked)"
 set ylabel "time per term (ns)"
 if (file_ok(tab("chunked", "chunks"))) {
@@ -167,3 +172,4 @@ if (file_ok(tab("cachegrind", "misses"))) {
 	unset label 9
 }
 unset multiplot
+set autoscale x
