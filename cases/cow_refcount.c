@@ -313,6 +313,22 @@ static void __attribute__((noreturn)) child_main(struct heap *h, struct child_re
 }
 
 
+/* The pool's worker: the reader child of one report slot. */
+struct readers {
+	struct heap *h;
+	struct child_report *rep;
+	int *done, *go;
+};
+
+static int reader_worker(struct pf_ctx *ctx, int i, void *arg)
+{
+	struct readers *rd = arg;
+
+	close(rd->done[0]);
+	close(rd->go[1]);
+	child_main(rd->h, &rd->rep[i], rd->done[1], rd->go[0]);
+}
+
 /* ---- a variant ------------------------------------------------------------- */
 
 static int run_layout(struct pf_ctx *ctx, enum layout layout)
@@ -324,7 +340,8 @@ static int run_layout(struct pf_ctx *ctx, enum layout layout)
 	struct child_report *rep = MAP_FAILED;
 	size_t rep_len = page_round((size_t)nchild * sizeof(*rep));
 	int done[2] = { -1, -1 }, go[2] = { -1, -1 }, rc = PF_OK, started = 0;
-	pid_t pids[64];
+	struct pf_pool pool = { 0 };
+	struct readers readers = { &h, NULL, done, go };
 	double avail0 = -1, avail1 = -1, cg0 = -1, cg1 = -1, fr[NPH] = { 0 }, side[NPH] = { 0 }, pd[NPH] = { 0 }, sh[NPH] = { 0 }, pss[NPH] = { 0 };
 	FILE *tab = NULL;
 	char c;
@@ -352,21 +369,12 @@ static int run_layout(struct pf_ctx *ctx, enum layout layout)
 	avail0 = pf_meminfo("MemAvailable");
 	cg0 = pf_cgroup_self("memory.usage_in_bytes", "memory.current");
 	pf_phase(ctx, "children");
-	fflush(NULL);
-	for (int i = 0; i < nchild && i < 64; i++) {
-		pid_t p = fork();
-
-		if (p < 0) {
-			rc = pf_fail(ctx, "fork: %s", strerror(errno));
-			goto reap;
-		}
-		if (p == 0) {
-			close(done[0]);
-			close(go[1]);
-			child_main(&h, &rep[i], done[1], go[0]);
-		}
-		pids[started++] = p;
+	readers.rep = rep;
+	if (pf_pool_start(&pool, ctx, nchild < 64 ? nchild : 64, reader_worker, &readers, 0) < 0) {
+		rc = pf_fail(ctx, "fork: %s", strerror(errno));
+		goto reap;
 	}
+	started = pool.started;
 	close(done[1]);
 	done[1] = -1;
 	for (int i = 0; i < started; i++)
@@ -381,14 +389,11 @@ static int run_layout(struct pf_ctx *ctx, enum layout layout)
 reap:
 	close(go[1]);	/* release them */
 	go[1] = -1;
-	for (int i = 0; i < started; i++) {
-		int st;
-
-		while (waitpid(pids[i], &st, 0) < 0 && errno == EINTR)
-			;
-		if (rc == PF_OK && !(WIFEXITED(st) && WEXITSTATUS(st) == 0))
-			rc = pf_fail(ctx, "child %d ended with status 0x%x", i, st);
-	}
+	(void)pf_pool_wait(&pool, 0);
+	for (int i = 0; i < started; i++)
+		if (rc == PF_OK && !(WIFEXITED(pool.status[i]) && WEXITSTATUS(pool.status[i]) == 0))
+			rc = pf_fail(ctx, "child %d ended with status 0x%x", i, pool.status[i]);
+	pf_pool_free(&pool);
 	pf_phase(ctx, "exit");
 	if (rc != PF_OK)
 		goto out;

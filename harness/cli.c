@@ -131,6 +131,7 @@ int pf_cmd_info(int argc, char **argv)
 	if (pf_topo_init() < 0)
 		return 1;
 	m = pf_machine_json();
+	pf_json_add(m, "noise", pf_noise_json());
 	if (json) {
 		char *s = pf_json_dump(m);
 
@@ -174,6 +175,8 @@ static const struct pf_command {
 	{ "run", pf_cmd_run, "run [CASE[/VARIANT]...] [options]", "run cases (all when none is named), write a run directory" },
 	{ "plot", pf_cmd_plot, "plot [RUN_DIR]", "redraw every plot of a saved run (default results/latest)" },
 	{ "verdict", pf_cmd_verdict, "verdict [RUN_DIR]", "recompute verdicts and report.md from saved measurements" },
+	{ "report", pf_cmd_report, "report [RUN_DIR]", "rebuild report.html and results.csv of a saved run" },
+	{ "compare", pf_cmd_compare, "compare RUN_DIR... [--json] [--html FILE]", "runs side by side: verdicts then → now, figures, significance; N machines" },
 	{ "info", pf_cmd_info, "info [--json]", "the machine as the suite sees it, and what containment this user can have" },
 	{ "kernel", pf_cmd_kernel, "kernel CASE ARGS...", "one case's kernel alone, outside the harness (for cachegrind)" },
 };

@@ -214,6 +214,14 @@ int pf_bind_process(struct pf_ctx *ctx, int worker)
 	return bind_worker(ctx, worker, HWLOC_CPUBIND_PROCESS);
 }
 
+/* A result file the child could not write: the parent stops the run on it. */
+static void report_write_failure(struct pf_ctx *ctx, const char *path, int err)
+{
+	char why[256];
+
+	pf_report_line(ctx->fd, "W\t%s\t%s\n", path, pf_errno_str(err, why, sizeof(why)));
+}
+
 #define MAX_TABLES 16
 static struct { FILE *f; char *tmp, *final; } tables[MAX_TABLES];
 
@@ -226,6 +234,7 @@ FILE *pf_table_open(struct pf_ctx *ctx, const char *name, const char *header)
 		tables[i].tmp = pf_xasprintf("%s.tmp.%d", tables[i].final, (int)getpid());
 		tables[i].f = fopen(tables[i].tmp, "w");
 		if (!tables[i].f) {
+			report_write_failure(ctx, tables[i].final, errno);
 			free(tables[i].final);
 			free(tables[i].tmp);
 			return NULL;
@@ -239,15 +248,28 @@ FILE *pf_table_open(struct pf_ctx *ctx, const char *name, const char *header)
 
 int pf_table_close(struct pf_ctx *ctx, FILE *f)
 {
-	(void)ctx;
 	for (int i = 0; i < MAX_TABLES; i++) {
-		int rc;
+		int rc, e;
 
 		if (tables[i].f != f)
 			continue;
-		rc = fclose(f) == 0 ? rename(tables[i].tmp, tables[i].final) : -1;
-		if (rc)
+		/* every row reached the disk, or the parent hears which file did not */
+		errno = EIO;
+		rc = fflush(f) == 0 && !ferror(f) && (fsync(fileno(f)) == 0 || errno == EINVAL) ? 0 : -1;
+		e = errno;
+		if (fclose(f) != 0 && rc == 0) {
+			rc = -1;
+			e = errno;
+		}
+		if (rc == 0 && rename(tables[i].tmp, tables[i].final) < 0) {
+			rc = -1;
+			e = errno;
+		}
+		if (rc) {
 			(void)unlink(tables[i].tmp);
+			report_write_failure(ctx, tables[i].final, e);
+			errno = e;
+		}
 		free(tables[i].tmp);
 		free(tables[i].final);
 		tables[i].f = NULL;

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <sys/resource.h>
 #include <sys/types.h>
 
 /* ---- util.c ---- */
@@ -23,7 +24,18 @@ void *pf_xrealloc(void *p, size_t size);
 char *pf_xstrdup(const char *s);
 char *pf_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 char *pf_read_file(const char *path, size_t *len);	/* NUL-terminated; NULL + errno */
-int pf_write_atomic(const char *path, const void *data, size_t len);
+int pf_write_atomic(const char *path, const void *data, size_t len);	/* fsync'd, renamed */
+/* Exit status of a run that could not write its results (1: a claim NOT
+ * REPRODUCED, 2: usage error). */
+#define PF_EXIT_WRITE 3
+/* The first failed write of the process (file and errno): noted by
+ * pf_write_atomic and by whoever else writes results; 0 when none. */
+void pf_note_write_error(const char *path, int err);
+void pf_note_write_failure(const char *path, const char *why);
+/* "could not write PATH: REASON" into line: true when a write failed. */
+bool pf_write_error(char *line, size_t len);
+void pf_write_error_reset(void);
+const char *pf_errno_str(int err, char *out, size_t len);	/* "… (ENOSPC)" */
 int pf_mkdir_p(const char *path);
 int pf_rm_rf(const char *path);
 void pf_fmt_double(char *out, size_t len, double d);
@@ -46,6 +58,9 @@ double pf_mann_whitney_p(const double *a, int na, const double *b, int nb);
  * verdict recomputed from saved results is the same verdict). */
 void pf_bootstrap_ratio_ci(const double *a, int na, const double *b, int nb, int iters,
 			   double *lo, double *hi);
+
+/* ---- noise.c ---- */
+struct pf_json *pf_noise_json(void);	/* load, busy processes, governor: machine.json "noise" */
 
 /* ---- verdict.c ---- */
 struct pf_check *pf_verdict_add(struct pf_verdict *v, const char *name);
@@ -177,6 +192,44 @@ void pf_verdict_summary(const struct pf_verdict *v, char *out, size_t len);
 int pf_merge_gbench(const char *casedir);
 int pf_write_tables(const char *casedir, const struct pf_run *run);
 
+/* ---- report.c: report.html and results.csv of a run ---- */
+int pf_write_report_html(const char *rundir, char *err, size_t len);
+int pf_write_results_csv(const char *rundir, char *err, size_t len);
+int pf_write_views(const char *rundir, char *err, size_t len);	/* both */
+struct pf_json *pf_suite_json(void);	/* {"version", "commit"} for machine.json */
+/* A case's verdict.json: 1 loaded (scale copied when asked), 0 absent, -1 corrupt. */
+int pf_load_verdict(const char *rundir, const char *casename, struct pf_verdict *v, char *scale,
+		    size_t slen, char *err, size_t len);
+void pf_html_esc(struct pf_buf *b, const char *s);
+void pf_html_head(struct pf_buf *b, const char *title);	/* doctype … <body> */
+void pf_html_status(struct pf_buf *b, const char *status);	/* a coloured verdict */
+void pf_machine_line(const struct pf_json *m, char *out, size_t len);	/* CPU, cores, caches */
+const char *pf_check_state_name(enum pf_check_state s);	/* "pass", "fail", … */
+int pf_cmd_report(int argc, char **argv);
+int pf_cmd_compare(int argc, char **argv);
+/* compare.c: the repetitions behind check `check` of case c in a run (its
+ * claim's series a, or a[i]/over[i]); NULL and *n = 0 when it has none. */
+double *pf_claim_reps(const struct pf_case *c, const struct pf_run *run, const char *check, int *n);
+/* "significant" (U test p < PF_ALPHA, ≥ PF_MIN_REPS a side), "not significant",
+ * "too few repetitions" or "single values"; *p the U test's p (NaN: none). */
+const char *pf_compare_significance(const double *a, int na, const double *b, int nb, double *p);
+/* suite.c: RUN_DIR argument of plot/verdict/report (default results/latest):
+ * -1 and *out set, or the exit status (0 after --help, 2 on bad input). */
+int pf_resolve_rundir(int argc, char **argv, const char *cmd, const char *help, char **out);
+
+/* ---- progress.c: what `run` says while it runs ---- */
+struct pf_progress;
+/* The jobs in run order (cs[i]/vs[i]); live lines only when `out` is a terminal;
+ * estimates from <outdir>/latest when it ran at this scale. */
+struct pf_progress *pf_progress_new(FILE *out, bool quiet, const char *outdir, enum pf_scale scale,
+				    int total, const struct pf_case *const *cs,
+				    const struct pf_variant *const *vs);
+void pf_progress_start(struct pf_progress *p, int k, const struct pf_case *c, const struct pf_variant *v);
+void pf_progress_done(struct pf_progress *p, const struct pf_result *r);
+void pf_progress_free(struct pf_progress *p);
+/* `run --json`: {"run_dir", "report", "exit_status", "cases": [verdicts]} on stdout. */
+void pf_print_run_summary(const char *rundir, int exit_status);
+
 /* ---- plot.c ---- */
 int pf_plot_case(const char *rundir, const char *casename, char *err, size_t len);
 
@@ -189,6 +242,7 @@ struct pf_options {
 	const char *cpus;	/* NULL: all */
 	const char *out;	/* results dir */
 	bool quiet;
+	bool json;		/* one JSON summary on stdout, progress on stderr */
 	bool drop_caches;	/* opt-in: page_cache may drop the machine's caches */
 	/* --set overrides */
 	struct pf_override { const struct pf_case *c; int param; double value; } *sets;
@@ -206,10 +260,54 @@ struct pf_job {
 	hwloc_bitmap_t cpus;
 	double mem_limit;	/* memory cgroup limit, 0: none */
 	double shm_size;	/* private /dev/shm size */
-	double rlimit_as;	/* fallback when there is no cgroup */
+	bool private_shm;	/* set by the runner: a private /dev/shm was had */
 	const char *casedir;
 };
+/* Run one variant and fill r: 0, or -1 when its results could not be written
+ * (pf_write_error says which file). */
 int pf_run_variant(const struct pf_job *job, struct pf_result *r);
+
+/* ---- child.c: one child, contained, pinned, sampled, counted ---- */
+struct pf_child_spec {
+	const char *name;		/* cgroup name suffix: "<case>.<variant>" */
+	int (*fn)(void *arg, int report_fd);	/* in the child: its return is the exit status */
+	void *arg;
+	char *const *argv;		/* or: execvp(argv[0], argv) (the report fd is inherited) */
+	hwloc_const_bitmap_t cpus;	/* bind the child's process here; NULL: not pinned */
+	bool private_shm;		/* a private tmpfs on /dev/shm (mount namespace) */
+	double shm_size;
+	double mem_limit;		/* memory cgroup limit (0: none; a cgroup still accounts) */
+	double timeout;			/* seconds */
+	double interval;		/* sampler interval; 0: no timeline */
+	bool counters;			/* perf software/hardware counters, inherited */
+	int logfd;			/* the child's stdout and stderr; -1: inherited */
+	/* in the parent: */
+	void (*on_line)(void *cb, char *line);	/* each line the child reports */
+	void (*on_sample)(void *cb, const struct pf_sample *s);	/* s->t from the start */
+	void *cb;
+	const bool *paused;		/* NULL, or: no samples while *paused (pf_sampler_pause) */
+};
+struct pf_child_out {
+	bool started, timed_out, interrupted;
+	int status;			/* wait status */
+	struct rusage ru;
+	double t0, wall;		/* pf_now() at the start; seconds, start to exit */
+	struct pf_sample peak;		/* sampled peaks: rss, pss, shm_used, nprocs */
+	bool cg;			/* ran in a memory cgroup: */
+	double peak_cg, oom_kills;	/* -1 unknown */
+	bool counted;
+	double counters[PF_NCOUNTERS];
+	bool supported[PF_NCOUNTERS];
+	char containment[512];		/* why a mechanism is missing, "" when none is */
+	char fallback[128];		/* the fallback used instead ("" none) */
+	char err[256];			/* why it could not start (started false) */
+	double sampler_s;		/* the parent's own seconds in the sampler */
+};
+/* 0 when the child ran (out filled), -1 when it could not start (out->err). */
+int pf_child_run(const struct pf_child_spec *sp, struct pf_child_out *out);
+/* End a forked child: flush stdio, run LeakSanitizer when built with ASan, _exit. */
+void pf_child_exit(int rc) __attribute__((noreturn));
+void pf_child_default_signals(void);	/* before a child runs or execs */
 void pf_runner_signals(void);
 bool pf_runner_interrupted(void);
 int pf_cmd_run(int argc, char **argv);
@@ -237,6 +335,7 @@ struct pf_ctx {
 	char outdir[512];
 	char workdir[512];
 	char shm[64];		/* "/dev/shm" when private, else "" */
+	bool private_shm;	/* runs in a private mount namespace */
 	hwloc_bitmap_t cpus;
 	double mem_limit;	/* bytes, 0: none */
 	int gbench_seq;

@@ -135,7 +135,8 @@ static void put_str(struct pf_buf *b, const char *s)
 /* Shortest form that reads back to the same double. */
 void pf_fmt_double(char *out, size_t len, double d)
 {
-	if (d == (double)(long long)d && fabs(d) < 1e15) {
+	/* the range first: casting 1e40 to long long is undefined behaviour */
+	if (fabs(d) < 1e15 && d == (double)(long long)d) {
 		snprintf(out, len, "%lld", (long long)d);
 		return;
 	}

@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -136,6 +137,28 @@ bool pf_fits(struct pf_ctx *ctx, double bytes, const char *what);
 int pf_ncores(const struct pf_ctx *ctx);
 int pf_bind_thread(struct pf_ctx *ctx, int worker);	/* the calling thread */
 int pf_bind_process(struct pf_ctx *ctx, int worker);	/* the calling process */
+
+/* The worker pool (pool.c): n forked workers running fn(ctx, i, arg), each
+ * bound to its core (PF_POOL_BIND: pf_bind_process(ctx, i)); a worker's exit
+ * status is fn's return.  Every path reaps every worker: a failed fork kills
+ * and reaps those already started, a timeout kills and reaps them all. */
+typedef int (*pf_worker_fn)(struct pf_ctx *ctx, int worker, void *arg);
+enum { PF_POOL_BIND = 1 };
+struct pf_pool {
+	int n, started;
+	pid_t *pid;		/* 0 once reaped */
+	int *status;		/* wait status of each worker (-1 unknown) */
+	bool timed_out;
+};
+/* 0, or -1 + errno (fork failed: none left running). */
+int pf_pool_start(struct pf_pool *p, struct pf_ctx *ctx, int n, pf_worker_fn fn, void *arg, unsigned flags);
+/* Reap all within timeout seconds (<= 0: no limit); 0 when every worker exited
+ * 0, -1 otherwise (errno ETIMEDOUT after a timeout: all killed and reaped). */
+int pf_pool_wait(struct pf_pool *p, double timeout);
+void pf_pool_kill(struct pf_pool *p);	/* SIGKILL and reap every live worker */
+void pf_pool_free(struct pf_pool *p);	/* kill and reap what is left, free */
+/* start + wait + free. */
+int pf_pool_run(struct pf_ctx *ctx, int n, pf_worker_fn fn, void *arg, unsigned flags, double timeout);
 
 /* A table of the case's own (TSV, header line first), written atomically:
  * <outdir>/<variant>.<name>.tsv appears only at pf_table_close. */

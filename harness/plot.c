@@ -1,13 +1,22 @@
 /* plot.c — draw a case's plots with gnuplot: plots/common.gp (one style) and
- * plots/<case>.gp, reading only the run's files, PNG and SVG side by side. */
+ * plots/<case>.gp, reading only the run's files, PNG and SVG side by side.
+ *
+ * No path is spliced into gnuplot's commands (a quote in --out would break or
+ * inject them): gnuplot runs in the case's directory with fixed relative names,
+ * finds common.gp through GNUPLOT_LIB, and gets the script as an argument.  It
+ * draws into a temporary directory; each file is checked non-empty and then
+ * renamed into plots/, so that a full disk leaves no empty plot behind. */
 #define _GNU_SOURCE
 #include "internal.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -16,10 +25,104 @@ static bool have_gnuplot(void)
 	return system("command -v gnuplot >/dev/null 2>&1") == 0;
 }
 
+/* Run gnuplot once (one terminal) in casedir: 0, or -1 with its last message. */
+static int gnuplot(const char *casedir, const char *casename, const char *script, const char *tmpname,
+		   const char *term, const char *log, char *err, size_t len)
+{
+	/* only the case's name (a registry identifier) and fixed words */
+	char *vars = pf_xasprintf("casedir='.'; outbase='../plots/%s/%s'; term='%s'; common='common.gp'",
+				  tmpname, casename, term);
+	char *lib = pf_xasprintf("%s/plots", pf_home());
+	int status = 0, rc = 0;
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0) {
+		int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+		pf_child_default_signals();	/* SIGPIPE was ignored by the harness */
+		if (fd >= 0) {
+			dup2(fd, 1);
+			dup2(fd, 2);
+		}
+		if (chdir(casedir) < 0)
+			_exit(126);
+		setenv("GNUPLOT_LIB", lib, 1);
+		execlp("gnuplot", "gnuplot", "-e", vars, script, (char *)NULL);
+		_exit(127);
+	}
+	free(vars);
+	free(lib);
+	if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status)) {
+		char *msg = pf_read_file(log, NULL);
+
+		if (msg) {
+			/* gnuplot's own message: its last non-empty line */
+			size_t l = strlen(msg);
+
+			while (l && (msg[l - 1] == '\n' || msg[l - 1] == ' '))
+				msg[--l] = 0;
+			snprintf(err, len, "gnuplot %s (%s): %s", script, term,
+				 strrchr(msg, '\n') ? strrchr(msg, '\n') + 1 : msg);
+			free(msg);
+		} else {
+			snprintf(err, len, "gnuplot %s (%s) failed", script, term);
+		}
+		rc = -1;
+	}
+	return rc;
+}
+
+/* Why a plot file came out empty: the file system's state, said honestly. */
+static void note_empty(const char *final, const char *dir)
+{
+	struct statvfs fs;
+
+	if (statvfs(dir, &fs) == 0 && fs.f_bavail == 0)
+		pf_note_write_error(final, ENOSPC);
+	else
+		pf_note_write_failure(final, "gnuplot wrote an empty file");
+}
+
+/* Move every non-empty drawing from tmp into plots; -1 (noted) on an empty one. */
+static int publish(const char *tmp, const char *plots)
+{
+	DIR *d = opendir(tmp);
+	struct dirent *e;
+	int rc = 0;
+
+	if (!d)
+		return 0;
+	while ((e = readdir(d))) {
+		char *from, *to;
+		struct stat st;
+
+		if (e->d_name[0] == '.')
+			continue;
+		from = pf_xasprintf("%s/%s", tmp, e->d_name);
+		to = pf_xasprintf("%s/%s", plots, e->d_name);
+		if (stat(from, &st) < 0 || st.st_size == 0) {
+			note_empty(to, plots);
+			rc = -1;
+		} else if (rc == 0 && rename(from, to) < 0) {
+			pf_note_write_error(to, errno);
+			rc = -1;
+		}
+		free(from);
+		free(to);
+	}
+	closedir(d);
+	return rc;
+}
+
 int pf_plot_case(const char *rundir, const char *casename, char *err, size_t len)
 {
 	char *script = pf_xasprintf("%s/plots/%s.gp", pf_home(), casename);
 	char *plots = pf_xasprintf("%s/plots", rundir);
+	char *casedir = pf_xasprintf("%s/%s", rundir, casename);
+	char *tmpname = pf_xasprintf(".tmp-%s-%d", casename, (int)getpid());
+	char *tmp = pf_xasprintf("%s/%s", plots, tmpname);
 	char *log = pf_xasprintf("%s/%s.gnuplot.log", plots, casename);
 	static const char *const terms[] = { "png", "svg" };
 	int rc = 0;
@@ -31,49 +134,33 @@ int pf_plot_case(const char *rundir, const char *casename, char *err, size_t len
 		rc = -1;
 		goto out;
 	}
-	(void)pf_mkdir_p(plots);
-	for (int t = 0; t < 2 && rc == 0; t++) {
-		char *vars = pf_xasprintf("casedir='%s/%s'; outbase='%s/%s'; term='%s'; common='%s/plots/common.gp'",
-					  rundir, casename, plots, casename, terms[t], pf_home());
-		pid_t pid;
-		int status = 0;
+	if (pf_mkdir_p(plots) < 0 || (mkdir(tmp, 0755) < 0 && errno != EEXIST)) {
+		pf_note_write_error(tmp, errno);
+		snprintf(err, len, "mkdir %s: %s", tmp, strerror(errno));
+		rc = -1;
+		goto out;
+	}
+	for (int t = 0; t < 2 && rc == 0; t++)
+		rc = gnuplot(casedir, casename, script, tmpname, terms[t], log, err, len);
+	if (rc == 0 && publish(tmp, plots) < 0) {
+		(void)pf_write_error(err, len);
+		rc = -1;
+	} else if (rc < 0) {
+		/* a failed drawing on a full disk is a write failure, not a script error */
+		struct statvfs fs;
 
-		fflush(NULL);
-		pid = fork();
-		if (pid == 0) {
-			int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-
-			if (fd >= 0) {
-				dup2(fd, 1);
-				dup2(fd, 2);
-			}
-			execlp("gnuplot", "gnuplot", "-e", vars, script, (char *)NULL);
-			_exit(127);
-		}
-		free(vars);
-		if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status)) {
-			char *msg = pf_read_file(log, NULL);
-
-			if (msg) {
-				/* gnuplot's own message: its last non-empty line */
-				size_t l = strlen(msg);
-
-				while (l && (msg[l - 1] == '\n' || msg[l - 1] == ' '))
-					msg[--l] = 0;
-				snprintf(err, len, "gnuplot %s (%s): %s", script, terms[t],
-					 strrchr(msg, '\n') ? strrchr(msg, '\n') + 1 : msg);
-				free(msg);
-			} else {
-				snprintf(err, len, "gnuplot %s failed", script);
-			}
-			rc = -1;
-		}
+		if (statvfs(plots, &fs) == 0 && fs.f_bavail == 0)
+			pf_note_write_error(log, ENOSPC);
 	}
 	if (rc == 0)
 		(void)unlink(log);
+	(void)pf_rm_rf(tmp);
 out:
 	free(script);
 	free(plots);
+	free(casedir);
+	free(tmpname);
+	free(tmp);
 	free(log);
 	return rc;
 }

@@ -61,7 +61,8 @@ void pf_result_add_series(struct pf_result *r, const char *key, const double *v,
 		se->unit = pf_xstrdup(unit ? unit : "");
 	}
 	se->v = pf_xrealloc(se->v, (se->n + n + 1) * sizeof(double));
-	memcpy(se->v + se->n, v, n * sizeof(double));
+	if (n)
+		memcpy(se->v + se->n, v, n * sizeof(double));
 	se->n += n;
 }
 
@@ -439,6 +440,57 @@ static void fs_size(struct pf_json *o, const char *key, const char *path)
 		pf_json_set_num(o, key, (double)v.f_blocks * (double)v.f_frsize);
 }
 
+/* What the suite's Python links for BLAS, as seed 003's diagnostics show it:
+ * numpy's build config (np.__config__) and threadpoolctl's view of the loaded
+ * libraries (which file, which threading layer, how many threads). */
+static void numpy_blas(struct pf_json *libs)
+{
+	static const char script[] =
+		"import json\n"
+		"out = {}\n"
+		"try:\n"
+		"    import numpy, numpy.__config__ as c\n"
+		"    out['numpy'] = numpy.__version__\n"
+		"    out['blas_opt_info'] = {k: str(v) for k, v in getattr(c, 'blas_opt_info', {}).items()}\n"
+		"except Exception as e:\n"
+		"    out['numpy'] = 'not importable: %s' % e\n"
+		"try:\n"
+		"    from threadpoolctl import threadpool_info\n"
+		"    out['threadpool_info'] = [{k: str(v) for k, v in d.items()} for d in threadpool_info()]\n"
+		"except Exception as e:\n"
+		"    out['threadpool_info'] = 'threadpoolctl not importable: %s (python3-threadpoolctl)' % e\n"
+		"print(json.dumps(out))\n";
+	char err[128], *text = NULL;
+	struct pf_json *j = NULL;
+	size_t len = 0;
+	FILE *p;
+
+	if (access("/usr/bin/python3", X_OK) != 0) {
+		pf_json_set_str(libs, "numpy", "no /usr/bin/python3");
+		return;
+	}
+	/* the script travels in the environment: no quoting of it in a shell command */
+	setenv("PF_NUMPY_BLAS", script, 1);
+	p = popen("/usr/bin/python3 -c \"$PF_NUMPY_BLAS\" 2>/dev/null", "r");
+	unsetenv("PF_NUMPY_BLAS");
+	if (p) {
+		FILE *mem = open_memstream(&text, &len);
+		char buf[4096];
+		size_t n;
+
+		while (mem && (n = fread(buf, 1, sizeof(buf), p)) > 0)
+			fwrite(buf, 1, n, mem);
+		if (mem)
+			fclose(mem);
+		pclose(p);
+	}
+	if (text && (j = pf_json_parse(text, err, sizeof(err))))
+		pf_json_add(libs, "numpy_blas", j);
+	else
+		pf_json_set_str(libs, "numpy_blas", "python3 -c (numpy, threadpoolctl) gave no answer");
+	free(text);
+}
+
 struct pf_json *pf_machine_json(void)
 {
 	struct pf_json *m = pf_json_obj(), *o;
@@ -499,6 +551,7 @@ struct pf_json *pf_machine_json(void)
 			PF_OPENBLAS_SO : "not installed");
 	pf_json_set_str(o, "jemalloc", access(PF_JEMALLOC_SO, R_OK) == 0 ? PF_JEMALLOC_SO : "not installed");
 	pf_json_set_str(o, "python3", access("/usr/bin/python3", X_OK) == 0 ? "/usr/bin/python3" : "not installed");
+	numpy_blas(o);
 	return m;
 }
 
@@ -574,6 +627,21 @@ int pf_write_report(const char *rundir, char *err, size_t len)
 			      pf_json_get_num(t, "cores", 0),
 			      pf_json_get_num(pf_json_get(machine, "memory"), "total", 0) / PF_GiB,
 			      pf_json_get_str(machine, "date") ? pf_json_get_str(machine, "date") : "");
+		{
+			const struct pf_json *nz = pf_json_get(machine, "noise"), *bp;
+
+			if (nz) {
+				pf_buf_printf(&b, "Noise at the start: load %.2f (1 min), %.2f other cores busy",
+					      pf_json_get_num(nz, "loadavg_1m", -1), pf_json_get_num(nz, "other_cpu_cores_busy", -1));
+				bp = pf_json_get(nz, "busy_processes");
+				for (const struct pf_json *p = bp ? bp->child : NULL; p; p = p->next)
+					pf_buf_printf(&b, "%s %s (%.0f%% of a core)", p == bp->child ? ":" : ",",
+						      pf_json_get_str(p, "comm") ? pf_json_get_str(p, "comm") : "?",
+						      100 * pf_json_get_num(p, "cpu_share", 0));
+				pf_buf_printf(&b, "; CPU governor: %s.\n\n", pf_json_get_str(nz, "cpufreq_governor") ?
+					      pf_json_get_str(nz, "cpufreq_governor") : "?");
+			}
+		}
 		pf_json_free(machine);
 	} else {
 		pf_buf_puts(&b, ".\n\n");
@@ -688,9 +756,17 @@ int pf_merge_gbench(const char *casedir)
 
 		path = pf_xasprintf("%s/%s", dir, names[i]);
 		j = pf_json_load(path, jerr, sizeof(jerr));
-		free(path);
-		if (!j)
+		if (!j) {
+			/* Google Benchmark's own file, cut short (a full disk) */
+			char why[400];
+
+			snprintf(why, sizeof(why), "Google Benchmark's output is not valid JSON (%s)", jerr);
+			pf_note_write_failure(path, why);
+			free(path);
+			rc = -1;
 			continue;
+		}
+		free(path);
 		if (!merged) {
 			merged = pf_json_obj();
 			struct pf_json *ctxj = pf_json_get(j, "context");
@@ -721,14 +797,16 @@ int pf_merge_gbench(const char *casedir)
 	}
 	if (merged) {
 		path = pf_xasprintf("%s/gbench.json", casedir);
-		rc = pf_json_save(path, merged);
+		if (pf_json_save(path, merged) < 0)
+			rc = -1;
 		free(path);
 		pf_json_free(merged);
 	}
 	for (size_t i = 0; i < n; i++)
 		free(names[i]);
 	free(names);
-	(void)pf_rm_rf(dir);
+	if (rc == 0)
+		(void)pf_rm_rf(dir);	/* kept when something in it was bad */
 	free(dir);
 	return rc;
 }

@@ -36,9 +36,13 @@ static const char *const help_run =
 	"  --out DIR          results directory (default <source>/results)\n"
 	"  --drop-caches      allow page_cache to drop the whole machine's page cache\n"
 	"  --quiet            no progress lines\n"
+	"  --json             print one JSON summary on stdout (verdicts, run dir, exit\n"
+	"                     status) and nothing else there; progress goes to stderr\n"
 	"\n"
-	"Exit status: 0 when every claim run is REPRODUCED or SKIPPED, 1 otherwise,\n"
-	"2 on a usage error.\n";
+	"Exit status: 0 when no claim run is NOT REPRODUCED (REPRODUCED, INCONCLUSIVE,\n"
+	"SKIPPED), 1 when one is, 2 on a usage error (an unwritable --out included),\n"
+	"3 when the results could not be written (a full disk: the file and errno are\n"
+	"named; no verdict is computed from missing results), 130 when interrupted.\n";
 
 static const char *const help_plot =
 	"usage: pitfalls plot [RUN_DIR]\n"
@@ -50,7 +54,7 @@ static const char *const help_verdict =
 	"usage: pitfalls verdict [RUN_DIR]\n"
 	"\n"
 	"Recomputes each case's verdict from the saved measurements of a run, rewrites\n"
-	"verdict.json and report.md, and prints the verdict table.\n";
+	"verdict.json, report.md and report.html, and prints the verdict table.\n";
 
 /* ---- run ---- */
 
@@ -130,6 +134,9 @@ static bool want_variant(const struct selection *sel, size_t nsel, const struct 
 	return any;
 }
 
+/* A new run directory: mkdir (not -p) is the atomic claim, so two runs started
+ * in the same second get two directories (a suffix for the second).  NULL
+ * with errno when it cannot be made. */
 static char *make_run_dir(const char *out)
 {
 	char stamp[64], host[128] = "host";
@@ -142,58 +149,57 @@ static char *make_run_dir(const char *out)
 			*p = '_';
 	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", gmtime(&now));
 	dir = pf_xasprintf("%s/%s-%s", out, stamp, host);
-	for (int k = 2; access(dir, F_OK) == 0; k++) {
+	for (int k = 2; mkdir(dir, 0755) < 0; k++) {
+		int e = errno;
+
+		if (e != EEXIST || k > 1000) {
+			pf_note_write_error(dir, e);
+			free(dir);
+			errno = e;
+			return NULL;
+		}
 		free(dir);
 		dir = pf_xasprintf("%s/%s-%s.%d", out, stamp, host, k);
 	}
 	return dir;
 }
 
-static void set_latest(const char *out, const char *rundir)
+/* results/latest -> the run, replaced atomically; only for a complete run. */
+static int set_latest(const char *out, const char *rundir)
 {
 	char *tmp = pf_xasprintf("%s/.latest.%d", out, (int)getpid());
 	char *latest = pf_xasprintf("%s/latest", out);
 	const char *base = strrchr(rundir, '/') ? strrchr(rundir, '/') + 1 : rundir;
+	int rc = 0;
 
 	(void)unlink(tmp);
-	if (symlink(base, tmp) == 0 && rename(tmp, latest) < 0)
+	if (symlink(base, tmp) < 0 || rename(tmp, latest) < 0) {
+		pf_note_write_error(latest, errno);
 		(void)unlink(tmp);
+		rc = -1;
+	}
 	free(tmp);
 	free(latest);
+	return rc;
 }
 
-static void progress(const struct pf_options *o, int k, int n, const struct pf_case *c,
-		     const struct pf_variant *v, const struct pf_result *r)
+/* The one line of a run that could not write its results; its exit status. */
+static int write_failed(void)
 {
-	char peak[32] = "", line[1024];
-	double x;
+	char line[1400];
 
-	if (o->quiet)
-		return;
-	if (!r) {
-		if (isatty(1)) {
-			printf("[%2d/%2d] %s/%s (%s) … running", k, n, c->name, v->name, pf_role_name(v->role));
-			fflush(stdout);
-		}
-		return;
-	}
-	if (pf_get(r, "peak_rss", &x))
-		pf_fmt_bytes(peak, sizeof(peak), x);
-	snprintf(line, sizeof(line), "[%2d/%2d] %s/%s (%s) %s", k, n, c->name, v->name,
-		 pf_role_name(v->role), pf_outcome_name(r->outcome));
-	if (r->outcome != PF_OUT_SKIPPED && pf_get(r, "wall_s", &x))
-		snprintf(line + strlen(line), sizeof(line) - strlen(line), "  %.2f s", x);
-	if (peak[0] && r->outcome != PF_OUT_SKIPPED)
-		snprintf(line + strlen(line), sizeof(line) - strlen(line), "  peak RSS %s", peak);
-	if (r->reason[0])
-		snprintf(line + strlen(line), sizeof(line) - strlen(line), "  — %.200s", r->reason);
-	printf("%s%s\n", isatty(1) ? "\r\033[K" : "", line);
+	if (!pf_write_error(line, sizeof(line)))
+		snprintf(line, sizeof(line), "could not write results: %s", strerror(errno));
 	fflush(stdout);
+	fprintf(stderr, "pitfalls: %s\n", line);
+	return PF_EXIT_WRITE;
 }
 
-static void print_verdicts(const char *rundir)
+static void print_verdicts(FILE *f, const char *rundir)
 {
-	printf("\n%-22s %s\n", "case", "verdict — measured");
+	bool inconclusive = false;
+
+	fprintf(f, "\n%-22s %s\n", "case", "verdict — measured");
 	for (size_t i = 0; i < pf_ncases; i++) {
 		char *path = pf_xasprintf("%s/%s/verdict.json", rundir, pf_cases[i]->name);
 		char err[256];
@@ -208,23 +214,33 @@ static void print_verdicts(const char *rundir)
 
 			pf_verdict_summary(&v, st, sizeof(st));
 			if (v.status == PF_STATUS_SKIPPED)
-				printf("%-22s %s\n", pf_cases[i]->name, st);
+				fprintf(f, "%-22s %s\n", pf_cases[i]->name, st);
 			else
-				printf("%-22s %s\n%-22s   %s\n", pf_cases[i]->name, st, "", v.measured);
+				fprintf(f, "%-22s %s\n%-22s   %s\n", pf_cases[i]->name, st, "", v.measured);
+			if (v.status == PF_STATUS_INCONCLUSIVE) {
+				fprintf(f, "%-22s   undecided: %s\n", "", v.reason);
+				inconclusive = true;
+			}
 			pf_verdict_free(&v);
 		}
 		pf_json_free(j);
 	}
-	printf("\nreport: %s/report.md\n", rundir);
+	if (inconclusive)
+		fprintf(f, "\nINCONCLUSIVE is not a refutation: the repetitions could not decide. For a decisive\n"
+		       "run, give the timing claims more repetitions (--reps 15) on a quieter machine\n"
+		       "(see machine.json \"noise\"), or --scale full.\n");
+	fprintf(f, "\nreport: %s/report.html\n", rundir);
 }
 
-/* Verdict over what ran; writes verdict.json. Returns the status. */
-static enum pf_status judge(const struct pf_case *c, struct pf_run *run, const char *casedir,
-			    const char *skip_reason)
+/* Verdict over what ran; writes verdict.json. Returns the status, or -1 when
+ * verdict.json could not be written (noted). */
+static int judge(const struct pf_case *c, struct pf_run *run, const char *casedir,
+		 const char *skip_reason)
 {
 	struct pf_verdict v;
 	struct pf_json *j;
 	char *path;
+	int rc;
 
 	memset(&v, 0, sizeof(v));
 	v.scale = run->scale;
@@ -239,11 +255,11 @@ static enum pf_status judge(const struct pf_case *c, struct pf_run *run, const c
 	j = pf_verdict_json(c, &v);
 	pf_json_add(j, "scale", pf_json_str(pf_scale_name(run->scale)));
 	path = pf_xasprintf("%s/verdict.json", casedir);
-	(void)pf_json_save(path, j);
+	rc = pf_json_save(path, j) < 0 ? -1 : (int)v.status;
 	free(path);
 	pf_json_free(j);
 	pf_verdict_free(&v);
-	return v.status;
+	return rc;
 }
 
 /* The words of `run`: 0, 1 for --help (printed), or 2 after a usage error. */
@@ -299,6 +315,8 @@ static int parse_run_args(int argc, char **argv, struct pf_options *o, struct se
 			o->drop_caches = true;
 		} else if (!strcmp(argv[i], "--quiet")) {
 			o->quiet = true;
+		} else if (!strcmp(argv[i], "--json")) {
+			o->json = true;
 		} else if (argv[i][0] == '-') {
 			return pf_usage_error("run: unknown option '%s'", argv[i]);
 		} else {
@@ -327,8 +345,13 @@ int pf_cmd_run(int argc, char **argv)
 	size_t nsel = 0;
 	hwloc_bitmap_t cpus = NULL;
 	char err[512], *rundir = NULL, *outdir = NULL;
-	int total = 0, k = 0, rc;
+	int total = 0, k = 0, rc, wrc = 0;
+	const struct pf_case **jobs_c = NULL;
+	const struct pf_variant **jobs_v = NULL;
+	struct pf_progress *prog = NULL;
+	FILE *talk = stdout;	/* progress and the verdict table; stderr under --json */
 	struct pf_json *machine;
+	struct stat st;
 
 	rc = parse_run_args(argc, argv, &o, &sel, &nsel);
 	if (rc) {
@@ -348,22 +371,33 @@ int pf_cmd_run(int argc, char **argv)
 		setenv("PITFALLS_DROP_CACHES", "1", 1);
 
 	/* all words are good: now, and only now, write */
-	pf_runner_signals();
-	pf_stale_cleanup();
 	outdir = o.out ? pf_xstrdup(o.out) : pf_xasprintf("%s/results", pf_home());
-	if (pf_mkdir_p(outdir) < 0) {
-		fprintf(stderr, "pitfalls: cannot create %s: %s\n", outdir, strerror(errno));
-		rc = 1;
+	if (pf_mkdir_p(outdir) < 0 || stat(outdir, &st) < 0 || (!S_ISDIR(st.st_mode) && (errno = ENOTDIR)) ||
+	    access(outdir, W_OK | X_OK) < 0) {
+		/* a --out that cannot be a results directory is bad input */
+		rc = pf_usage_error("--out %s: cannot create or write it: %s", outdir, strerror(errno));
 		goto out;
 	}
+	pf_runner_signals();
+	pf_stale_cleanup();
 	rundir = make_run_dir(outdir);
-	if (pf_mkdir_p(rundir) < 0) {
-		fprintf(stderr, "pitfalls: cannot create %s: %s\n", rundir, strerror(errno));
-		rc = 1;
+	if (!rundir) {
+		rc = write_failed();
 		goto out;
 	}
 	machine = pf_machine_json();
 	pf_json_add(machine, "scale", pf_json_str(pf_scale_name(o.scale)));
+	pf_json_add(machine, "suite", pf_suite_json());
+	{
+		struct pf_json *noise = pf_json_add(machine, "noise", pf_noise_json());
+		const struct pf_json *busy = pf_json_get(noise, "busy_processes");
+
+		if (busy && busy->child)
+			fprintf(stderr, "pitfalls: warning: the machine is not quiet (%s busy at start, load %.2f): "
+				"timing claims may come out INCONCLUSIVE\n",
+				pf_json_get_str(busy->child, "comm") ? pf_json_get_str(busy->child, "comm") : "?",
+				pf_json_get_num(noise, "loadavg_1m", -1));
+	}
 	{
 		char *s;
 
@@ -371,19 +405,31 @@ int pf_cmd_run(int argc, char **argv)
 		pf_json_add(machine, "cpus", pf_json_str(s));
 		free(s);
 		s = pf_xasprintf("%s/machine.json", rundir);
-		(void)pf_json_save(s, machine);
+		wrc = pf_json_save(s, machine);
 		free(s);
 	}
 	pf_json_free(machine);
+	if (wrc < 0) {
+		rc = write_failed();
+		goto out;
+	}
+	if (o.json)
+		talk = stderr;
 	if (!o.quiet)
-		printf("pitfalls: scale %s, results in %s\n", pf_scale_name(o.scale), rundir);
+		fprintf(talk, "pitfalls: scale %s, results in %s\n", pf_scale_name(o.scale), rundir);
 
 	for (size_t i = 0; i < pf_ncases; i++) {
 		bool cw;
 
 		for (const struct pf_variant *v = pf_cases[i]->variants; v->name; v++)
-			total += want_variant(sel, nsel, pf_cases[i], v, &cw);
+			if (want_variant(sel, nsel, pf_cases[i], v, &cw)) {
+				jobs_c = pf_xrealloc(jobs_c, (total + 1) * sizeof(*jobs_c));
+				jobs_v = pf_xrealloc(jobs_v, (total + 1) * sizeof(*jobs_v));
+				jobs_c[total] = pf_cases[i];
+				jobs_v[total++] = v;
+			}
 	}
+	prog = pf_progress_new(talk, o.quiet, outdir, o.scale, total, jobs_c, jobs_v);
 
 	for (size_t i = 0; i < pf_ncases && !pf_runner_interrupted(); i++) {
 		const struct pf_case *c = pf_cases[i];
@@ -400,7 +446,8 @@ int pf_cmd_run(int argc, char **argv)
 		}
 		case_params(c, &o, params);
 		casedir = pf_xasprintf("%s/%s", rundir, c->name);
-		(void)pf_mkdir_p(casedir);
+		if (pf_mkdir_p(casedir) < 0)
+			pf_note_write_error(casedir, errno);
 		run.dir = casedir;
 		run.results = pf_xcalloc(nv, sizeof(*run.results));
 		unsupported = c->supported && c->supported(why, sizeof(why)) < 0;
@@ -426,39 +473,82 @@ int pf_cmd_run(int argc, char **argv)
 				job.mem_limit = params[pf_param_index(c, c->needs.mem_limit)];
 			if (c->needs.tmpfs_size)
 				job.shm_size = params[pf_param_index(c, c->needs.tmpfs_size)];
-			progress(&o, ++k, total, c, v, NULL);
+			pf_progress_start(prog, ++k, c, v);
 			if (unsupported) {
 				memset(r, 0, sizeof(*r));
 				r->variant = v;
 				r->outcome = PF_OUT_SKIPPED;
 				snprintf(r->reason, sizeof(r->reason), "%s", why);
-			} else {
-				pf_run_variant(&job, r);
+			} else if (!pf_write_error(NULL, 0)) {
+				(void)pf_run_variant(&job, r);
 			}
 			run.nresults++;
-			(void)pf_write_result(casedir, c, o.scale, params, r);
-			progress(&o, k, total, c, v, r);
+			/* a result that cannot be written stops the run: no verdict
+			 * is ever computed from missing results */
+			if (pf_write_error(NULL, 0) || pf_write_result(casedir, c, o.scale, params, r) < 0) {
+				wrc = -1;
+				break;
+			}
+			pf_progress_done(prog, r);
 		}
-		(void)pf_merge_gbench(casedir);
-		(void)pf_write_tables(casedir, &run);
-		if (judge(c, &run, casedir, NULL) == PF_NOT_REPRODUCED)
-			rc = 1;
-		if (pf_plot_case(rundir, c->name, err, sizeof(err)) < 0)
-			fprintf(stderr, "pitfalls: plots of %s: %s\n", c->name, err);
+		if (wrc == 0 && (pf_merge_gbench(casedir) < 0 || pf_write_tables(casedir, &run) < 0))
+			wrc = -1;
+		if (wrc == 0) {
+			int st = judge(c, &run, casedir, NULL);
+
+			if (st < 0)
+				wrc = -1;
+			else if (st == PF_NOT_REPRODUCED)
+				rc = 1;
+		}
+		if (wrc == 0 && pf_plot_case(rundir, c->name, err, sizeof(err)) < 0) {
+			if (pf_write_error(NULL, 0))
+				wrc = -1;
+			else
+				fprintf(stderr, "pitfalls: plots of %s: %s\n", c->name, err);
+		}
 		pf_run_free(&run);
 		free(params);
 		free(casedir);
+		if (wrc < 0)
+			break;
 	}
-	if (pf_write_report(rundir, err, sizeof(err)) < 0)
-		fprintf(stderr, "pitfalls: %s\n", err);
-	set_latest(outdir, rundir);
-	if (!o.quiet)
-		print_verdicts(rundir);
+	if (wrc == 0 && pf_write_report(rundir, err, sizeof(err)) < 0) {
+		if (!pf_write_error(NULL, 0))
+			pf_note_write_failure("report.md", err);
+		wrc = -1;
+	}
+	if (wrc == 0 && pf_write_views(rundir, err, sizeof(err)) < 0) {
+		if (!pf_write_error(NULL, 0))
+			pf_note_write_failure("report.html", err);
+		wrc = -1;
+	}
+	if (wrc < 0) {
+		if (!o.quiet && isatty(1))
+			printf("\n");
+		rc = write_failed();
+		goto out;
+	}
 	if (pf_runner_interrupted()) {
+		/* an interrupted run is not complete: latest stays where it was */
+		if (!o.quiet)
+			print_verdicts(talk, rundir);
 		fprintf(stderr, "pitfalls: interrupted\n");
 		rc = 130;
+		goto out;
 	}
+	if (set_latest(outdir, rundir) < 0) {
+		rc = write_failed();
+		goto out;
+	}
+	if (!o.quiet)
+		print_verdicts(talk, rundir);
 out:
+	pf_progress_free(prog);
+	if (o.json && rundir)
+		pf_print_run_summary(rundir, rc);
+	free(jobs_c);
+	free(jobs_v);
 	if (cpus)
 		hwloc_bitmap_free(cpus);
 	free(sel);
@@ -583,6 +673,10 @@ int pf_cmd_plot(int argc, char **argv)
 			printf("plotted %s\n", pf_cases[i]->name);
 		}
 	}
+	if (pf_write_views(rundir, err, sizeof(err)) < 0) {
+		fprintf(stderr, "pitfalls: plot: %s\n", err);
+		rc = 1;
+	}
 	free_all(runs, params);
 	free(rundir);
 	return rc;
@@ -604,13 +698,18 @@ int pf_cmd_verdict(int argc, char **argv)
 	for (size_t i = 0; i < pf_ncases; i++)
 		if (params[i] && judge(pf_cases[i], &runs[i], runs[i].dir, NULL) == PF_NOT_REPRODUCED)
 			rc = 1;
-	if (pf_write_report(rundir, err, sizeof(err)) < 0) {
+	if (pf_write_report(rundir, err, sizeof(err)) < 0 || pf_write_views(rundir, err, sizeof(err)) < 0) {
 		fprintf(stderr, "pitfalls: %s\n", err);
 		rc = 1;
 	}
-	print_verdicts(rundir);
+	print_verdicts(stdout, rundir);
 	free_all(runs, params);
 	free(rundir);
 	return rc;
 }
 
+
+int pf_resolve_rundir(int argc, char **argv, const char *cmd, const char *help, char **out)
+{
+	return resolve_rundir(argc, argv, cmd, help, out);
+}

@@ -125,6 +125,48 @@ char *pf_read_file(const char *path, size_t *lenp)
 	return b.data;
 }
 
+/* The first write of this process that failed: the run stops on it (exit 3). */
+static struct { char path[1024]; char why[256]; bool failed; } write_failure;
+
+/* "No space left on device (ENOSPC)" */
+const char *pf_errno_str(int err, char *out, size_t len)
+{
+	const char *name = strerrorname_np(err);
+
+	snprintf(out, len, "%s (%s)", strerror(err), name ? name : "?");
+	return out;
+}
+
+void pf_note_write_failure(const char *path, const char *why)
+{
+	if (write_failure.failed)
+		return;
+	write_failure.failed = true;
+	snprintf(write_failure.path, sizeof(write_failure.path), "%s", path);
+	snprintf(write_failure.why, sizeof(write_failure.why), "%s", why);
+}
+
+void pf_note_write_error(const char *path, int err)
+{
+	char why[256];
+
+	pf_note_write_failure(path, pf_errno_str(err ? err : EIO, why, sizeof(why)));
+}
+
+bool pf_write_error(char *line, size_t len)
+{
+	if (write_failure.failed && line)
+		snprintf(line, len, "could not write %s: %s", write_failure.path, write_failure.why);
+	return write_failure.failed;
+}
+
+void pf_write_error_reset(void)
+{
+	memset(&write_failure, 0, sizeof(write_failure));
+}
+
+/* Whole file or nothing: written to a temporary name, fsync'd, renamed.
+ * A failure is also noted (pf_note_write_error) with the final path. */
 int pf_write_atomic(const char *path, const void *data, size_t len)
 {
 	char *tmp = pf_xasprintf("%s.tmp.%d", path, (int)getpid());
@@ -150,6 +192,12 @@ int pf_write_atomic(const char *path, const void *data, size_t len)
 		p += n;
 		len -= (size_t)n;
 	}
+	if (fsync(fd) < 0 && errno != EINVAL && errno != EROFS) {
+		e = errno;
+		close(fd);
+		(void)unlink(tmp);
+		goto out;
+	}
 	if (close(fd) < 0 || rename(tmp, path) < 0) {
 		e = errno;
 		(void)unlink(tmp);
@@ -158,8 +206,10 @@ int pf_write_atomic(const char *path, const void *data, size_t len)
 	rc = 0;
 out:
 	free(tmp);
-	if (rc)
+	if (rc) {
+		pf_note_write_error(path, e);
 		errno = e;
+	}
 	return rc;
 }
 

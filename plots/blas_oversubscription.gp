@@ -1,42 +1,50 @@
 load common
-# blas_oversubscription: aggregate dgemm GFLOP/s over P processes × T OpenBLAS threads.
-grid = tab("oversubscribed", "throughput")
-fit = tab("threads_fit", "throughput")
-pin = tab("threads_fit_pinned", "throughput")
-cores = metric("oversubscribed", "cores")
+# blas_oversubscription: slowdown of P processes × T = cores threads against
+# T = cores/P (same work), a line per runtime; and OpenBLAS's n sweep at P = 2.
+cores = metric("omp_gomp", "cores")
+bn = metric("openblas", "size")
+pyover = metric("py_oversubscribed", "round.time_median")
+pyfit = metric("py_loky_limit", "round.time_median")
+pypass = metric("py_passive", "round.time_median")
+pytpc = metric("py_threadpoolctl", "round.time_median")
+pypt = metric("py_pthread", "round.time_median")
+g = tab("omp_gomp", "slowdown"); l = tab("omp_llvm", "slowdown")
+o = tab("openblas", "slowdown"); t = o
+# x (P×T/cores) and slowdown of one runtime's rows of one kind (n < 0: any size),
+# sorted by x and starting at (1, 1): T = cores/P is the reference
+line(f, r, k, n) = file_ok(f) ? sprintf("< awk -F'\t' 'BEGIN {print \"x\\tslowdown\"; print \"1\\t1\"} NR > 1 && $1 == \"%s\" && $2 == \"%s\" && (%d < 0 || $6 == %d) {print $5 \"\\t\" $9}' '%s' | sort -g", r, k, n, n, f) : "/dev/null"
+byn(f, r) = file_ok(f) ? sprintf("< awk -F'\t' 'BEGIN {print \"n\\tslowdown\"} NR > 1 && $1 == \"%s\" && $2 == \"over\" && $3 == 2 {print $6 \"\\t\" $9}' '%s' | sort -g", r, f) : "/dev/null"
 
-if (system(sprintf("test -s %s && echo 1 || echo 0", grid)) + 0) {
-	set output out("_throughput")
-	set title sprintf("Aggregate dgemm throughput, P processes × T OpenBLAS threads on %d cores (n = %d)", cores, metric("oversubscribed", "n"))
-	set xlabel "BLAS threads per process T"
-	set ylabel "aggregate GFLOP/s (median; bars: min–max)"
+if (file_ok(g) || file_ok(o)) {
+	set output out("_slowdown")
+	set title sprintf("P processes × T = %d threads each on %d cores: time / time with T = cores/P (same work)", cores, cores)
+	set xlabel "threads / cores  (P × T / cores)"
+	set ylabel "slowdown (median of interleaved repetitions, log)"
+	set logscale y
 	set logscale x 2
-	set xrange [0.8:*]
-	set yrange [0:*]
+	set xrange [0.7:*]
+	set offsets graph 0.02, graph 0.08, 0, 0
+	set yrange [0.1:*]
 	set key bottom right
-	plot grid u ($1==1 ? $2 : NaN):4:5:6 w yerrorlines lt 3 t "P = 1 process (pathology when P×T > cores)", \
-	     grid u ($1==2 ? $2 : NaN):4:5:6 w yerrorlines lt 4 t "P = 2 processes", \
-	     grid u ($1==4 ? $2 : NaN):4:5:6 w yerrorlines lt 1 t "P = 4 processes", \
-	     fit u 2:4 w p lt 2 ps 2.2 pt 7 t "fix: T = cores/P", \
-	     pin u 2:4 w p lt 5 ps 2.2 pt 5 t "fix: T = cores/P, pinned (hwloc)"
+	plot line(g, "libgomp", "over", -1) u 1:2 w lp lt PATHOLOGY t "libgomp (spin, default policy)", \
+	     line(g, "libgomp", "passive", -1) u 1:2 w lp lt PATHOLOGY dt 2 t "libgomp, OMP_WAIT_POLICY=passive", \
+	     line(l, "libomp", "over", -1) u 1:2 w lp lt EXTRA1 t "LLVM libomp (KMP_BLOCKTIME spin)", \
+	     line(o, "openblas-openmp", "over", bn) u 1:2 w lp lt FIX3 t sprintf("OpenMP OpenBLAS dgemm n=%d", bn), \
+	     line(o, "openblas-openmp", "passive", bn) u 1:2 w lp lt FIX3 dt 2 t "OpenMP OpenBLAS, passive", \
+	     line(o, "openblas-pthread", "over", bn) u 1:2 w lp lt BASELINE t "pthread OpenBLAS (yields)", \
+	     '+' u (2):(pyover / pyfit) every ::0::0 w p lt PATHOLOGY pt 13 ps 2.5 t "numpy in loky workers (OpenMP OpenBLAS)", \
+	     '+' u (2):(pypass / pyfit) every ::0::0 w p lt FIX1 pt 13 ps 2 t "numpy, passive", \
+	     '+' u (2):(pytpc / pyfit) every ::0::0 w p lt FIX2 pt 12 ps 2 t "numpy, threadpool_limits", \
+	     '+' u (2):(pypt / pyfit) every ::0::0 w p lt BASELINE pt 13 ps 2 t "numpy, pthread OpenBLAS", \
+	     1 w l lt BASELINE dt 3 t "T = cores/P (the fix)"
 	unset logscale x
 
-	set output out("_csw")
-	set title "Context switches and CPU efficiency per (P, T): the same work every time"
-	set xlabel "P processes × T threads"
-	set ylabel "context switches per configuration (log)"
-	set y2label "GFLOP per CPU-second"
-	set logscale y
-	set yrange [*:*]
-	set y2range [0:*]
-	set y2tics
-	set ytics nomirror
-	set xtics rotate by -30
-	set xrange [-0.7:*]
-	set style data histograms
-	set style histogram clustered gap 1
-	set boxwidth 0.8 relative
-	set key top left
-	plot grid u ($7+$8):xtic(sprintf("%d×%d%s", $1, $2, $3 > cores ? " (over)" : "")) lt 1 t "context switches (voluntary + involuntary)", \
-	     grid u 0:14 axes x1y2 w lp lt 3 t "GFLOP per CPU-second (right axis)"
+	set output out("_n")
+	set title "dgemm at P = 2 processes × T = cores threads: slowdown against T = cores/P, by matrix order"
+	set xlabel "n (dgemm n × n × n)"
+	set logscale x 2
+	set xrange [*:*]
+	plot byn(o, "openblas-openmp") u 1:2 w lp lt FIX3 t "OpenMP OpenBLAS", \
+	     byn(o, "openblas-pthread") u 1:2 w lp lt BASELINE t "pthread OpenBLAS", \
+	     1 w l lt BASELINE dt 3 t "T = cores/P"
 }

@@ -1,9 +1,12 @@
 # common.gp — one style for every plot of the suite.
 #
-# The harness calls gnuplot with:
-#   casedir='<run>/<case>'  outbase='<run>/plots/<case>'  term='png'|'svg'  common='<this file>'
-# and a case script begins with `load common`, then for each figure:
+# The harness runs gnuplot in <run>/<case> (no path is ever spliced into a
+# command: a quote in --out cannot break or inject one) with:
+#   casedir='.'  outbase='../plots/<tmp>/<case>'  term='png'|'svg'  common='common.gp'
+# (common.gp found through GNUPLOT_LIB), and a case script begins with
+# `load common`, then for each figure:
 #   set output out("_timeline")     # → <run>/plots/<case>_timeline.png|svg
+# (drawn in a temporary directory, renamed into plots/ once checked non-empty)
 #
 # Files a case script reads (all written from the run's results):
 #   casedir/summary.tsv   one row per variant: variant role kind outcome wall_s user_s sys_s

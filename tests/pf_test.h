@@ -21,8 +21,21 @@ static int pf_test_failures, pf_test_checks;
 		}                                                                            \
 	} while (0)
 
+/* Verdicts filled by fake_verdict: each refill frees the previous checks, and
+ * TEST_DONE frees them all (the asan preset's leak check stays clean). */
+static struct pf_verdict *pf_test_verdicts[64];
+static int pf_test_nverdicts;
+
+static inline void pf_test_free_verdicts(void)
+{
+	for (int i = 0; i < pf_test_nverdicts; i++)
+		pf_verdict_free(pf_test_verdicts[i]);
+	pf_test_nverdicts = 0;
+}
+
 #define TEST_DONE()                                                                          \
-	(printf("%d checks, %d failed\n", pf_test_checks, pf_test_failures), pf_test_failures ? 1 : 0)
+	(pf_test_free_verdicts(),                                                            \
+	 printf("%d checks, %d failed\n", pf_test_checks, pf_test_failures), pf_test_failures ? 1 : 0)
 
 struct pf_fake {
 	struct pf_run run;
@@ -87,6 +100,14 @@ static inline void fake_param(struct pf_fake *f, const char *name, double v)
 
 static inline enum pf_status fake_verdict(struct pf_fake *f, struct pf_verdict *v)
 {
+	int i;
+
+	for (i = 0; i < pf_test_nverdicts && pf_test_verdicts[i] != v; i++)
+		;
+	if (i < pf_test_nverdicts)
+		pf_verdict_free(v);	/* filled before: its checks are ours to free */
+	else if (pf_test_nverdicts < 64)
+		pf_test_verdicts[pf_test_nverdicts++] = v;
 	memset(v, 0, sizeof(*v));
 	v->scale = f->run.scale;
 	pf_claims_eval(f->run.c->claims, &f->run, v);

@@ -4,11 +4,13 @@
 # (no file in the host's /dev/shm, no cgroup, no scratch directory, no process).
 set -u
 bin=$1 case=$2
+. "$(dirname "$0")/leftovers.sh"
 out=$(mktemp -d /tmp/pf-smoke-XXXXXX)
 trap 'rm -rf "$out"' EXIT
 shm_before=$(ls -A /dev/shm | sort)
 
-"$bin" run "$case" --scale smoke --out "$out" --quiet
+tag=pf-smoke-$case-$$-$RANDOM	# inherited by every process of the run, not by this script
+PITFALLS_TAG=$tag "$bin" run "$case" --scale smoke --out "$out" --quiet
 rc=$?
 fail() { echo "smoke $case: $*" >&2; exit 1; }
 
@@ -32,6 +34,17 @@ else
 	*) cat "$out/latest/report.md" >&2; fail "verdict $status (exit $rc)" ;;
 	esac
 fi
+# every variant of the case left its result file (a skipped one too, with its reason)
+variants=$("$bin" list "$case" | sed -n '/^  variants:/,/^  parameters/{/^    [a-z0-9_]/s/^    \([a-z0-9_]*\).*/\1/p}')
+[ -n "$variants" ] || fail "no variants listed"
+for var in $variants; do
+	[ -s "$out/latest/$case/$var.json" ] || fail "no result file $var.json"
+done
+# no plot file is empty (a full disk or a failed gnuplot must not leave one)
+for f in "$out"/latest/plots/*; do
+	[ -e "$f" ] || continue
+	[ -s "$f" ] || fail "empty plot file $(basename "$f")"
+done
 if [ -f "$(dirname "$0")/../plots/$case.gp" ] && [ "$status" != SKIPPED ]; then
 	ls "$out"/latest/plots/"$case"*.png >/dev/null 2>&1 || fail "no PNG plot drawn"
 	ls "$out"/latest/plots/"$case"*.svg >/dev/null 2>&1 || fail "no SVG plot drawn"
@@ -44,5 +57,8 @@ for root in /sys/fs/cgroup/memory/pitfalls /sys/fs/cgroup/pitfalls; do
 	[ -z "$left" ] || fail "left cgroups: $left"
 done
 ls -d /tmp/pitfalls-*-"$case"-* >/dev/null 2>&1 && fail "left scratch directories"
-pgrep -f "cases/python/.*" -a | grep -q "PITFALLS" && fail "left processes"
+# every process of the run carries PITFALLS_TAG (leftovers.sh);
+# tests/leftovers_test.sh shows this check finds a survivor
+left=$(pf_leftovers "$tag")
+[ -z "$left" ] || fail "left processes: $left"
 exit 0

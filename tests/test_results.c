@@ -95,6 +95,8 @@ int main(void)
 		CHECK(pf_verdict_from_json(j, &back, err, sizeof(err)) == 0);
 		CHECK(back.status == PF_REPRODUCED && back.nchecks == 2 && back.checks[1].state == PF_MISSING);
 		CHECK(back.checks[0].measured == 3.1);
+		pf_verdict_free(&back);
+		pf_verdict_free(&v);
 		CHECK(pf_mkdir_p(casedir) == 0);
 		path = pf_xasprintf("%s/verdict.json", casedir);
 		CHECK(pf_json_save(path, j) == 0);
@@ -120,6 +122,8 @@ int main(void)
 		}
 		free(path);
 		free(casedir);
+		pf_verdict_free(&v);
+		pf_verdict_free(&back);
 	}
 	fake_free(&f);
 	{

@@ -17,6 +17,10 @@ static void article(struct pf_fake *f, bool python)
 		return;
 	fake_metric(f, "numpy", "ratio_after_free_median", 2.4);
 	fake_metric(f, "numpy_out", "ratio_after_free_median", 1.1);
+	/* this machine, smoke: RSS +67 MiB, tracemalloc 3.9 MiB for 3.8 MiB of live arrays */
+	fake_metric(f, "numpy", "traced_after_free_last", 4.10e6);
+	fake_metric(f, "numpy", "live_arrays_after_free_last", 4.01e6);
+	fake_metric(f, "numpy", "rss_above_baseline_last", 69.9e6);
 }
 
 int main(void)
@@ -27,6 +31,7 @@ int main(void)
 	fake_init(&f, &pf_case_fragmentation, PF_QUICK);
 	article(&f, true);
 	CHECK(fake_verdict(&f, &v) == PF_REPRODUCED);
+	pf_verdict_free(&v);
 	fake_free(&f);
 
 	/* an allocator that gives memory back: RSS ≈ live, no growth — NOT REPRODUCED */
@@ -37,6 +42,7 @@ int main(void)
 	CHECK(fake_verdict(&f, &v) == PF_NOT_REPRODUCED);
 	CHECK(check_state_of(&v, "fresh: RSS / live after frees") == PF_FAIL);
 	CHECK(check_state_of(&v, "fresh: RSS growth") == PF_FAIL);
+	pf_verdict_free(&v);
 	fake_free(&f);
 
 	/* reuse that still bloats: the fix is refuted */
@@ -44,6 +50,17 @@ int main(void)
 	article(&f, true);
 	fake_metric(&f, "reuse", "ratio_after_free_median", 3.0);
 	CHECK(fake_verdict(&f, &v) == PF_NOT_REPRODUCED);
+	pf_verdict_free(&v);
+	fake_free(&f);
+
+	/* a tracer that saw the retained pages (RSS ≈ traced): the diagnostic claim is refuted */
+	fake_init(&f, &pf_case_fragmentation, PF_QUICK);
+	article(&f, true);
+	fake_metric(&f, "numpy", "traced_after_free_last", 60e6);
+	CHECK(fake_verdict(&f, &v) == PF_NOT_REPRODUCED);
+	CHECK(check_state_of(&v, "numpy: RSS above what tracemalloc traces") == PF_FAIL);
+	CHECK(check_state_of(&v, "numpy: tracemalloc traces the live arrays") == PF_FAIL);
+	pf_verdict_free(&v);
 	fake_free(&f);
 
 	/* Python originals skipped: missing, the C checks still decide */
@@ -53,12 +70,14 @@ int main(void)
 	fake_outcome(&f, "numpy_out", PF_OUT_SKIPPED, "numpy not importable");
 	CHECK(fake_verdict(&f, &v) == PF_REPRODUCED);
 	CHECK(check_state_of(&v, "numpy: RSS / live after del") == PF_MISSING);
+	pf_verdict_free(&v);
 	fake_free(&f);
 
 	fake_init(&f, &pf_case_fragmentation, PF_QUICK);
 	for (size_t i = 0; i < f.run.nresults; i++)
 		f.results[i].outcome = PF_OUT_SKIPPED;
 	CHECK(fake_verdict(&f, &v) == PF_STATUS_SKIPPED);
+	pf_verdict_free(&v);
 	fake_free(&f);
 	return TEST_DONE();
 }

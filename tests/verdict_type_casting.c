@@ -17,9 +17,12 @@ static void article(struct pf_fake *f, double n, bool python)
 	fake_metric(f, "fenv_check", "int.detected", 1);
 	fake_metric(f, "float64", "overflow.value", 1e40);
 	fake_metric(f, "float64", "sum.result", n);
+	fake_metric(f, "float64", "sum.n", n);
 	fake_metric(f, "float64", "int.result_minus_input", 0);
 	fake_metric(f, "pairwise", "sum.result", n);
+	fake_metric(f, "pairwise", "sum.n", n);
 	fake_metric(f, "kahan", "sum.result", n);
+	fake_metric(f, "kahan", "sum.n", n);
 	if (!python)
 		return;
 	fake_metric(f, "numpy", "overflow.is_inf", 1);
@@ -28,6 +31,7 @@ static void article(struct pf_fake *f, double n, bool python)
 	fake_metric(f, "numpy_fixed", "overflow.detected", 1);
 	fake_metric(f, "numpy_fixed", "int.detected", 1);
 	fake_metric(f, "numpy_fixed", "sum.result", n);
+	fake_metric(f, "numpy_fixed", "sum.n", n);
 }
 
 int main(void)
@@ -40,6 +44,7 @@ int main(void)
 	article(&f, 1e8, true);
 	CHECK(fake_verdict(&f, &v) == PF_REPRODUCED);
 	CHECK(check_state_of(&v, "float32 sum.result") == PF_PASS);
+	pf_verdict_free(&v);
 	fake_free(&f);
 
 	/* a float32 sum that did not stall (say, pairwise by accident): NOT REPRODUCED */
@@ -47,6 +52,7 @@ int main(void)
 	article(&f, 1e8, true);
 	fake_metric(&f, "float32", "sum.result", 1e8);
 	CHECK(fake_verdict(&f, &v) == PF_NOT_REPRODUCED);
+	pf_verdict_free(&v);
 	fake_free(&f);
 
 	/* Kahan off by 8 (float32 spacing at 1e8): the fix is refuted */
@@ -55,6 +61,7 @@ int main(void)
 	fake_metric(&f, "kahan", "sum.result", 1e8 - 8);
 	CHECK(fake_verdict(&f, &v) == PF_NOT_REPRODUCED);
 	CHECK(check_state_of(&v, "kahan sum.result") == PF_FAIL);
+	pf_verdict_free(&v);
 	fake_free(&f);
 
 	/* the overflow went unnoticed by the checked variant: NOT REPRODUCED */
@@ -62,6 +69,7 @@ int main(void)
 	article(&f, 1e8, true);
 	fake_metric(&f, "fenv_check", "overflow.detected", 0);
 	CHECK(fake_verdict(&f, &v) == PF_NOT_REPRODUCED);
+	pf_verdict_free(&v);
 	fake_free(&f);
 
 	/* Python originals skipped (no numpy): their checks are missing, the C ones pass */
@@ -71,6 +79,7 @@ int main(void)
 	fake_outcome(&f, "numpy_fixed", PF_OUT_SKIPPED, "numpy not importable");
 	CHECK(fake_verdict(&f, &v) == PF_REPRODUCED);
 	CHECK(check_state_of(&v, "numpy sum.result") == PF_MISSING);
+	pf_verdict_free(&v);
 	fake_free(&f);
 
 	/* every variant skipped: SKIPPED */
@@ -78,6 +87,7 @@ int main(void)
 	for (size_t i = 0; i < f.run.nresults; i++)
 		f.results[i].outcome = PF_OUT_SKIPPED;
 	CHECK(fake_verdict(&f, &v) == PF_STATUS_SKIPPED);
+	pf_verdict_free(&v);
 	fake_free(&f);
 	return TEST_DONE();
 }

@@ -1,10 +1,17 @@
 """blas_oversubscription — the Python original: numpy matmul in joblib (loky)
-worker processes, each with its own OpenBLAS thread pool.
+worker processes, one per core, each with its own OpenBLAS thread pool.
 
-    blas_oversubscription.py oversubscribed   workers × (2 × cores) BLAS threads
-    blas_oversubscription.py limited          loky's own limit: cores // workers
+    blas_oversubscription.py oversubscribed  OpenMP OpenBLAS, inner_max_num_threads = cores
+    blas_oversubscription.py loky_limit      the same, inner_max_num_threads = cores // workers
+    blas_oversubscription.py threadpoolctl   T = cores, each task in threadpool_limits(cores // workers)
+    blas_oversubscription.py passive         T = cores, OMP_WAIT_POLICY=passive in the workers
+    blas_oversubscription.py pthread         T = cores on the pthread OpenBLAS (it yields)
 
-Reports the same keys as the C variants: gflops, csw, blas_threads, workers.
+numpy is linked against libblas.so.3 (update-alternatives); the OpenMP
+flavour is chosen for this process and its workers by putting Debian's
+openblas-openmp directory first on LD_LIBRARY_PATH and re-executing, so the
+system's alternatives are never touched.  Reports the series round.time (one
+round: one task of py_calls matmuls per worker) and what threadpoolctl sees.
 """
 import os
 import resource
@@ -13,54 +20,97 @@ import time
 
 import pitfalls_report as pr
 
+OPENMP_DIR = "/usr/lib/x86_64-linux-gnu/openblas-openmp"
+PTHREAD_DIR = "/usr/lib/x86_64-linux-gnu/openblas-pthread"
 
-def task(n, calls, seed):
-    """One worker task: `calls` matmuls of n×n; returns (seconds, context switches, threads)."""
+
+def blas_info():
+    """(threading_layer, num_threads, filepath) of the OpenBLAS threadpoolctl sees here."""
+    from threadpoolctl import threadpool_info
+    for lib in threadpool_info():
+        if lib.get("internal_api") == "openblas":
+            return lib.get("threading_layer", "?"), lib.get("num_threads", -1), lib.get("filepath", "?")
+    return "none", -1, "no OpenBLAS loaded"
+
+
+def task(n, calls, seed, limit):
+    """One worker task: `calls` matmuls of n×n (inside threadpool_limits when limit)."""
     import numpy as np
+    from threadpoolctl import threadpool_limits
     rng = np.random.default_rng(seed)
     a, b = rng.random((n, n)), rng.random((n, n))
-    a @ b  # OpenBLAS buffers and thread pool, not counted
     r0 = resource.getrusage(resource.RUSAGE_SELF)
-    t0 = time.perf_counter()
-    for _ in range(calls):
-        a @ b
-    dt = time.perf_counter() - t0
+    if limit:
+        with threadpool_limits(limits=limit, user_api="blas"):
+            inside = blas_info()[1]
+            for _ in range(calls):
+                a @ b
+    else:
+        inside = blas_info()[1]
+        for _ in range(calls):
+            a @ b
     r1 = resource.getrusage(resource.RUSAGE_SELF)
     csw = (r1.ru_nvcsw - r0.ru_nvcsw) + (r1.ru_nivcsw - r0.ru_nivcsw)
-    return dt, csw, len(os.listdir("/proc/self/task")), os.environ.get("OPENBLAS_NUM_THREADS", "unset")
+    layer, threads, path = blas_info()
+    return layer, threads, path, inside, csw
+
+
+def reexec_with(libdir):
+    """Run this script again with libdir first on LD_LIBRARY_PATH (before numpy loads)."""
+    if os.environ.get("PF_BLAS_DIR") == libdir:
+        return
+    if not os.path.exists(os.path.join(libdir, "libblas.so.3")):
+        pr.skip(f"{libdir}/libblas.so.3 absent (install libopenblas0-openmp)")
+    os.environ["PF_BLAS_DIR"] = libdir
+    os.environ["LD_LIBRARY_PATH"] = libdir + (":" + os.environ["LD_LIBRARY_PATH"]
+                                              if os.environ.get("LD_LIBRARY_PATH") else "")
+    sys.stdout.flush()
+    os.execv(sys.executable, [sys.executable] + sys.argv)
 
 
 def main():
-    mode = sys.argv[1] if len(sys.argv) > 1 else "limited"
+    mode = sys.argv[1] if len(sys.argv) > 1 else "oversubscribed"
+    reexec_with(PTHREAD_DIR if mode == "pthread" else OPENMP_DIR)
+    if mode == "passive":
+        os.environ["OMP_WAIT_POLICY"] = "passive"   # inherited by the loky workers
+    else:
+        os.environ.pop("OMP_WAIT_POLICY", None)
     pr.need_numpy()
     joblib = pr.need("joblib", "python3-joblib")
-    n, tasks = int(pr.param("py_n")), int(pr.param("py_tasks"))
+    pr.need("threadpoolctl", "python3-threadpoolctl")
+    n, calls = int(pr.param("py_n")), int(pr.param("py_calls"))
     cores = pr.ncores()
+    if cores < 2:
+        pr.skip(f"needs 2 cores to oversubscribe them (have {cores})")
     workers = cores                      # one worker process per core, as n_jobs=-1 would
-    threads = 2 * cores if mode == "oversubscribed" else None   # None: loky's cores // workers
-    pr.text("mode", f"{workers} loky workers, inner_max_num_threads={threads or 'loky default'}")
+    fit = max(1, cores // workers)
+    inner = fit if mode == "loky_limit" else cores
+    limit = fit if mode == "threadpoolctl" else None
+    pr.text("mode", f"{workers} loky workers, inner_max_num_threads={inner}, "
+                    f"threadpool_limits={limit}, OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY', 'unset')}")
     pr.metric("workers", workers, "1")
     pr.metric("cores", cores, "1")
-    flops = 2.0 * n ** 3 * tasks
+    pr.metric("fit_threads", fit, "1")
+    reps = pr.reps() if pr.scale() == "smoke" else max(pr.reps(), 9)   # compare.py: 9+
     times, csws = [], []
-    with joblib.parallel_backend("loky", inner_max_num_threads=threads):
+    with joblib.parallel_backend("loky", inner_max_num_threads=inner):
         with joblib.Parallel(n_jobs=workers) as par:
-            out = par(joblib.delayed(task)(n, 1, s) for s in range(workers))   # start workers
-            pr.text("worker_env_OPENBLAS_NUM_THREADS", out[0][3])
-            pr.metric("blas_threads", max(o[2] for o in out) - 1, "1")  # threads beside the main one
+            out = par(joblib.delayed(task)(n, 1, s, limit) for s in range(workers))   # start workers
+            layers = {o[0] for o in out}
+            pr.text("worker_blas", f"{sorted(layers)} {out[0][2]}")
+            pr.metric("worker_openmp", 1 if layers == {"openmp"} else 0, "1")
+            pr.metric("worker_blas_threads", max(o[1] for o in out), "1")
+            pr.metric("task_blas_threads", max(o[3] for o in out), "1")
             pr.phase("matmul")
-            for _ in range(max(5, pr.reps())):   # best of >= 5, as STREAM reports
+            for _ in range(reps):
                 t0 = time.perf_counter()
-                out = par(joblib.delayed(task)(n, 1, s) for s in range(tasks))
+                out = par(joblib.delayed(task)(n, calls, s, limit) for s in range(workers))
                 times.append(time.perf_counter() - t0)
-                csws.append(sum(o[1] for o in out))
-    pr.report_times("matmul", times)
-    times.sort()
-    median = times[len(times) // 2] if len(times) % 2 else (times[len(times) // 2 - 1] + times[len(times) // 2]) / 2
-    # throughput from the best repetition (the least disturbed by other tenants)
-    pr.metric("gflops", flops / times[0] * 1e-9, "GFLOP/s")
-    pr.metric("gflops_median", flops / median * 1e-9, "GFLOP/s")
+                csws.append(sum(o[4] for o in out))
+    pr.series("round.time", times, "s")
+    pr.report_times("round", times)
     pr.metric("csw", sorted(csws)[len(csws) // 2], "1")
+    pr.metric("gflops", 2.0 * n ** 3 * calls * workers / sorted(times)[len(times) // 2] * 1e-9, "GFLOP/s")
 
 
 if __name__ == "__main__":

@@ -8,18 +8,27 @@ fresh: each cycle creates `arrays` float64 arrays of random sizes
 reuse: one preallocated output buffer per slot (grown when too small) and
        np.add(a, 1.0, out=a) — the article's fix.
 Writes <variant>.steps.tsv like the C variants; metric keys mirror them.
+
+Seed 003's diagnostic runs beside it: tracemalloc (NumPy registers its data
+buffers with it) traces the live arrays, and its traced size after the frees
+is reported beside RSS: it cannot see the pages glibc keeps.  tracemalloc's
+own bookkeeping (get_tracemalloc_memory) is subtracted from every RSS figure,
+so that the tracer does not inflate the ratio it sits beside.
 """
 import math
 import os
 import sys
 import time
+import tracemalloc
 
 import pitfalls_report as pr
 
 
 def rss():
+    """VmRSS less tracemalloc's own bookkeeping (not the program's memory)."""
     with open("/proc/self/statm") as f:
-        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+        r = int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    return r - tracemalloc.get_tracemalloc_memory()
 
 
 class Rng:
@@ -49,7 +58,9 @@ def main():
     live = small = 0.0
     step = 0
     after = []
+    tracemalloc.start(1)
     base = rss()
+    traced_base = tracemalloc.get_traced_memory()[0]
     pr.metric("baseline_rss", base, "B")
     path = os.path.join(pr.outdir(), os.environ.get("PITFALLS_VARIANT", "numpy") + ".steps.tsv")
     tab = open(path + ".tmp", "w")
@@ -98,6 +109,7 @@ def main():
         del arrs, a
         after.append(record(c, "freed"))
         last_rss = rss()
+        traced_last = tracemalloc.get_traced_memory()[0] - traced_base
         if first_rss is None:
             first_rss = last_rss
     loop = time.perf_counter() - t0
@@ -114,6 +126,12 @@ def main():
     pr.metric("live_after_free_last", base + live + small, "B")
     pr.metric("retained_after_free_last", last_rss - (base + live + small), "B")
     pr.metric("loop_s", loop, "s")
+    pr.metric("traced_after_free_last", traced_last, "B")
+    pr.metric("live_arrays_after_free_last", live + small, "B")
+    pr.metric("rss_above_baseline_last", last_rss - base, "B")
+    pr.metric("tracemalloc_peak", tracemalloc.get_traced_memory()[1] - traced_base, "B")
+    pr.metric("tracemalloc_own_bytes", tracemalloc.get_tracemalloc_memory(), "B")
+    tracemalloc.stop()
 
 
 if __name__ == "__main__":

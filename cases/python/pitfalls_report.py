@@ -5,8 +5,13 @@ It reads its parameters from the environment and reports one line per fact
 over the pipe whose descriptor is in PITFALLS_FD, exactly as a C variant does:
 
     M <key> <value> <unit>   a number        T <key> <text>     a string
-    P <t> <phase>            a phase marker  S <reason> / F <reason>: skip / fail
+    R <key> <unit> <v,v,..>  a series        P <t> <phase>      a phase marker
+    S <reason> / F <reason>: skip / fail     W <file> <why>     a file not written
+
+Each line is one write of at most PIPE_BUF bytes (never interleaved with the
+lines of forked children sharing the pipe).
 """
+import errno
 import os
 import sys
 import time
@@ -15,15 +20,33 @@ _FD = int(os.environ.get("PITFALLS_FD", "-1"))
 SKIPPED = 77
 
 
+PIPE_BUF = 4096  # POSIX: a pipe write of at most this many bytes is never interleaved
+
+
+def _fit(data, limit):
+    """data (bytes of one line) cut to limit bytes at a UTF-8 character boundary."""
+    if len(data) <= limit:
+        return data
+    cut = data[:limit - 1]
+    while cut and (cut[-1] & 0xC0) == 0x80:  # a continuation byte: back to the lead
+        cut = cut[:-1]
+    if cut and cut[-1] >= 0xC0:  # the lead byte of a cut character
+        cut = cut[:-1]
+    return cut + b"\n"
+
+
 def _send(*fields):
+    """One report line, in ONE write of at most PIPE_BUF bytes: forked children
+    (multiprocessing, joblib) write to the same pipe, and only writes that size
+    are atomic; a longer line is cut (as the C side's pf_report_line does)."""
     line = "\t".join(str(f).replace("\t", " ").replace("\n", " ") for f in fields) + "\n"
-    data = line.encode()
+    data = _fit(line.encode(), PIPE_BUF)
     if _FD < 0:
-        sys.stderr.write(line)
+        sys.stderr.write(data.decode(errors="replace"))
         return
-    while data:
-        n = os.write(_FD, data)
-        data = data[n:]
+    n = os.write(_FD, data)
+    if n != len(data):  # cannot happen on a blocking pipe for <= PIPE_BUF bytes
+        raise OSError(f"short write to the report pipe ({n} of {len(data)} bytes)")
 
 
 def param(name, cast=float):
@@ -39,7 +62,17 @@ def scale():
 
 
 def reps():
-    return int(os.environ.get("PITFALLS_REPS", "5"))
+    """Repetitions the harness asks for (--reps, or the scale's): never a silent default."""
+    value = os.environ.get("PITFALLS_REPS")
+    if value is None:
+        fail("no PITFALLS_REPS in the environment (run this through pitfalls run)")
+    try:
+        n = int(value)
+    except ValueError:
+        n = 0
+    if n < 1:
+        fail(f"bad PITFALLS_REPS {value!r} (a whole number >= 1)")
+    return n
 
 
 def ncores():
@@ -65,14 +98,6 @@ def mem_limit():
 
 def metric(key, value, unit=""):
     _send("M", key, repr(float(value)), unit)
-
-
-def series(key, values, unit="s"):
-    """The repetitions of a figure, in the order taken (a timing claim's evidence);
-    lines of at most 64 values, as the C side sends them."""
-    values = list(values)
-    for i in range(0, len(values), 64):
-        _send("R", key, unit, ",".join(repr(float(v)) for v in values[i:i + 64]))
 
 
 def text(key, value):
@@ -127,6 +152,14 @@ def timed(fn, *args, repeat=None):
     return result, times
 
 
+def series(key, values, unit=""):
+    """Report the repetitions of a figure (a timing claim's evidence), as pf_series:
+    lines of at most 64 values, each line one write under PIPE_BUF."""
+    values = list(values)
+    for i in range(0, len(values), 64):
+        _send("R", key, unit, ",".join(repr(float(v)) for v in values[i:i + 64]))
+
+
 def report_times(prefix, times):
     """Same keys as the C shim: <prefix>.time_median/min/mean/stddev in seconds."""
     s = sorted(times)
@@ -146,12 +179,29 @@ def table(name, header, rows):
     variant = os.environ.get("PITFALLS_VARIANT", "python")
     path = os.path.join(outdir(), f"{variant}.{name}.tsv")
     tmp = f"{path}.tmp.{os.getpid()}"
-    with open(tmp, "w") as f:
-        f.write("\t".join(header) + "\n")
-        for row in rows:
-            f.write("\t".join("-" if v is None else (repr(v) if isinstance(v, float) else str(v))
-                              for v in row) + "\n")
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "w") as f:
+            f.write("\t".join(header) + "\n")
+            for row in rows:
+                f.write("\t".join("-" if v is None else (repr(v) if isinstance(v, float) else str(v))
+                                  for v in row) + "\n")
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except OSError as e:
+        # no half-written table left behind; the harness hears which file failed
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        _send("W", path, f"{e.strerror} ({errno.errorcode.get(e.errno, '?')})")
+        raise
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
 
 
 def _status(field):

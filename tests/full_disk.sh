@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# full_disk.sh PITFALLS — a run whose --out is a 40 KiB tmpfs (mounted in a
+# private mount namespace): exit 3, exactly one line on stderr naming the file
+# and the errno (besides a noise warning), no verdict.json (none may be computed from missing results),
+# no empty plot file, and no `latest` pointing at the broken run.
+set -u
+bin=$1
+if [ "${2:-}" != inside ]; then
+	# root: a mount namespace; an ordinary user: through a user namespace
+	if [ "$(id -u)" = 0 ]; then ns=(unshare -m); else ns=(unshare -r -m); fi
+	"${ns[@]}" true 2>/dev/null || { echo "full_disk: no private mount namespace here: skipped"; exit 77; }
+	exec "${ns[@]}" "$0" "$bin" inside
+fi
+fail() { echo "full_disk: $*" >&2; exit 1; }
+d=$(mktemp -d /tmp/pf-full-XXXXXX)
+trap 'umount "$d" 2>/dev/null; rm -rf "$d" "$d.err"' EXIT
+mount --make-rprivate / 2>/dev/null
+mount -t tmpfs -o size=40k tmpfs "$d" || { echo "full_disk: cannot mount a tmpfs: skipped"; exit 77; }
+
+"$bin" run type_casting --scale smoke --out "$d" --quiet 2>"$d.err" >/dev/null
+rc=$?
+# the run's error, apart from the noise warning a busy machine gets at the start
+err=$(grep -v '^pitfalls: warning: ' "$d.err")
+[ $rc -eq 3 ] || fail "exit $rc, not 3: $err"
+[ "$(grep -c . <<<"$err")" -eq 1 ] || fail "stderr is not one line: $err"
+grep -qE "^pitfalls: could not write $d/[^ ]+: .*\((ENOSPC|EDQUOT|EFBIG)\)$" <<<"$err" || fail "the line does not name the file and errno: $err"
+v=$(find "$d" -name verdict.json)
+[ -z "$v" ] || fail "a verdict was computed from missing results: $v"
+e=$(find "$d" \( -name '*.png' -o -name '*.svg' \) -size 0)
+[ -z "$e" ] || fail "empty plot files: $e"
+[ -e "$d/latest" ] && fail "latest points at the broken run: $(readlink "$d/latest")"
+echo "full_disk: exit 3, $err"
+exit 0

@@ -1,0 +1,126 @@
+/* test_child.c — pf_child_run, the "run this child contained" entry point of
+ * run and watch: a C function's exit status and report lines come back; a
+ * hang is ended at the timeout with its whole tree (a forked grandchild that
+ * would otherwise live on); an argv child runs by exec; the sampler samples. */
+#include "pf_test.h"
+
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static int say_and_exit(void *arg, int fd)
+{
+	(void)arg;
+	pf_report_line(fd, "M\tanswer\t42\t1\n");
+	return 7;
+}
+
+static pid_t grandchild_file_pid(void)
+{
+	return (pid_t)pf_read_num_file("/tmp/pf-test-child.pid");
+}
+
+/* a grandchild that hangs, its pid left in a file; the child hangs too */
+static int hang_with_grandchild(void *arg, int fd)
+{
+	pid_t g = fork();
+	char buf[32];
+
+	(void)arg;
+	(void)fd;
+	if (g == 0) {
+		setsid();	/* even out of the process group */
+		for (;;)
+			pause();
+	}
+	snprintf(buf, sizeof(buf), "%d\n", (int)g);
+	(void)pf_write_atomic("/tmp/pf-test-child.pid", buf, strlen(buf));
+	for (;;)
+		pause();
+	return 0;
+}
+
+/* alive and not a zombie (init may reap late) */
+static bool alive(pid_t pid)
+{
+	char path[64], *st;
+	bool z;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	st = pf_read_file(path, NULL);
+	if (!st)
+		return false;
+	z = strstr(st, "State:\tZ") != NULL;
+	free(st);
+	return !z;
+}
+
+struct seen {
+	int lines, samples;
+	char last[128];
+};
+
+static void on_line(void *cb, char *line)
+{
+	struct seen *s = cb;
+
+	s->lines++;
+	snprintf(s->last, sizeof(s->last), "%s", line);
+}
+
+static void on_sample(void *cb, const struct pf_sample *smp)
+{
+	((struct seen *)cb)->samples++;
+}
+
+int main(void)
+{
+	struct pf_child_out o;
+	struct seen s = { 0 };
+	struct pf_child_spec sp = {
+		.name = "test_child.exit", .fn = say_and_exit, .timeout = 10, .interval = 0.01,
+		.logfd = -1, .on_line = on_line, .on_sample = on_sample, .cb = &s,
+	};
+	char *argv[] = { "sh", "-c", "sleep 0.1; exit 3", NULL };
+
+	if (pf_topo_init() < 0)
+		return 1;
+	CHECK(pf_child_run(&sp, &o) == 0);
+	CHECK(o.started && !o.timed_out && WIFEXITED(o.status) && WEXITSTATUS(o.status) == 7);
+	CHECK(s.lines == 1 && !strcmp(s.last, "M\tanswer\t42\t1"));
+	CHECK(s.samples >= 1);
+
+	/* an exec'd child, sampled while it sleeps */
+	memset(&s, 0, sizeof(s));
+	sp.fn = NULL;
+	sp.argv = argv;
+	sp.name = "test_child.exec";
+	CHECK(pf_child_run(&sp, &o) == 0);
+	CHECK(WIFEXITED(o.status) && WEXITSTATUS(o.status) == 3);
+	CHECK(o.wall >= 0.09 && s.samples >= 3);
+
+	/* a hang: timed out, and the grandchild (its own session) killed too,
+	 * when there is a cgroup to find it by; the group is killed always */
+	(void)unlink("/tmp/pf-test-child.pid");
+	sp.argv = NULL;
+	sp.fn = hang_with_grandchild;
+	sp.timeout = 0.5;
+	sp.name = "test_child.hang";
+	CHECK(pf_child_run(&sp, &o) == 0);
+	CHECK(o.timed_out && WIFSIGNALED(o.status) && WTERMSIG(o.status) == SIGKILL);
+	{
+		pid_t g = grandchild_file_pid();
+
+		CHECK(g > 1);
+		if (o.cg) {
+			usleep(100 * 1000);
+			CHECK(!alive(g));
+		} else if (g > 1) {
+			printf("no cgroup: the grandchild in its own session is not ours to find\n");
+			kill(g, SIGKILL);
+		}
+	}
+	(void)unlink("/tmp/pf-test-child.pid");
+	return TEST_DONE();
+}

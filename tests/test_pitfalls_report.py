@@ -1,0 +1,66 @@
+"""test_pitfalls_report.py — the Python originals' side of the protocol:
+each report line is one write of at most PIPE_BUF bytes (a long text is cut at
+a UTF-8 boundary, a series split into lines of 64 values); reps() never
+defaults silently; a table whose writing raises leaves no .tmp behind."""
+import glob
+import os
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "cases", "python"))
+r, w = os.pipe()
+os.environ["PITFALLS_FD"] = str(w)
+import pitfalls_report as pr  # noqa: E402
+
+failures = 0
+
+
+def check(cond, what):
+    global failures
+    if not cond:
+        print("FAIL:", what)
+        failures += 1
+
+
+pr.text("k", "é" * 5000)
+pr.series("s", range(150), "s")
+os.close(w)
+lines = os.read(r, 1 << 20).split(b"\n")[:-1]
+check(len(lines) == 4, f"4 lines, got {len(lines)}")
+check(len(lines[0]) + 1 <= pr.PIPE_BUF, f"a line over PIPE_BUF: {len(lines[0]) + 1}")
+try:
+    lines[0].decode()
+except UnicodeDecodeError:
+    check(False, "a cut line is not valid UTF-8")
+check([len(x.split(b"\t")[3].split(b",")) for x in lines[1:]] == [64, 64, 22], "series split in 64s")
+
+# reps(): explicit, never a silent default
+os.environ.pop("PITFALLS_REPS", None)
+pid = os.fork()
+if pid == 0:
+    os.dup2(os.open(os.devnull, os.O_WRONLY), 2)
+    pr._FD = -1
+    pr.reps()
+    os._exit(0)
+_, st = os.waitpid(pid, 0)
+check(os.WIFEXITED(st) and os.WEXITSTATUS(st) == 1, "reps() without PITFALLS_REPS fails")
+os.environ["PITFALLS_REPS"] = "7"
+check(pr.reps() == 7, "reps() reads PITFALLS_REPS")
+
+
+class Boom:
+    def __str__(self):
+        raise RuntimeError("boom")
+
+
+pr._FD = -1
+with tempfile.TemporaryDirectory() as d:
+    os.environ["PITFALLS_OUTDIR"] = d
+    try:
+        pr.table("t", ["a"], [[1], [Boom()]])
+        check(False, "table() did not raise")
+    except RuntimeError:
+        pass
+    check(glob.glob(os.path.join(d, "*")) == [], f"left behind: {os.listdir(d)}")
+print(f"{failures} failed")
+sys.exit(1 if failures else 0)
