@@ -1257,6 +1257,9 @@ static int v_cachegrind(struct pf_ctx *ctx)
 
 	if (!valgrind)
 		return pf_skip(ctx, "valgrind not found (Debian package valgrind): no simulated cache misses");
+#if defined(__SANITIZE_ADDRESS__)
+	return pf_skip(ctx, "an AddressSanitizer build: valgrind cannot run it (use the release build)");
+#endif
 	for (int l = 0; l < 3; l++)
 		if (cg_geometry(l + 1, geo[l], sizeof(geo[l]), &size[l], note[l], sizeof(note[l])) < 0 && l < 2)
 			return pf_skip(ctx, "hwloc reports no L%d data cache to give cachegrind", l + 1);

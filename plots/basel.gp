@@ -157,7 +157,9 @@ if (file_ok(tab("chunked", "chunks"))) {
 	plot tab("chunked", "chunks") using 1:3 with linespoints lt 2 title "C chunked"
 } else {
 	set label 9 "no chunk sweep in this run" at graph 0.5, graph 0.5 center
-	plot NaN notitle
+	set xrange [100:1e7]
+	set yrange [0:1]
+	plot -1 notitle
 	unset label 9
 }
 set title "simulated (cachegrind): misses per term, hwloc's cache sizes"
@@ -168,7 +170,8 @@ if (file_ok(tab("cachegrind", "misses"))) {
 	     '' using 1:6 with linespoints lt 3 title "L3 as LL, simulated"
 } else {
 	set label 9 "cachegrind skipped or not run" at graph 0.5, graph 0.5 center
-	plot NaN notitle
+	set yrange [0:1]
+	plot -1 notitle
 	unset label 9
 }
 unset multiplot
