@@ -43,6 +43,9 @@ static const struct pf_param params[] = {
 	{ .name = "tasks", .unit = PF_COUNT,
 	  .value = { 20, 100, 100, 100 }, .min = 2, .max = 100000,
 	  .help = "tasks per run (paper: `for i in range(100)`)" },
+	{ .name = "timing_tasks", .unit = PF_COUNT,
+	  .value = { 4, 4, 10, 100 }, .min = 1, .max = 100000,
+	  .help = "tasks per timed repetition of the interleaved variant, at attr_max (paper: 100)" },
 	{ .name = "args", .unit = PF_BYTES,
 	  .value = { 8 * PF_KiB, 8 * PF_KiB, 8 * PF_KiB, 8 * PF_KiB },
 	  .min = 8, .max = 64 * PF_MiB,
@@ -56,6 +59,10 @@ static const struct pf_param params[] = {
 	  .help = "memory cgroup per variant: the object, its serialised copy, and each worker's rebuilt copy" },
 	{ .name = NULL },
 };
+
+/* Repetitions of each sweep point, at most: the sweep is drawn, not judged
+ * (the timing claim is the interleaved variant's). */
+#define SWEEP_REPS_MAX 3
 
 /* ---- the wire format: what pickle.dumps((callable, args)) amounts to ---- */
 
@@ -347,7 +354,8 @@ static int sweep(struct pf_ctx *ctx, enum form form)
 	for (int k = 0; k < points; k++) {
 		double a = points > 1 ? amin * pow(amax / amin, (double)k / (points - 1)) : amax;
 		/* no warm-up run: the pool is up and the buffers are sized */
-		struct pf_bench_opts bo = { .iterations = 1, .manual_time = true, .skip_warmup = k > 0 };
+		struct pf_bench_opts bo = { .iterations = 1, .manual_time = true, .skip_warmup = k > 0,
+					    .repetitions = pf_reps(ctx) < SWEEP_REPS_MAX ? pf_reps(ctx) : SWEEP_REPS_MAX };
 		struct pf_bench_stats st;
 		char name[32], key[64];
 		double bpt, tpt;
@@ -392,6 +400,84 @@ out:
 	return rc;
 }
 
+/* Repetitions of the interleaved timing from quick scale on: the claim is
+ * judged with a U test (compare.py recommends 9+). */
+#define TIMING_REPS_MIN 9
+
+/* The timing claim's evidence: the method form and the function form at the
+ * largest attribute, each with its own pool, their repetitions interleaved in
+ * this one process (pf_bench_group), so that a shared machine's drift lands on
+ * both.  Series "method.time" / "function.time": seconds per timing_tasks tasks. */
+static int run_interleaved(struct pf_ctx *ctx)
+{
+	struct pool p[2] = { { .ctx = ctx, .form = FORM_METHOD, .from = -1 },
+			     { .ctx = ctx, .form = FORM_FUNCTION, .from = -1 } };
+	double amax = pf_param(ctx, "attr_max");
+	struct pf_bench_opts bo = { .iterations = 1, .manual_time = true };
+	struct pf_bench_stats st[2];
+	unsigned char *object = NULL, *data = NULL;
+	int nworkers = (int)pf_param(ctx, "workers"), rc = PF_FAILED;
+
+	if (nworkers > MAX_WORKERS)
+		nworkers = MAX_WORKERS;
+	signal(SIGPIPE, SIG_IGN);
+	if (!pf_fits(ctx, (2.0 + 2.0 * nworkers) * amax, "the object, its serialised copy and the workers' copies"))
+		return PF_SKIPPED;
+	bo.repetitions = pf_scale(ctx) >= PF_QUICK && pf_reps(ctx) < TIMING_REPS_MIN ? TIMING_REPS_MIN : pf_reps(ctx);
+	for (int k = 0; k < 2; k++) {
+		p[k].nworkers = nworkers;
+		p[k].tasks = (uint64_t)pf_param(ctx, "timing_tasks");
+		p[k].data_len = (size_t)pf_param(ctx, "args");
+		for (int w = 0; w < MAX_WORKERS; w++)
+			p[k].to[w] = -1;
+	}
+	for (int k = 0; k < 2; k++)
+		if ((rc = pool_start(&p[k])) != 0)
+			goto out;
+	rc = PF_FAILED;
+	object = malloc((size_t)amax);
+	data = malloc(p[0].data_len);
+	for (int k = 0; k < 2; k++) {
+		p[k].object = object;
+		p[k].object_len = (size_t)amax;
+		p[k].data = data;
+		p[k].msg_cap = sizeof(struct msg_header) + 64 + (k == 0 ? (size_t)amax : 0) + p[k].data_len;
+		p[k].msg = malloc(p[k].msg_cap);
+	}
+	if (!object || !data || !p[0].msg || !p[1].msg) {
+		rc = pf_fail(ctx, "malloc: %s", strerror(errno));
+		goto out;
+	}
+	memset(object, 0x5a, (size_t)amax);
+	memset(data, 0xa5, p[0].data_len);
+	pf_phase(ctx, "interleaved");
+	{
+		const struct pf_bench_arm arms[] = { { "method", pool_run, &p[0] }, { "function", pool_run, &p[1] } };
+
+		if (pf_bench_group(ctx, arms, 2, &bo, st) != 0 || p[0].broken || p[1].broken) {
+			rc = pf_fail(ctx, "a worker died in the interleaved runs");
+			goto out;
+		}
+	}
+	pf_metric(ctx, "attr_bytes", amax, "B");
+	pf_metric(ctx, "tasks", (double)p[0].tasks, "1");
+	pf_metric(ctx, "method_bytes_per_task", p[0].bytes_sent / (double)p[0].tasks, "B");
+	pf_metric(ctx, "function_bytes_per_task", p[1].bytes_sent / (double)p[1].tasks, "B");
+	pf_metric(ctx, "method_time_per_task", st[0].median / (double)p[0].tasks, "s");
+	pf_metric(ctx, "function_time_per_task", st[1].median / (double)p[1].tasks, "s");
+	rc = PF_OK;
+out:
+	/* the second pool's workers inherited the first pool's pipe ends: they
+	 * go first, so that the first pool's workers see EOF */
+	for (int k = 1; k >= 0; k--) {
+		pool_stop(&p[k]);
+		free(p[k].msg);
+	}
+	free(object);
+	free(data);
+	return rc;
+}
+
 /* Pathology: tasks as a bound method, delayed(self.parallel_f)(data, i). */
 static int run_method(struct pf_ctx *ctx)
 {
@@ -409,10 +495,14 @@ static const struct pf_variant variants[] = {
 	  .summary = "each task serialises the bound method: the object with its large attribute + the args, over a pipe to 2 pinned workers" },
 	{ .name = "function", .role = PF_FIX, .run = run_function,
 	  .summary = "each task serialises a plain function's name + its args only" },
+	{ .name = "interleaved", .role = PF_BASELINE, .run = run_interleaved,
+	  .summary = "the timing evidence: method and function form at the largest attribute, repetitions interleaved in one process" },
 	{ .name = "method_py", .role = PF_PATHOLOGY, .python = "method_pickling.py method",
 	  .summary = "Python original: joblib Parallel(backend='multiprocessing') of delayed(self.parallel_f)(data, i)" },
 	{ .name = "function_py", .role = PF_FIX, .python = "method_pickling.py function",
 	  .summary = "Python original: joblib Parallel(backend='multiprocessing') of delayed(parallel_f)(data, i)" },
+	{ .name = "interleaved_py", .role = PF_BASELINE, .python = "method_pickling.py interleaved",
+	  .summary = "Python original: both forms at the largest attribute, joblib calls interleaved in one process" },
 	{ .name = NULL },
 };
 
@@ -430,6 +520,17 @@ static const struct pf_variant variants[] = {
  * task (the article gives no figure; 2× is well outside timing noise). */
 #define TIME_RATIO_MIN 2.0
 
+/* The timing claim, judged on interleaved repetitions (harness statistics). */
+static const struct pf_claim claims[] = {
+	{ .name = "method/function time per task (interleaved)", .kind = PF_K_TIMING,
+	  .a = "interleaved/method.time", .over = "interleaved/function.time", .op = PF_OP_GE,
+	  .lo = TIME_RATIO_MIN, .bound = "TIME_RATIO_MIN (article: 'increases the time required for serialization')" },
+	{ .name = "method_py/function_py time per call (interleaved)", .kind = PF_K_TIMING,
+	  .a = "interleaved_py/method.time", .over = "interleaved_py/function.time", .op = PF_OP_GE,
+	  .lo = TIME_RATIO_MIN, .bound = "TIME_RATIO_MIN (article: 'increases the time required for serialization')" },
+	{ .name = NULL },
+};
+
 /* The claim on one (method, function) pair: C or the Python original. */
 static void verdict_pair(const struct pf_run *run, struct pf_verdict *v, const char *meth,
 			 const char *func, const char *bytes_key, char *line, size_t len)
@@ -442,27 +543,28 @@ static void verdict_pair(const struct pf_run *run, struct pf_verdict *v, const c
 	have_m = pf_want(v, name, run, meth, bytes_key, &mb) && pf_want(v, name, run, meth, "attr_bytes", &attr) &&
 		 pf_want(v, name, run, meth, "args_bytes", &args);
 	if (have_m)
-		pf_check_range(v, name, mb / (attr + args), 1 - SIZE_TOL, 1 + SIZE_TOL,
-			       "(attribute + args) × [%.2f, %.2f]: %.0f B sent for a %.0f B attribute + %.0f B args",
+		pf_check(v, PF_K_COUNT, name, mb / (attr + args), PF_OP_RANGE, 1 - SIZE_TOL, 1 + SIZE_TOL,
+			 "(attribute + args) × [%.2f, %.2f]: %.0f B sent for a %.0f B attribute + %.0f B args",
 			       1 - SIZE_TOL, 1 + SIZE_TOL, mb, attr, args);
 	snprintf(name, sizeof(name), "%s: bytes/task grow with the object", meth);
 	snprintf(key, sizeof(key), "%s_min_attr", bytes_key);
 	if (have_m && pf_want(v, name, run, meth, key, &mb0) &&
 	    pf_want(v, name, run, meth, "attr_bytes.p0", &attr0) && attr > attr0)
-		pf_check_range(v, name, (mb - mb0) / (attr - attr0), 1 - SIZE_TOL, 1 + SIZE_TOL,
-			       "Δbytes/Δattribute ≈ 1 over %.0f KiB → %.0f MiB", attr0 / PF_KiB, attr / PF_MiB);
+		pf_check(v, PF_K_COUNT, name, (mb - mb0) / (attr - attr0), PF_OP_RANGE, 1 - SIZE_TOL, 1 + SIZE_TOL,
+			 "Δbytes/Δattribute ≈ 1 over %.0f KiB → %.0f MiB", attr0 / PF_KiB, attr / PF_MiB);
 	snprintf(name, sizeof(name), "%s: bytes/task ≈ the arguments", func);
 	have_f = pf_want(v, name, run, func, bytes_key, &fb) && pf_want(v, name, run, func, "args_bytes", &args);
 	if (have_f)
-		pf_check_range(v, name, fb / args, 1 - SIZE_TOL, 1 + SIZE_TOL,
-			       "args × [%.2f, %.2f]: %.0f B sent for %.0f B args", 1 - SIZE_TOL, 1 + SIZE_TOL, fb, args);
+		pf_check(v, PF_K_COUNT, name, fb / args, PF_OP_RANGE, 1 - SIZE_TOL, 1 + SIZE_TOL,
+			 "args × [%.2f, %.2f]: %.0f B sent for %.0f B args", 1 - SIZE_TOL, 1 + SIZE_TOL, fb, args);
 	snprintf(name, sizeof(name), "%s: bytes/task flat in the object's size", func);
 	if (have_f && pf_want(v, name, run, func, key, &fb0) && fb0 > 0)
-		pf_check_le(v, name, fb / fb0, 1 + FLAT_TOL, "≤ %.2f × from the smallest to the largest attribute", 1 + FLAT_TOL);
-	snprintf(name, sizeof(name), "%s/%s time per task", meth, func);
-	if (pf_want(v, name, run, meth, "time_per_task", &mt) && pf_want(v, name, run, func, "time_per_task", &ft) && ft > 0) {
-		pf_check_ge(v, name, mt / ft, TIME_RATIO_MIN, "≥ %.1f× at the largest attribute (article: 'increases the time "
-			    "required for serialization'); %.3g s vs %.3g s", TIME_RATIO_MIN, mt, ft);
+		pf_check(v, PF_K_COUNT, name, fb / fb0, PF_OP_LE, 0, 1 + FLAT_TOL, "≤ %.2f × from the smallest to the largest attribute", 1 + FLAT_TOL);
+	snprintf(name, sizeof(name), "%s/%s sweep: time per task at the largest attribute", meth, func);
+	if (pf_get(pf_result(run, meth), "time_per_task", &mt) && pf_get(pf_result(run, func), "time_per_task", &ft) &&
+	    ft > 0) {
+		pf_check_info(v, name, mt / ft, "%.3g s vs %.3g s, separate processes (the claim is judged on the "
+			      "interleaved variants)", mt, ft);
 		if (have_m && have_f)
 			snprintf(line, len, "%s: %.1f MiB/task for a %.1f MiB object, %.2f ms/task; %s: %.1f KiB/task, %.3f ms/task",
 				 meth, mb / PF_MiB, attr / PF_MiB, mt * 1e3, func, fb / PF_KiB, ft * 1e3);
@@ -472,7 +574,7 @@ static void verdict_pair(const struct pf_run *run, struct pf_verdict *v, const c
 static void verdict(const struct pf_run *run, struct pf_verdict *v)
 {
 	char c[256] = "", py[256] = "";
-	double sent, pick;
+	double sent, pick, im = NAN, jf = NAN, pm = NAN, pfn = NAN;
 
 	verdict_pair(run, v, "method", "function", "bytes_per_task", c, sizeof(c));
 	verdict_pair(run, v, "method_py", "function_py", "bytes_per_task", py, sizeof(py));
@@ -481,7 +583,12 @@ static void verdict(const struct pf_run *run, struct pf_verdict *v)
 	    pf_get(pf_result(run, "method_py"), "bytes_per_task", &pick) && pick > 0)
 		pf_check_info(v, "method_py: bytes through the pool's pipe / pickle size", sent / pick,
 			      "%.0f B per task actually written to the workers (joblib auto-batching memoises self within a batch)", sent);
-	pf_measured(v, "%s%s%s", c, c[0] && py[0] ? "; " : "", py);
+	(void)pf_get(pf_result(run, "interleaved"), "method.time_median", &im);
+	(void)pf_get(pf_result(run, "interleaved"), "function.time_median", &jf);
+	(void)pf_get(pf_result(run, "interleaved_py"), "method.time_median", &pm);
+	(void)pf_get(pf_result(run, "interleaved_py"), "function.time_median", &pfn);
+	pf_measured(v, "%s%s%s; interleaved medians: C %.3g s vs %.3g s (%.0f×), joblib %.3g s vs %.3g s (%.1f×)",
+		    c, c[0] && py[0] ? "; " : "", py, im, jf, im / jf, pm, pfn, pm / pfn);
 }
 
 const struct pf_case pf_case_method_pickling = {
@@ -494,5 +601,6 @@ const struct pf_case pf_case_method_pickling = {
 	.params = params,
 	.variants = variants,
 	.needs = { .mem_limit = "mem_limit", .timeout_s = 180 },
+	.claims = claims,
 	.verdict = verdict,
 };

@@ -680,7 +680,7 @@ static bool want(struct pf_verdict *v, const char *name, const struct pf_run *ru
 	const struct pf_result *r = pf_result(run, var);
 
 	if (r && r->outcome != PF_OUT_SKIPPED && !pf_get(r, key, out)) {
-		pf_check_true(v, name, false, "%s ended %s (%s) without measuring %s", var,
+		pf_check_bool(v, PF_K_COUNT, name, false, "%s ended %s (%s) without measuring %s", var,
 			      pf_outcome_name(r->outcome), r->reason, key);
 		return false;
 	}
@@ -700,81 +700,85 @@ static void check_pathology(struct pf_verdict *v, const struct pf_run *run, cons
 	snprintf(name, sizeof(name), "%s: one file of one slice per task", var);
 	if (want(v, name, run, var, "files_complete", &files) &&
 	    want(v, name, run, var, "bytes_complete", &bytes))
-		pf_check_range(v, name, files > 0 ? bytes / files / slice : 0, FILE_PER_SLICE_LO,
-			       FILE_PER_SLICE_HI, "bytes per complete file / slice in [%.2f, %.2f] "
+		pf_check(v, PF_K_COUNT, name, files > 0 ? bytes / files / slice : 0, PF_OP_RANGE, FILE_PER_SLICE_LO,
+			 FILE_PER_SLICE_HI, "bytes per complete file / slice in [%.2f, %.2f] "
 			       "(article: 1 GiB per task file); %.0f complete files", FILE_PER_SLICE_LO,
 			       FILE_PER_SLICE_HI, files);
 	if (capped) {
 		snprintf(name, sizeof(name), "%s: ENOSPC at the /dev/shm cap", var);
 		if (want(v, name, run, var, "enospc", &enospc) && want(v, name, run, var, "shm_at_error", &shm))
-			pf_check_true(v, name, r->outcome == PF_OUT_FAILED && enospc == 1 && shm >= cap - slice,
+			pf_check_bool(v, PF_K_OUTCOME, name, r->outcome == PF_OUT_FAILED && enospc == 1 && shm >= cap - slice,
 				      "outcome %s, ENOSPC %s, /dev/shm %.0f MiB of %.0f MiB at the error "
 				      "(article: OSError [Errno 28] with /dev/shm full at 126 GiB)",
 				      pf_outcome_name(r->outcome), enospc == 1 ? "yes" : "no", shm / PF_MiB,
 				      cap / PF_MiB);
 		snprintf(name, sizeof(name), "%s: files until the cap, not %g", var, slices);
 		if (want(v, name, run, var, "files_complete", &files))
-			pf_check_ge(v, name, files, CAP_FILES_FRACTION * floor(cap / slice),
+			pf_check(v, PF_K_COUNT, name, files, PF_OP_GE, CAP_FILES_FRACTION * floor(cap / slice), 0,
 				    ">= %.0f = %.2f x cap/slice (%.0f) complete files (article: 126 GiB / 1 GiB)",
 				    ceil(CAP_FILES_FRACTION * floor(cap / slice)), CAP_FILES_FRACTION,
 				    floor(cap / slice));
 	} else {
 		snprintf(name, sizeof(name), "%s: files = tasks (no cap)", var);
 		if (want(v, name, run, var, "files_created", &files))
-			pf_check_true(v, name, r->outcome == PF_OUT_OK && files == tasks,
+			pf_check_bool(v, PF_K_COUNT, name, r->outcome == PF_OUT_OK && files == tasks,
 				      "%.0f files for %.0f tasks, outcome %s (article: a new file per task)",
 				      files, tasks, pf_outcome_name(r->outcome));
 		snprintf(name, sizeof(name), "%s: /dev/shm peak / (tasks x slice)", var);
 		if (want(v, name, run, var, "shm_max", &shm)) {
 			(void)pf_get(r, "peak_shm", &shm_peak);
-			pf_check_range(v, name, fmax(shm, shm_peak) / (tasks * slice), FIX_SHM_LO, FIX_SHM_HI,
+			pf_check(v, PF_K_MEMORY, name, fmax(shm, shm_peak) / (tasks * slice), PF_OP_RANGE, FIX_SHM_LO, FIX_SHM_HI,
 				       "in [%.2f, %.2f]: the files live until the call ends (article: 160 GiB wanted)",
 				       FIX_SHM_LO, FIX_SHM_HI);
 		}
 	}
 }
 
-/* A fix's checks: it completes with `want` files and /dev/shm ≈ 1 × array. */
-static void check_fix(struct pf_verdict *v, const struct pf_run *run, const char *var, double nfiles)
+/* reused_slices: one file per slice object, however many slices were set
+ * (a parameter, so not a table's constant). */
+static void check_slice_files(struct pf_verdict *v, const struct pf_run *run, const char *var)
 {
-	const struct pf_result *r = pf_result(run, var);
-	double array = pf_run_param(run, "array"), files, seen, shm, shm_peak = 0;
+	double slices = pf_run_param(run, "slices"), files;
 	char name[96];
 
-	snprintf(name, sizeof(name), "%s: completes with %g file%s", var, nfiles, nfiles == 1 ? "" : "s");
+	snprintf(name, sizeof(name), "%s: one file per slice object", var);
 	if (want(v, name, run, var, "files_created", &files))
-		pf_check_true(v, name, r->outcome == PF_OUT_OK && files == nfiles,
-			      "%.0f files, outcome %s (article: %s)", files, pf_outcome_name(r->outcome),
-			      nfiles == 1 ? "a single binary file for the whole array" : "eight binary files");
-	if (!strncmp(var, "py_", 3)) {
-		/* the dump wrapper's count, against the files the tasks mapped */
-		snprintf(name, sizeof(name), "%s: files the tasks mapped = files dumped", var);
-		if (want(v, name, run, var, "files_created", &files) &&
-		    want(v, name, run, var, "files_seen_by_tasks", &seen))
-			pf_check_true(v, name, seen == files, "%.0f files seen by the tasks, %.0f dumped",
-				      seen, files);
-	}
-	snprintf(name, sizeof(name), "%s: /dev/shm peak / array", var);
-	if (want(v, name, run, var, "shm_max", &shm)) {
-		(void)pf_get(r, "peak_shm", &shm_peak);
-		pf_check_range(v, name, fmax(shm, shm_peak) / array, FIX_SHM_LO, FIX_SHM_HI,
-			       "in [%.2f, %.2f] (article: page cache about 8 GiB for the 8 GiB array)",
-			       FIX_SHM_LO, FIX_SHM_HI);
-	}
+		pf_check(v, PF_K_COUNT, name, files, PF_OP_RANGE, slices, slices,
+			 "= slices (%g) (article: eight binary files, one for each slice)", slices);
 }
 
-/* explicit_memmap: the original array is given back after the dump. */
-static void check_freed(struct pf_verdict *v, const struct pf_run *run, const char *var)
-{
-	double array = pf_run_param(run, "array"), freed;
-	char name[96];
+/* A fix completes, keeps /dev/shm at ≈ 1 × the array. */
+#define FIX_CLAIMS(var)                                                                     \
+	{ .name = var ": completes", .kind = PF_K_OUTCOME, .a = var, .outcome = PF_OUT_OK,    \
+	  .bound = "article: the fixes run to the end" },                                      \
+	{ .name = var ": /dev/shm peak / array", .kind = PF_K_MEMORY, .a = var "/shm_max",     \
+	  .over = var "/array_bytes", .op = PF_OP_RANGE, .lo = FIX_SHM_LO, .hi = FIX_SHM_HI,    \
+	  .bound = "FIX_SHM_LO..HI (article: page cache about 8 GiB for the 8 GiB array)" }
+/* One object passed: one file. */
+#define ONE_FILE_CLAIM(var)                                                                 \
+	{ .name = var ": one file", .kind = PF_K_COUNT, .a = var "/files_created",             \
+	  .op = PF_OP_RANGE, .lo = 1, .hi = 1,                                                  \
+	  .bound = "article: a single binary file for the whole array" }
+/* joblib's dumps (counted by the wrapper) are the files the tasks mapped. */
+#define SEEN_CLAIM(var)                                                                     \
+	{ .name = var ": files the tasks mapped = files dumped", .kind = PF_K_COUNT,           \
+	  .a = var "/files_seen_by_tasks", .over = var "/files_created", .op = PF_OP_RANGE,     \
+	  .lo = 1, .hi = 1, .bound = "the dump wrapper and the tasks' open files agree" }
+/* explicit_memmap gives the original array back after the dump. */
+#define FREED_CLAIM(var)                                                                    \
+	{ .name = var ": the original freed / array", .kind = PF_K_MEMORY, .a = var "/freed_bytes", \
+	  .over = var "/array_bytes", .op = PF_OP_GE, .lo = FREED_FRACTION,                     \
+	  .bound = "FREED_FRACTION (article: delete the data from the main process after the dump)" }
 
-	snprintf(name, sizeof(name), "%s: the original freed / array", var);
-	if (want(v, name, run, var, "freed_bytes", &freed))
-		pf_check_ge(v, name, freed / array, FREED_FRACTION,
-			    ">= %.2f (article: delete the data from the main process after the dump)",
-			    FREED_FRACTION);
-}
+static const struct pf_claim claims[] = {
+	FIX_CLAIMS("reused_slices"), FIX_CLAIMS("whole_array"), FIX_CLAIMS("explicit_memmap"),
+	FIX_CLAIMS("py_reused_slices"), FIX_CLAIMS("py_whole_array"), FIX_CLAIMS("py_explicit_memmap"),
+	ONE_FILE_CLAIM("whole_array"), ONE_FILE_CLAIM("explicit_memmap"),
+	ONE_FILE_CLAIM("py_whole_array"), ONE_FILE_CLAIM("py_explicit_memmap"),
+	SEEN_CLAIM("py_reused_slices"), SEEN_CLAIM("py_whole_array"), SEEN_CLAIM("py_explicit_memmap"),
+	FREED_CLAIM("explicit_memmap"), FREED_CLAIM("py_explicit_memmap"),
+	{ .name = NULL },
+};
 
 /* The claim as checks, on the C reproduction and on the Python original. */
 static void verdict(const struct pf_run *run, struct pf_verdict *v)
@@ -791,14 +795,8 @@ static void verdict(const struct pf_run *run, struct pf_verdict *v)
 	check_pathology(v, run, "per_task_views");
 	check_pathology(v, run, "py_per_task_views_loky");
 	check_pathology(v, run, "py_per_task_views_mp");
-	check_fix(v, run, "reused_slices", slices);
-	check_fix(v, run, "whole_array", 1);
-	check_fix(v, run, "explicit_memmap", 1);
-	check_fix(v, run, "py_reused_slices", slices);
-	check_fix(v, run, "py_whole_array", 1);
-	check_fix(v, run, "py_explicit_memmap", 1);
-	check_freed(v, run, "explicit_memmap");
-	check_freed(v, run, "py_explicit_memmap");
+	check_slice_files(v, run, "reused_slices");
+	check_slice_files(v, run, "py_reused_slices");
 
 	/* the article: "significantly reduces the program's wall clock time" */
 	if ((r = pf_result(run, "per_task_views")) && r->outcome == PF_OUT_OK &&
@@ -851,5 +849,6 @@ const struct pf_case pf_case_slice_memmap = {
 		   /* quick takes seconds; paper's 8 GiB dumps take minutes */
 		   .timeout_s = 900 },
 	.supported = NULL,
+	.claims = claims,
 	.verdict = verdict,
 };

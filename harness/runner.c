@@ -6,6 +6,7 @@
 #include "internal.h"
 #include "json.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -88,6 +89,7 @@ static int variant_main(void *arg, int report_fd)
 /* What the parent gathers while the variant runs. */
 struct reader {
 	struct pf_result *r;
+	const struct pf_job *job;
 	const struct pf_child_out *out;	/* out->t0: the start, on the child's pf_now clock */
 	char phase[128];
 	char reason[512];
@@ -197,6 +199,112 @@ static void skip_result(struct pf_result *r, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* pid, parent and process group of /proc/<pid>/stat (comm may hold spaces). */
+static bool proc_stat(pid_t pid, pid_t *ppid, pid_t *pgrp)
+{
+	char path[64], *buf, *p;
+	int pp = 0, pg = 0;
+	bool ok;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if (!(buf = pf_read_file(path, NULL)))
+		return false;
+	p = strrchr(buf, ')');
+	ok = p && sscanf(p + 1, " %*c %d %d", &pp, &pg) == 2;
+	free(buf);
+	*ppid = pp;
+	*pgrp = pg;
+	return ok;
+}
+
+/* A hang's evidence, taken before the kill: the wait channel of every thread
+ * of every process of the variant's tree (its process group and descendants),
+ * and the kernel stack where this user may read it (root).  A summary goes in
+ * the text "hang_wchan", the whole in <variant>.hang.txt. */
+static void record_hang(pid_t root, const struct pf_job *job, struct pf_result *r)
+{
+	struct { pid_t pid, ppid, pgrp; bool in; } *ps = NULL;
+	size_t n = 0, cap = 0;
+	struct pf_buf sum = { 0 }, all = { 0 };
+	struct dirent *de;
+	DIR *d = opendir("/proc");
+	bool grew = true;
+
+	while (d && (de = readdir(d))) {
+		pid_t pid = (pid_t)atoi(de->d_name), pp, pg;
+
+		if (pid <= 0 || !proc_stat(pid, &pp, &pg))
+			continue;
+		if (n == cap)
+			ps = pf_xrealloc(ps, (cap = cap ? 2 * cap : 256) * sizeof(*ps));
+		ps[n].pid = pid;
+		ps[n].ppid = pp;
+		ps[n].pgrp = pg;
+		ps[n++].in = pid == root || pg == root;
+	}
+	if (d)
+		closedir(d);
+	while (grew) {		/* descendants that left the group (setsid) */
+		grew = false;
+		for (size_t i = 0; i < n; i++)
+			for (size_t j = 0; j < n && !ps[i].in; j++)
+				if (ps[j].in && ps[j].pid == ps[i].ppid)
+					ps[i].in = grew = true;
+	}
+	for (size_t i = 0; i < n; i++) {
+		char path[320], *comm, *w, *st, last[64] = "";
+		int count = 0;
+		DIR *t;
+
+		if (!ps[i].in)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/comm", (int)ps[i].pid);
+		comm = pf_read_file(path, NULL);
+		if (comm)
+			comm[strcspn(comm, "\n")] = 0;
+		pf_buf_printf(&sum, "%s%d %s:", sum.len ? "; " : "", (int)ps[i].pid, comm ? comm : "?");
+		pf_buf_printf(&all, "process %d (%s), parent %d\n", (int)ps[i].pid, comm ? comm : "?", (int)ps[i].ppid);
+		free(comm);
+		snprintf(path, sizeof(path), "/proc/%d/task", (int)ps[i].pid);
+		if (!(t = opendir(path)))
+			continue;
+		/* threads in directory order; equal neighbours are counted, not repeated */
+		while ((de = readdir(t))) {
+			if (de->d_name[0] == '.')
+				continue;
+			snprintf(path, sizeof(path), "/proc/%d/task/%s/wchan", (int)ps[i].pid, de->d_name);
+			w = pf_read_file(path, NULL);
+			snprintf(path, sizeof(path), "/proc/%d/task/%s/stack", (int)ps[i].pid, de->d_name);
+			st = pf_read_file(path, NULL);
+			pf_buf_printf(&all, "  thread %s: wchan %s\n%s", de->d_name, w && w[0] ? w : "-",
+				      st ? st : "    (stack: not readable by this user)\n");
+			if (strcmp(last, w && w[0] ? w : "-")) {
+				if (count)
+					pf_buf_printf(&sum, count > 1 ? " %s×%d" : " %s", last, count);
+				snprintf(last, sizeof(last), "%s", w && w[0] ? w : "-");
+				count = 0;
+			}
+			count++;
+			free(w);
+			free(st);
+		}
+		if (count)
+			pf_buf_printf(&sum, count > 1 ? " %s×%d" : " %s", last, count);
+		closedir(t);
+	}
+	if (sum.len) {
+		char *path = pf_xasprintf("%s/%s.hang.txt", job->casedir, job->v->name);
+
+		pf_result_add_text(r, "hang_wchan", sum.data);
+		if (pf_write_atomic(path, all.data, all.len) < 0)
+			pf_result_add_text(r, "hang_record", strerror(errno));
+		free(path);
+	}
+	free(sum.data);
+	free(all.data);
+	free(ps);
+}
+
 /* The child's figures into the result: counters, times, peaks, the cgroup's. */
 static void collect(const struct pf_job *job, const struct pf_child_out *o, struct pf_result *r)
 {
@@ -240,6 +348,14 @@ static void collect(const struct pf_job *job, const struct pf_child_out *o, stru
 	}
 	if (job->private_shm)
 		pf_result_add_metric(r, "shm_size", job->shm_size, "B");
+}
+
+/* pf_child_spec.on_timeout: record what the hung tree waits in. */
+static void on_timeout(void *cb, pid_t child)
+{
+	struct reader *rd = cb;
+
+	record_hang(child, rd->job, rd->r);
 }
 
 /* ok, exit N, signal, oom-killed, timeout (a hang), skipped, interrupted. */
@@ -300,7 +416,7 @@ int pf_run_variant(const struct pf_job *job, struct pf_result *r)
 		.interval = job->interval,
 	};
 	struct pf_child_out o;
-	struct reader rd = { .r = r, .out = &o };
+	struct reader rd = { .r = r, .job = job, .out = &o };
 	struct pf_job local = *job;
 	const struct pf_containment *cp;
 	char *path, name[256];
@@ -347,7 +463,9 @@ int pf_run_variant(const struct pf_job *job, struct pf_result *r)
 		.mem_limit = job->mem_limit, .timeout = job->timeout,
 		.interval = job->v->flags & PF_V_NO_SAMPLER ? 0 : job->interval,
 		.counters = !(job->v->flags & PF_V_NO_COUNTERS), .logfd = logfd,
-		.on_line = on_line, .on_sample = on_sample, .cb = &rd, .paused = &rd.paused,
+		.profile = job->profile || (job->v->flags & PF_V_PROFILE),
+		.on_line = on_line, .on_sample = on_sample, .on_timeout = on_timeout, .cb = &rd,
+		.paused = &rd.paused,
 	};
 	pf_buf_puts(&rd.timeline, TIMELINE_HEADER);
 	if (pf_child_run(&spec, &o) < 0) {
@@ -356,6 +474,14 @@ int pf_run_variant(const struct pf_job *job, struct pf_result *r)
 	}
 	collect(&local, &o, r);
 	classify(job, &o, &rd, r);
+	if (o.profile) {
+		/* <variant>.folded and .flame.svg; profile_* metrics */
+		snprintf(name, sizeof(name), "%s/%s", job->c->name, job->v->name);
+		if (pf_profile_stop(o.profile, job->casedir, job->v->name, name, r) < 0)
+			rc = -1;
+	} else if (o.profile_why[0]) {
+		pf_result_add_text(r, "profile", o.profile_why);
+	}
 	if (spec.interval > 0 && write_tsv(job, "timeline", &rd.timeline) < 0)
 		rc = -1;
 	if (rd.phases.len && write_tsv(job, "phases", &rd.phases) < 0)

@@ -56,3 +56,23 @@ plot \
 		with lines lt FIX2 dt 2 title "model_weakref (fix: weak back edge, refcounting frees)", \
 	(have(tab("model_cycles", "tasks")) ? tab("model_cycles", "tasks") : 1/0) using 1:($6/MiB) \
 		with lines lt EXTRA1 lw 1 title "model_cycles process RSS"
+
+# 4. the article's program on the real XGBoost: cgroup memory over time
+xlimit = metric("py_xgb_threading", "mem_limit")
+set output out("_xgboost")
+set title "XGBoost QuantileDMatrix per task (its internal cycle holds new_data) — memory cgroup usage over time" noenhanced
+set xlabel "time since the variant started (s)"
+set ylabel "cgroup memory usage (MiB)"
+set key top right
+set yrange [0:*]
+set offsets 0, 0, graph 0.3, 0
+plot \
+	(have(tl("py_xgb_threading")) ? tl("py_xgb_threading") : 1/0) using 1:($4/MiB) with lines lt PATHOLOGY \
+		title "py_xgb_threading (pathology: no gc)", \
+	(have(tl("py_xgb_threading_gc")) ? tl("py_xgb_threading_gc") : 1/0) using 1:($4/MiB) with lines lt FIX1 \
+		title "py_xgb_threading_gc (fix: gc.collect() per task)", \
+	(have(tl("py_xgb_multiprocessing")) ? tl("py_xgb_multiprocessing") : 1/0) using 1:($4/MiB) with lines lt EXTRA1 \
+		title "py_xgb_multiprocessing (same limit; the article saw it hang)", \
+	(have(tl("py_xgb_loky")) ? tl("py_xgb_loky") : 1/0) using 1:($4/MiB) with lines lt FIX2 \
+		title "py_xgb_loky (under mem_limit)", \
+	(xlimit > 0 ? xlimit / MiB : 1/0) with lines lt BASELINE dt 2 title sprintf("xgb_mem_limit %.0f MiB", xlimit / MiB)

@@ -93,6 +93,30 @@ static inline void fake_outcome(struct pf_fake *f, const char *variant, enum pf_
 	snprintf(r->reason, sizeof(r->reason), "%s", reason ? reason : "");
 }
 
+/* A series of n repetitions around `median` (±1%, deterministic): a timing
+ * claim's evidence; the variant counts as run; a second call replaces it. */
+static inline void fake_reps(struct pf_fake *f, const char *variant, const char *key, double median, int n)
+{
+	struct pf_result *r;
+	struct pf_series *se;
+	double v[64];
+
+	if (n > 64)
+		n = 64;
+	fake_metric(f, variant, "fake_reps_n", n);
+	for (int i = 0; i < n; i++)
+		v[i] = median * (1 + 0.02 * ((double)i / (n > 1 ? n - 1 : 1) - 0.5));
+	r = fake_variant(f, variant);
+	se = (struct pf_series *)pf_get_series(r, key);
+	if (!se) {
+		pf_result_add_series(r, key, v, (size_t)n, "s");
+		return;
+	}
+	se->v = pf_xrealloc(se->v, (size_t)n * sizeof(double));	/* a second call replaces */
+	memcpy(se->v, v, (size_t)n * sizeof(double));
+	se->n = (size_t)n;
+}
+
 static inline void fake_param(struct pf_fake *f, const char *name, double v)
 {
 	f->params[pf_param_index(f->run.c, name)] = v;

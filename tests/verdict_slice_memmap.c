@@ -44,6 +44,7 @@ static void fix(struct pf_fake *f, const char *var, double files, double shm_x)
 {
 	double array = f->params[pf_param_index(f->run.c, "array")];
 
+	fake_metric(f, var, "array_bytes", array);
 	fake_metric(f, var, "files_created", files);
 	fake_metric(f, var, "shm_max", shm_x * array);
 	if (!strncmp(var, "py_", 3))
@@ -81,12 +82,14 @@ int main(void)
 	CHECK(fake_verdict(&f, &v) == PF_REPRODUCED);
 	CHECK(check_state_of(&v, "per_task_views: ENOSPC at the /dev/shm cap") == PF_PASS);
 	CHECK(check_state_of(&v, "py_whole_array: /dev/shm peak / array") == PF_PASS);
+	pf_verdict_free(&v);
 	fake_free(&f);
 
 	/* smoke: no cap, a file per task, all 160 tasks done */
 	article(&f, PF_SMOKE);
 	CHECK(fake_verdict(&f, &v) == PF_REPRODUCED);
 	CHECK(check_state_of(&v, "py_per_task_views_mp: files = tasks (no cap)") == PF_PASS);
+	pf_verdict_free(&v);
 	fake_free(&f);
 
 	/* refuted: joblib reuses a file per slice (8 files) and never hits the cap */
@@ -101,6 +104,7 @@ int main(void)
 	}
 	CHECK(fake_verdict(&f, &v) == PF_NOT_REPRODUCED);
 	CHECK(check_state_of(&v, "per_task_views: files until the cap, not 8") == PF_FAIL);
+	pf_verdict_free(&v);
 	fake_free(&f);
 
 	/* refuted: a fix that still fills /dev/shm (15 × the array) */
@@ -109,6 +113,7 @@ int main(void)
 	fix(&f, "whole_array", 1, 15.0);
 	CHECK(fake_verdict(&f, &v) == PF_NOT_REPRODUCED);
 	CHECK(check_state_of(&v, "whole_array: /dev/shm peak / array") == PF_FAIL);
+	pf_verdict_free(&v);
 	fake_free(&f);
 
 	/* refuted at smoke: the per-task views share files (20 instead of 40 tasks) */
@@ -116,6 +121,7 @@ int main(void)
 	reset(&f, "per_task_views");
 	pathology(&f, "per_task_views", 20, false);
 	CHECK(fake_verdict(&f, &v) == PF_NOT_REPRODUCED);
+	pf_verdict_free(&v);
 	fake_free(&f);
 
 	/* refuted: joblib's dump count disagrees with the files the tasks mapped */
@@ -123,9 +129,11 @@ int main(void)
 	reset(&f, "py_whole_array");
 	fake_metric(&f, "py_whole_array", "files_created", 1);
 	fake_metric(&f, "py_whole_array", "files_seen_by_tasks", 3);
+	fake_metric(&f, "py_whole_array", "array_bytes", f.params[pf_param_index(f.run.c, "array")]);
 	fake_metric(&f, "py_whole_array", "shm_max", f.params[pf_param_index(f.run.c, "array")]);
 	CHECK(fake_verdict(&f, &v) == PF_NOT_REPRODUCED);
 	CHECK(check_state_of(&v, "py_whole_array: files the tasks mapped = files dumped") == PF_FAIL);
+	pf_verdict_free(&v);
 	fake_free(&f);
 
 	/* a fix that crashed without measuring refutes it too */
@@ -133,6 +141,7 @@ int main(void)
 	reset(&f, "py_reused_slices");
 	fake_outcome(&f, "py_reused_slices", PF_OUT_FAILED, "Traceback: something else");
 	CHECK(fake_verdict(&f, &v) == PF_NOT_REPRODUCED);
+	pf_verdict_free(&v);
 	fake_free(&f);
 
 	/* joblib missing: the Python variants skipped, the C ones still decide */
@@ -145,6 +154,16 @@ int main(void)
 	}
 	CHECK(fake_verdict(&f, &v) == PF_REPRODUCED);
 	CHECK(check_state_of(&v, "py_whole_array: /dev/shm peak / array") == PF_MISSING);
+	pf_verdict_free(&v);
+	fake_free(&f);
+
+	/* reused_slices made one file per task: the per-slice count fails */
+	article(&f, PF_QUICK);
+	reset(&f, "reused_slices");
+	fix(&f, "reused_slices", 160, 1.0);
+	CHECK(fake_verdict(&f, &v) == PF_NOT_REPRODUCED);
+	CHECK(check_state_of(&v, "reused_slices: one file per slice object") == PF_FAIL);
+	pf_verdict_free(&v);
 	fake_free(&f);
 
 	/* everything skipped (no private /dev/shm): SKIPPED */
@@ -152,6 +171,7 @@ int main(void)
 	for (size_t i = 0; i < f.run.nresults; i++)
 		fake_outcome(&f, f.run.c->variants[i].name, PF_OUT_SKIPPED, "not root");
 	CHECK(fake_verdict(&f, &v) == PF_STATUS_SKIPPED);
+	pf_verdict_free(&v);
 	fake_free(&f);
 
 	return TEST_DONE();

@@ -5,6 +5,16 @@ holding a large NumPy array, in a joblib loop.
     circular_refs.py threading_gc   fix: gc.collect() at the end of every task
     circular_refs.py loky           loky backend: what its worker really does
 
+and the article's own program on the real XGBoost (Debian python3-xgboost):
+
+    circular_refs.py xgb_refcount        reference counts of data and label around
+                                         DMatrix / QuantileDMatrix and gc.collect()
+    circular_refs.py xgb_threading       threading backend, each task data * i then
+                                         QuantileDMatrix(new_data, label, nthread=1)
+    circular_refs.py xgb_threading_gc    the same with gc.collect() at each task's end
+    circular_refs.py xgb_loky            the same tasks on loky
+    circular_refs.py xgb_multiprocessing the same tasks on the multiprocessing backend
+
 Each task copies the shared array (new = data * i, the stand-in for the
 article's QuantileDMatrix input copy), wraps the copy in an object that refers
 to itself, sleeps `work_s` (the stand-in for the DMatrix build) and returns.
@@ -197,24 +207,151 @@ def run_loky(pr, mod, np, data):
         pr.metric("loky_tasks_per_collection", after_ref / len(held_at), "1")
 
 
+def refcount(obj_id):
+    """The reference count at an object's address (the article's ref_count):
+    taking the id first adds no reference of our own."""
+    import ctypes
+    return ctypes.c_long.from_address(obj_id).value
+
+
+def run_xgb_refcount(pr, np, xgb):
+    """The article's demo: QuantileDMatrix leaves data and label one reference
+    higher than DMatrix does, until gc.collect() breaks its cycle."""
+    rows = 2 ** 10
+    gc.collect()
+    gc.disable()        # no collection may run between construction and the count
+    try:
+        for name, build in (("dmatrix", xgb.DMatrix), ("qdm", xgb.QuantileDMatrix)):
+            data, label = np.random.rand(rows, 1), np.random.rand(rows, 1)
+            d_id, l_id = id(data), id(label)
+            d0, l0 = refcount(d_id), refcount(l_id)
+            build(data, label)
+            d1, l1 = refcount(d_id), refcount(l_id)
+            gc.collect()
+            d2, l2 = refcount(d_id), refcount(l_id)
+            pr.metric(f"{name}_data_before", d0, "1")
+            pr.metric(f"{name}_label_before", l0, "1")
+            pr.metric(f"{name}_data_after", d1, "1")
+            pr.metric(f"{name}_label_after", l1, "1")
+            pr.metric(f"{name}_data_after_gc", d2, "1")
+            pr.metric(f"{name}_label_after_gc", l2, "1")
+            pr.metric(f"{name}_data_delta", d1 - d0, "1")
+            pr.metric(f"{name}_label_delta", l1 - l0, "1")
+            pr.metric(f"{name}_data_delta_gc", d2 - d0, "1")
+            pr.metric(f"{name}_label_delta_gc", l2 - l0, "1")
+            del data, label
+    finally:
+        gc.enable()
+
+
+def xgb_task(data, label, i, collect):
+    """The article's task: copy the data, build a QuantileDMatrix of it (its
+    internal cycle keeps new_data alive), optionally collect."""
+    import xgboost as xgb
+    if _on_gc not in gc.callbacks:
+        gc.callbacks.append(_on_gc)
+    new_data = data * i
+    xgb.QuantileDMatrix(new_data, label, nthread=1)
+    del new_data
+    if collect:
+        gc.collect()
+    return (os.getpid(), i, 0.0, time.time(), 0, 0, _ncoll[0], _ncoll[1], _rss())
+
+
+def run_xgb(pr, mod, np, backend, collect):
+    """The article's program, scaled: Parallel(n_jobs, backend)(delayed(f)(data,
+    label, i) for i in range(tasks)); a row per finished task (threading) or per
+    result (process backends)."""
+    from joblib import Parallel, delayed
+    rows, tasks = pr.param("xgb_array", int) // 8, pr.param("xgb_tasks", int)
+    n_jobs = pr.param("n_jobs", int)
+    data = np.random.default_rng(1).random((rows, 1))
+    label = np.random.default_rng(2).random((rows, 1))
+    pr.metric("array_bytes", data.nbytes, "B")
+    pr.metric("rss_before_tasks", _rss(), "B")
+    path = os.path.join(pr.outdir(), os.environ.get("PITFALLS_VARIANT", "py") + ".tasks.tsv")
+    t_origin = time.time()
+    pr.phase("tasks")
+    if backend == "threading":
+        lock = threading.Lock()
+        state = {"done": 0, "peak": 0}
+        with open(path, "w", buffering=1) as f:
+            f.write(HEADER)
+
+            def one(i):
+                r = mod.xgb_task(data, label, i, collect)
+                with lock:
+                    _row(f, t_origin, r)
+                    state["done"] += 1
+                    state["peak"] = max(state["peak"], r[8])
+                    pr.metric("tasks_done", state["done"], "1")
+                    pr.metric("rss_peak_seen", state["peak"], "B")
+
+            Parallel(n_jobs=n_jobs, backend="threading")(delayed(one)(i) for i in range(tasks))
+        pr.metric("collections", mod._ncoll[0], "1")
+        return
+    out = Parallel(n_jobs=n_jobs, backend=backend)(
+        delayed(mod.xgb_task)(data, label, i, collect) for i in range(tasks))
+    with open(path, "w") as f:
+        f.write(HEADER)
+        for r in sorted(out, key=lambda r: r[3]):
+            _row(f, t_origin, r)
+    by_pid = {}
+    for r in out:
+        by_pid.setdefault(r[0], []).append(r)
+    pr.metric("tasks_done", len(out), "1")
+    pr.metric("workers", len(by_pid), "1")
+    pr.metric("worker_rss_max", max(r[8] for r in out), "B")
+    pr.metric("collections", sum(max(r[6] for r in rs) for rs in by_pid.values()), "1")
+    pr.metric("loky_collections", sum(max(r[7] for r in rs) for rs in by_pid.values()), "1")
+
+
+# modes that grow until their memory limit stops them: they need a cgroup fence
+_UNBOUNDED = ("threading", "xgb_threading", "xgb_multiprocessing")
+# ... and those run under the small xgb_mem_limit, too small an address space
+# for an interpreter with xgboost loaded when RLIMIT_AS stands in for a cgroup
+_NEED_CGROUP = _UNBOUNDED + ("xgb_threading_gc",)
+
+
 def main():
     import pitfalls_report as pr
     np = pr.need_numpy()
     pr.need("joblib", "python3-joblib")
     mode = sys.argv[1] if len(sys.argv) > 1 else "threading"
-    if mode == "loky":
+    if mode in _NEED_CGROUP and not pr.mem_cgroup():
+        # before importing xgboost: under RLIMIT_AS (the harness's fallback) it may not even load
+        pr.skip("needs a memory cgroup (none for this user): the pathologies grow until a limit "
+                "stops them, and RLIMIT_AS, the fallback, counts the interpreter's address space, "
+                "not its memory")
+    if mode in ("loky", "xgb_loky"):
         pr.need("psutil", "python3-psutil")   # loky's leak check needs it
     # the workers must unpickle `task` by reference: use the module, not __main__
     import circular_refs as mod
 
+    if mode.startswith("xgb_"):
+        xgb = pr.need("xgboost", "python3-xgboost")
+    if mode == "xgb_refcount":
+        run_xgb_refcount(pr, np, xgb)
+        return
     nbytes = pr.param("array", int)
     limit = pr.mem_limit()
     with open("/proc/meminfo") as f:
         avail = next(int(l.split()[1]) * 1024 for l in f if l.startswith("MemAvailable:"))
-    if limit <= 0 or limit > 0.8 * avail:
+    if mode in _UNBOUNDED and (limit <= 0 or limit > 0.8 * avail):
         # the pathology grows until its cgroup limit: that fence must protect the host
         pr.skip(f"memory limit {limit / 2**30:.1f} GiB is not below 80% of MemAvailable "
                 f"{avail / 2**30:.1f} GiB: the pathology would grow past what the host can give")
+    if mode.startswith("xgb_"):
+        gc.collect()
+        gc.callbacks.append(mod._on_gc)
+        mod._ncoll[0] = mod._ncoll[1] = 0
+        pr.metric("gc_threshold0", gc.get_threshold()[0], "1")
+        backend = {"xgb_threading": "threading", "xgb_threading_gc": "threading",
+                   "xgb_loky": "loky", "xgb_multiprocessing": "multiprocessing"}.get(mode)
+        if backend is None:
+            pr.fail(f"unknown mode {mode!r}")
+        run_xgb(pr, mod, np, backend, collect=mode == "xgb_threading_gc")
+        return
     pr.phase("setup")
     data = np.random.default_rng(0).random(nbytes // 8)
     pr.metric("array_bytes", data.nbytes, "B")

@@ -1,4 +1,4 @@
-"""method_pickling.py {method|function} — the Python original of "A common
+"""method_pickling.py {method|function|interleaved} — the Python original of "A common
 mistake with multi-processing".
 
 An engine object holds a large attribute; tasks go to joblib's multiprocessing
@@ -20,6 +20,10 @@ import sys
 import time
 
 import pitfalls_report as pr
+
+# repetitions of each sweep point, at most: drawn, not judged (the timing
+# claim is the interleaved mode's)
+SWEEP_REPS_MAX = 3
 
 # ---- count the bytes the parent writes into the pool's pipes ----
 _sent = [0]
@@ -56,6 +60,35 @@ def function_tasks(delayed, data, n):
     return [delayed(parallel_f)(data, i) for i in range(n)]
 
 
+def interleaved(delayed, Parallel, data, workers):
+    """Both forms at the largest attribute, their joblib calls alternated in
+    this one process (random order per round), so drift lands on both: the
+    series method.time / function.time, seconds per call of timing_tasks tasks."""
+    import random
+    n = pr.param("timing_tasks", int)
+    engine = ParallelEngine(b"\x5a" * int(pr.param("attr_max")))
+    make = {"method": lambda: engine.tasks(delayed, data, n),
+            "function": lambda: function_tasks(delayed, data, n)}
+    times = {"method": [], "function": []}
+    rng = random.Random(0)
+    with Parallel(n_jobs=workers, backend="multiprocessing") as parallel:
+        pr.phase("interleaved")
+        for form in make:                       # warm-up: pool up, batch size tuned
+            parallel(make[form]())
+        for _ in range(pr.timing_reps()):
+            order = list(make)
+            rng.shuffle(order)
+            for form in order:
+                tasks = make[form]()
+                t0 = time.perf_counter()
+                parallel(tasks)
+                times[form].append(time.perf_counter() - t0)
+    for form, t in times.items():
+        pr.report_times(form, t)
+    pr.metric("tasks", n, "1")
+    pr.metric("attr_bytes", len(engine.attribute), "B")
+
+
 def main():
     form = sys.argv[1] if len(sys.argv) > 1 else "method"
     np = pr.need_numpy()
@@ -73,6 +106,9 @@ def main():
     pr.text("form", "delayed(self.parallel_f)(data, i)" if form == "method" else "delayed(parallel_f)(data, i)")
     pr.text("backend", f"joblib {joblib.__version__} Parallel(n_jobs={workers}, backend='multiprocessing')")
 
+    if form == "interleaved":
+        interleaved(delayed, Parallel, data, workers)
+        return
     rows = []
     with Parallel(n_jobs=workers, backend="multiprocessing") as parallel:
         for k in range(points):
@@ -86,7 +122,7 @@ def main():
             if k == 0:
                 parallel(make())                   # warm-up: pool started, batch size tuned
             times, sent = [], 0
-            for _ in range(pr.reps()):
+            for _ in range(min(pr.reps(), SWEEP_REPS_MAX)):
                 tasks = make()
                 before = _sent[0]
                 t0 = time.perf_counter()

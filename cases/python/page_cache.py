@@ -18,8 +18,6 @@ import time
 
 import pitfalls_report as pr
 
-# at least this many timed re-reads (as the C variants: a shared machine is noisy)
-REREAD_REPS_MIN = 7
 
 libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
 libc.mmap.restype = ctypes.c_void_p
@@ -160,7 +158,7 @@ def main():
 
     pr.phase("repeat")
     times = []
-    for _ in range(max(pr.reps(), REREAD_REPS_MIN)):
+    for _ in range(pr.timing_reps()):
         evict(path, drop_caches)
         times.append(reread())
     pr.report_times("reread", times)

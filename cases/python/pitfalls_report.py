@@ -75,6 +75,16 @@ def reps():
     return n
 
 
+# repetitions a timing claim needs from quick scale on (compare.py: 9+)
+TIMING_REPS_MIN = 9
+
+
+def timing_reps():
+    """Repetitions of a timed figure a claim is judged on: reps(), at least
+    TIMING_REPS_MIN from quick scale on (smoke: reps(), recorded only)."""
+    return reps() if scale() == "smoke" else max(reps(), TIMING_REPS_MIN)
+
+
 def ncores():
     return int(os.environ.get("PITFALLS_NCORES", str(os.cpu_count() or 1)))
 
@@ -94,6 +104,32 @@ def outdir():
 
 def mem_limit():
     return float(os.environ.get("PITFALLS_MEM_LIMIT", "0"))
+
+
+def mem_cgroup():
+    """The memory limit of this process's own cgroup in bytes (as
+    pf_cgroup_self: v1 memory.limit_in_bytes or v2 memory.max), 0 if none."""
+    try:
+        with open("/proc/self/cgroup") as f:
+            lines = f.read().splitlines()
+    except OSError:
+        return 0
+    for line in lines:
+        _, ctrl, path = line.split(":", 2)
+        if "memory" in ctrl.split(","):
+            name = f"/sys/fs/cgroup/memory{path}/memory.limit_in_bytes"
+        elif ctrl == "" and line.startswith("0::"):
+            name = f"/sys/fs/cgroup{path}/memory.max"
+        else:
+            continue
+        try:
+            with open(name) as f:
+                v = f.read().strip()
+        except OSError:
+            continue
+        if v.isdigit() and int(v) < 2 ** 62:
+            return int(v)
+    return 0
 
 
 def metric(key, value, unit=""):
@@ -161,7 +197,9 @@ def series(key, values, unit=""):
 
 
 def report_times(prefix, times):
-    """Same keys as the C shim: <prefix>.time_median/min/mean/stddev in seconds."""
+    """Same keys as the C shim: the series <prefix>.time and
+    <prefix>.time_median/min/mean/stddev in seconds."""
+    series(prefix + ".time", times, "s")
     s = sorted(times)
     n = len(s)
     median = s[n // 2] if n % 2 else (s[n // 2 - 1] + s[n // 2]) / 2
@@ -234,3 +272,10 @@ def mem_available():
             if line.startswith("MemAvailable:"):
                 return int(line.split()[1]) * 1024
     return -1
+
+
+def timing_reps():
+    """Repetitions for a timing claim: at least 9 from quick scale on
+    (Google Benchmark's compare.py recommends 9+)."""
+    n = reps()
+    return max(n, 9) if scale() != "smoke" else n
