@@ -117,6 +117,17 @@ void pf_phase(struct pf_ctx *ctx, const char *name)
 	pf_report_line(ctx->fd, "P\t%.9f\t%s\n", pf_now(), n);
 }
 
+void pf_sampler_pause(struct pf_ctx *ctx, bool paused)
+{
+	double wait = 2 * (ctx->interval > 0 ? ctx->interval : 0.01);
+	struct timespec ts = { .tv_sec = (time_t)wait, .tv_nsec = (long)((wait - floor(wait)) * 1e9) };
+
+	/* the parent polls the pipe: it reads the line within one interval */
+	pf_report_line(ctx->fd, "Z\t%d\n", paused ? 1 : 0);
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
 static int reason(struct pf_ctx *ctx, char kind, int rc, const char *fmt, va_list ap)
 {
 	char r[2048];
