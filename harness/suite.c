@@ -35,6 +35,7 @@ static const char *const help_run =
 	"  --interval S       sampler interval (default 0.01 s; 0 disables the timeline)\n"
 	"  --out DIR          results directory (default <source>/results)\n"
 	"  --drop-caches      allow page_cache to drop the whole machine's page cache\n"
+	"  --profile          sample every variant's call stacks: <variant>.folded + flame graphs\n"
 	"  --quiet            no progress lines\n"
 	"  --json             print one JSON summary on stdout (verdicts, run dir, exit\n"
 	"                     status) and nothing else there; progress goes to stderr\n"
@@ -313,6 +314,8 @@ static int parse_run_args(int argc, char **argv, struct pf_options *o, struct se
 			o->out = val;
 		} else if (!strcmp(argv[i], "--drop-caches")) {
 			o->drop_caches = true;
+		} else if (!strcmp(argv[i], "--profile")) {
+			o->profile = true;
 		} else if (!strcmp(argv[i], "--quiet")) {
 			o->quiet = true;
 		} else if (!strcmp(argv[i], "--json")) {
@@ -457,7 +460,7 @@ int pf_cmd_run(int argc, char **argv)
 				.c = c, .v = v, .scale = o.scale,
 				.reps = o.reps ? o.reps : pf_reps_for(o.scale),
 				.params = params, .interval = o.interval, .cpus = cpus,
-				.casedir = casedir, .shm_size = DEFAULT_SHM,
+				.casedir = casedir, .shm_size = DEFAULT_SHM, .profile = o.profile,
 			};
 
 			if (!want_variant(sel, nsel, c, v, &cw))
@@ -683,17 +686,25 @@ int pf_cmd_plot(int argc, char **argv)
 	for (size_t i = 0; i < pf_ncases; i++) {
 		if (!params[i])
 			continue;
-		(void)pf_write_tables(runs[i].dir, &runs[i]);
-		if (pf_plot_case(rundir, pf_cases[i]->name, err, sizeof(err)) < 0) {
+		err[0] = 0;
+		if (pf_write_tables(runs[i].dir, &runs[i]) < 0 ||
+		    (pf_plot_case(rundir, pf_cases[i]->name, err, sizeof(err)) < 0 && pf_write_error(NULL, 0))) {
+			rc = write_failed();
+			break;
+		} else if (err[0]) {
 			fprintf(stderr, "pitfalls: plot: %s\n", err);
 			rc = 1;
 		} else {
 			printf("plotted %s\n", pf_cases[i]->name);
 		}
 	}
-	if (pf_write_views(rundir, err, sizeof(err)) < 0) {
-		fprintf(stderr, "pitfalls: plot: %s\n", err);
-		rc = 1;
+	if (rc != PF_EXIT_WRITE && pf_write_views(rundir, err, sizeof(err)) < 0) {
+		if (pf_write_error(NULL, 0)) {
+			rc = write_failed();
+		} else {
+			fprintf(stderr, "pitfalls: plot: %s\n", err);
+			rc = 1;
+		}
 	}
 	free_all(runs, params);
 	free(rundir);
@@ -713,14 +724,25 @@ int pf_cmd_verdict(int argc, char **argv)
 		free(rundir);
 		return rc;
 	}
-	for (size_t i = 0; i < pf_ncases; i++)
-		if (params[i] && judge(pf_cases[i], &runs[i], runs[i].dir, NULL) == PF_NOT_REPRODUCED)
+	for (size_t i = 0; i < pf_ncases && rc != PF_EXIT_WRITE; i++) {
+		int st = params[i] ? judge(pf_cases[i], &runs[i], runs[i].dir, NULL) : 0;
+
+		if (st < 0)
+			rc = write_failed();
+		else if (st == PF_NOT_REPRODUCED)
 			rc = 1;
-	if (pf_write_report(rundir, err, sizeof(err)) < 0 || pf_write_views(rundir, err, sizeof(err)) < 0) {
-		fprintf(stderr, "pitfalls: %s\n", err);
-		rc = 1;
 	}
-	print_verdicts(stdout, rundir);
+	if (rc != PF_EXIT_WRITE &&
+	    (pf_write_report(rundir, err, sizeof(err)) < 0 || pf_write_views(rundir, err, sizeof(err)) < 0)) {
+		if (pf_write_error(NULL, 0)) {
+			rc = write_failed();
+		} else {
+			fprintf(stderr, "pitfalls: %s\n", err);
+			rc = 1;
+		}
+	}
+	if (rc != PF_EXIT_WRITE)
+		print_verdicts(stdout, rundir);
 	free_all(runs, params);
 	free(rundir);
 	return rc;
