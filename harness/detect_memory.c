@@ -210,9 +210,10 @@ const struct pf_detector pf_detect_cow_refcount = {
  * next memcpy into it page-faults: the case's pathology sustains ~1e5 minor
  * faults/s here, its fixes ~0 in steady state. */
 #define ALLOC_MIN_FAULTS_PER_S 20000.0	/* minor faults per second in a window */
-#define ALLOC_WINDOW_S 0.5
+#define ALLOC_WINDOW_S 0.25
 #define ALLOC_MIN_SHARE 0.5		/* share of the run's windows at that rate ... */
-#define ALLOC_WARMUP_S 0.5		/* ... after start-up (first touch faults), and >= 2 such windows */
+#define ALLOC_WARMUP_S 0.3		/* ... after start-up (first touch faults) ... */
+#define ALLOC_MIN_WINDOWS 1		/* ... of at least this many windows */
 
 static unsigned tree_libs(const struct pf_watch *w)
 {
@@ -250,7 +251,7 @@ static int detect_allocator(const struct pf_watch *w, struct pf_finding *f)
 		peak = fmax(peak, rate);
 		j = i;
 	}
-	if (windows < 2 || hot < ALLOC_MIN_SHARE * windows)
+	if (windows < ALLOC_MIN_WINDOWS || hot < ALLOC_MIN_SHARE * windows)
 		return 0;
 	f->t = t_hot;
 	f->severity = PF_SEV_MEDIUM;
@@ -269,7 +270,7 @@ const struct pf_detector pf_detect_allocator_madvise = {
 	.case_name = "allocator_madvise",
 	.rule = "jemalloc or tcmalloc mapped, and >= " STR(ALLOC_MIN_FAULTS_PER_S) " minor faults/s in >= "
 		STR(ALLOC_MIN_SHARE) " of the run's " STR(ALLOC_WINDOW_S) " s windows after start-up (" STR(ALLOC_WARMUP_S)
-		" s or the first quarter; >= 2 windows)",
+		" s or the first quarter; >= " STR(ALLOC_MIN_WINDOWS) " window)",
 	.fix = "let the allocator keep freed pages (jemalloc: dirty_decay_ms > 0, oversize_threshold:0) or use "
 	       "glibc malloc; see `pitfalls run allocator_madvise`",
 	.detect = detect_allocator,

@@ -33,6 +33,7 @@
 #define WATCH_EARLY_S 2.0
 #define WATCH_EARLY_DIV 2.0
 #define WATCH_DEEP_COST_SHARE 20.0
+#define WATCH_PROFILE_POLL_S 0.005	/* with --profile: drain the sample buffers this often */
 #define WATCH_LOG_MAX (1 << 20)		/* bytes of the command's log the detectors read */
 #define WATCH_MAX_PIDS 1024
 
@@ -52,7 +53,7 @@ static const char *const help_watch =
 	"  --json             stdout: one JSON object only; the command's output goes to its log\n"
 	"  --fail-on-findings exit 1 when a finding of medium severity or more was found\n"
 	"  --no-python-hook   do not load the Python start-up hook (sitecustomize)\n"
-	"  --profile          flame graph of the run (not yet available in this build)\n"
+	"  --profile          sample call stacks (profile.c): watch/command.folded and .flame.svg\n"
 	"\n"
 	"Exit status: the command's own (128+N when killed by signal N, 124 at --timeout),\n"
 	"or 1 with --fail-on-findings and a finding, 2 for a bad option.\n"
@@ -61,7 +62,7 @@ static const char *const help_watch =
 struct watch_opts {
 	const char *cpus, *out;
 	double interval, mem_limit, shm_size, timeout;
-	bool json, fail_on_findings, python_hook;
+	bool json, fail_on_findings, python_hook, profile;
 	char **argv;
 };
 
@@ -119,8 +120,7 @@ static int parse_opts(int argc, char **argv, struct watch_opts *o)
 		} else if (!strcmp(argv[i], "--no-python-hook")) {
 			o->python_hook = false;
 		} else if (!strcmp(argv[i], "--profile")) {
-			fprintf(stderr, "pitfalls: watch --profile: not available (the profiler of issue 13 is not in this build)\n");
-			return 2;
+			o->profile = true;
 		} else if ((t = pf_take_value(argc, argv, &i, "--cpus", &val))) {
 			if (t < 0)
 				return 2;
@@ -850,6 +850,7 @@ int pf_cmd_watch(int argc, char **argv)
 	struct deep_state ds = { .w = &w };
 	struct pf_finding *fs = NULL;
 	const struct pf_containment *cp = NULL;
+	struct pf_profile *prof = NULL;
 	hwloc_bitmap_t cpus = NULL;
 	int rc = parse_opts(argc, argv, &o), go[2] = { -1, -1 }, logfd = -1, status = 0, nf = 0;
 	char err[512], *rundir = NULL, *dir = NULL, *events = NULL, *path, *outdir = NULL;
@@ -962,6 +963,12 @@ int pf_cmd_watch(int argc, char **argv)
 		fprintf(stderr, "pitfalls: watch: could not attach to the memory cgroup\n");
 	pf_counters_open(&pc, child);
 	pf_counters_enable(&pc);
+	if (o.profile) {
+		/* before the child is released: sampled from its first instruction */
+		prof = pf_profile_start(child, PF_PROFILE_HZ, err, sizeof(err));
+		if (!prof)
+			fprintf(stderr, "pitfalls: watch --profile: no call stacks: %s\n", err);
+	}
 	t0 = pf_now();
 	if (write(go[1], "g", 1) != 1)
 		kill(child, SIGKILL);
@@ -1024,7 +1031,11 @@ int pf_cmd_watch(int argc, char **argv)
 				;
 			break;
 		}
+		if (prof)
+			pf_profile_poll(prof);
 		wait_s = fmin(next_sample, next_deep) - pf_now();
+		if (prof)	/* the ring buffers are drained every few ms */
+			wait_s = fmin(wait_s, WATCH_PROFILE_POLL_S);
 		if (wait_s > 0) {
 			struct timespec ts = { (time_t)wait_s, (long)((wait_s - floor(wait_s)) * 1e9) };
 
@@ -1039,6 +1050,8 @@ int pf_cmd_watch(int argc, char **argv)
 	pf_cg_kill_all(&cg);
 	pf_counters_read(&pc, w.counters, w.supported);
 	pf_counters_close(&pc);
+	if (prof && pf_profile_stop(prof, dir, "command", w.command, NULL) < 0)
+		fprintf(stderr, "pitfalls: watch --profile: writing the flame graph in %s failed\n", dir);
 
 	if (w.timed_out) {
 		w.outcome = PF_OUT_TIMEOUT;

@@ -12,7 +12,7 @@ fail() { echo "watch_cli: $*" >&2; exit 1; }
 py=/usr/bin/python3
 
 for bad in "--bogus -- true" "--interval 0 -- true" "--interval abc -- true" "--mem-limit 1k -- true" \
-	   "--timeout -1 -- true" "--cpus 99999 -- true" "" "--json" "--profile -- true"; do
+	   "--timeout -1 -- true" "--cpus 99999 -- true" "" "--json"; do
 	# shellcheck disable=SC2086
 	"$bin" watch $bad >"$out/o" 2>"$out/e"
 	rc=$?
@@ -86,4 +86,8 @@ mkdir -p "$out/sys"
 echo 'open(__import__("os").environ["MARK"], "w").write("ran")' >"$out/sys/sitecustomize.py"
 MARK="$out/mark" PYTHONPATH="$out/sys" "$bin" watch --out "$out" -- $py -c 'print(1)' >/dev/null 2>&1
 [ -s "$out/mark" ] || fail "the hook did not chain to the sitecustomize found after it on sys.path"
+# --profile: the call stacks of the run, or one line saying why there are none
+"$bin" watch --profile --out "$out" -- $py -c 'sum(i * i for i in range(10**6))' >/dev/null 2>"$out/e"
+[ -s "$out"/latest/watch/command.folded ] || grep -q "no call stacks" "$out/e" ||
+	fail "--profile: neither a profile nor a reason"
 echo "watch_cli: ok"
