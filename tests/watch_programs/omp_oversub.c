@@ -18,7 +18,7 @@ int main(int argc, char **argv)
 	omp_set_num_threads(threads);
 	while (omp_get_wtime() - t0 < seconds) {
 #pragma omp parallel for reduction(+ : sum) schedule(static)
-		for (long i = 1; i < 20000000; i++)
+		for (long i = 1; i < 200000000; i++)
 			sum += 1.0 / ((double)i * (double)i);
 	}
 	printf("threads %d sum %.12f\n", threads, sum);
