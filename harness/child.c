@@ -382,6 +382,7 @@ static void event_loop(const struct pf_child_spec *sp, pid_t child, int rep, int
 			wait_ms = 0;
 		if (poll(pfd, pidfd >= 0 ? 2 : 1, wait_ms) > 0 && (pfd[0].revents & (POLLIN | POLLHUP)))
 			drain(sp, rep, l);
+		pf_profile_poll(out->profile);
 		if (exited_unreaped(child))
 			break;
 		if (interrupted || pf_now() - t0 > sp->timeout) {
@@ -444,6 +445,8 @@ int pf_child_run(const struct pf_child_spec *sp, struct pf_child_out *out)
 	if (sp->counters)
 		pf_counters_open(&pc, child);
 	pf_counters_enable(&pc);
+	if (sp->profile)
+		out->profile = pf_profile_start(child, PF_PROFILE_HZ, out->profile_why, sizeof(out->profile_why));
 
 	out->t0 = t0 = pf_now();
 	if (write(go[1], "g", 1) != 1)

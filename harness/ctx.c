@@ -9,8 +9,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <spawn.h>
 #include <time.h>
 #include <unistd.h>
+
+extern char **environ;
 
 /* One line per write(2): lines up to PIPE_BUF never interleave. */
 void pf_report_line(int fd, const char *fmt, ...)
@@ -336,4 +339,67 @@ double pf_cgroup_self(const char *v1_file, const char *v2_file)
 	free(path);
 	free(s);
 	return v;
+}
+
+/* A Python original started from inside a C variant (which counts or
+ * profiles it from outside): python3 -u <source>/cases/python/<script> args,
+ * with the harness's protocol environment (report pipe, case, variant, scale,
+ * parameters) as the runner gives a .python variant, plus `extra` ("K=V",
+ * overriding; NULL-terminated, may be NULL). */
+int pf_spawn_python(struct pf_ctx *ctx, const char *script_args, char *const *extra, pid_t *pid)
+{
+	char *args = pf_xstrdup(script_args), *save = NULL, *argv[32], **env;
+	size_t ne = 0, cap, nextra = 0;
+	int argc = 0, rc;
+
+	while (extra && extra[nextra])
+		nextra++;
+	for (char **e = environ; *e; e++)
+		ne++;
+	cap = ne + nextra + 16 + pf_nparams(ctx->c);
+	env = pf_xcalloc(cap, sizeof(*env));
+	ne = 0;
+	for (size_t i = 0; i < nextra; i++)
+		env[ne++] = pf_xstrdup(extra[i]);
+	for (char **e = environ; *e; e++) {
+		bool overridden = !strncmp(*e, "PITFALLS_", 9);
+
+		for (size_t i = 0; i < nextra && !overridden; i++) {
+			size_t k = strcspn(extra[i], "=");
+
+			overridden = !strncmp(*e, extra[i], k) && (*e)[k] == '=';
+		}
+		if (!overridden)
+			env[ne++] = pf_xstrdup(*e);
+	}
+	env[ne++] = pf_xasprintf("PITFALLS_FD=%d", ctx->fd);
+	env[ne++] = pf_xasprintf("PITFALLS_CASE=%s", ctx->c->name);
+	env[ne++] = pf_xasprintf("PITFALLS_VARIANT=%s", ctx->v->name);
+	env[ne++] = pf_xasprintf("PITFALLS_SCALE=%s", pf_scale_name(ctx->scale));
+	env[ne++] = pf_xasprintf("PITFALLS_REPS=%d", ctx->reps);
+	env[ne++] = pf_xasprintf("PITFALLS_OUTDIR=%s", ctx->outdir);
+	env[ne++] = pf_xasprintf("PITFALLS_WORKDIR=%s", ctx->workdir);
+	env[ne++] = pf_xasprintf("PITFALLS_NCORES=%d", pf_ncores(ctx));
+	env[ne++] = pf_xasprintf("PITFALLS_SHM=%s", ctx->shm);
+	env[ne++] = pf_xasprintf("PITFALLS_MEM_LIMIT=%.0f", ctx->mem_limit);
+	env[ne++] = pf_xasprintf("PYTHONPATH=%s/cases/python", pf_home());
+	env[ne++] = pf_xstrdup("PYTHONDONTWRITEBYTECODE=1");
+	for (size_t i = 0; i < pf_nparams(ctx->c); i++)
+		env[ne++] = pf_xasprintf("PITFALLS_P_%s=%.17g", ctx->c->params[i].name, ctx->params[i]);
+	env[ne] = NULL;
+	argv[argc++] = "/usr/bin/python3";
+	argv[argc++] = "-u";
+	for (char *tok = strtok_r(args, " ", &save); tok && argc < 30; tok = strtok_r(NULL, " ", &save)) {
+		argv[argc] = argc == 2 ? pf_xasprintf("%s/cases/python/%s", pf_home(), tok) : tok;
+		argc++;
+	}
+	argv[argc] = NULL;
+	rc = posix_spawn(pid, argv[0], NULL, NULL, argv, env);
+	if (argc > 2)
+		free(argv[2]);
+	for (size_t i = 0; i < ne; i++)
+		free(env[i]);
+	free(env);
+	free(args);
+	return rc;
 }

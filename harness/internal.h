@@ -233,6 +233,56 @@ void pf_print_run_summary(const char *rundir, int exit_status);
 /* ---- plot.c ---- */
 int pf_plot_case(const char *rundir, const char *casename, char *err, size_t len);
 
+/* ---- profile.c: call-stack sampling (cpu-clock, call chains, inherit) ---- */
+#define PF_PROFILE_HZ 999	/* perf record's habit: not a multiple of the timer tick */
+struct pf_profile;
+/* Start sampling pid and every thread/child it will have; call it before the
+ * child is released (it then runs sampled from its first instruction).  NULL
+ * with a reason when sampling is not allowed.  As non-root with
+ * perf_event_paranoid 2, kernel frames are excluded (and the note says so). */
+struct pf_profile *pf_profile_start(pid_t pid, int hz, char *why, size_t len);
+/* Drain the ring buffers (the parent's event loop, every few ms). */
+void pf_profile_poll(struct pf_profile *p);
+/* After the child exited: stop, write <dir>/<name>.folded and
+ * <dir>/<name>.flame.svg (titled `title`), add profile_* metrics and the
+ * "profile" note to r (may be NULL), free p.  -1 when a write failed. */
+int pf_profile_stop(struct pf_profile *p, const char *dir, const char *name, const char *title,
+		    struct pf_result *r);
+void pf_profile_free(struct pf_profile *p);	/* without writing */
+/* Shares of samples under page-fault handling / madvise frames, and ending in
+ * the kernel; NaN when kernel frames were not sampled. */
+struct pf_folded;
+void pf_profile_shares(const struct pf_folded *f, bool kernel, double *fault, double *madv, double *ksh);
+
+/* ---- flame.c: folded stacks and SVG flame graphs ---- */
+struct pf_folded_entry {
+	char *stack;		/* "root;caller;leaf" (kernel frames end in "_[k]") */
+	uint64_t hash;
+	double count;
+};
+struct pf_folded {		/* zero-initialised; duplicates merged */
+	struct pf_folded_entry *e;
+	size_t n, cap;
+	double total;
+};
+void pf_folded_add(struct pf_folded *f, const char *stack, double n);
+/* "stack count" lines (stackcollapse format) merged into f; -1 + reason. */
+int pf_folded_parse(struct pf_folded *f, const char *text, char *err, size_t len);
+int pf_folded_load(const char *path, struct pf_folded *f, char *err, size_t len);
+void pf_folded_text(const struct pf_folded *f, struct pf_buf *out);	/* sorted by stack */
+void pf_folded_free(struct pf_folded *f);
+/* Share of samples with a frame matching a pattern ("name" exactly, "*part*"
+ * anywhere in a frame's name), optionally kernel frames only; NaN if empty. */
+double pf_folded_share(const struct pf_folded *f, const char *const *patterns, bool kernel_only);
+double pf_folded_kernel_share(const struct pf_folded *f);	/* leaf in the kernel */
+#define PF_FLAME_WIDTH 1200
+/* A self-contained SVG (no script, no external reference). */
+void pf_flame_svg(const struct pf_folded *f, const char *title, const char *note, struct pf_buf *out);
+void pf_flame_svg_grid(const struct pf_folded *const *f, const char *const *titles, int n, int columns,
+		       const char *caption, struct pf_buf *out);
+/* plots/<case>_flame_<variant>.svg and plots/<case>_flames.svg of a run. */
+int pf_flame_plots(const char *rundir, const struct pf_case *c, char *err, size_t len);
+
 /* ---- runner.c ---- */
 struct pf_options {
 	enum pf_scale scale;
@@ -244,6 +294,7 @@ struct pf_options {
 	bool quiet;
 	bool json;		/* one JSON summary on stdout, progress on stderr */
 	bool drop_caches;	/* opt-in: page_cache may drop the machine's caches */
+	bool profile;		/* --profile: sample call stacks of every variant */
 	/* --set overrides */
 	struct pf_override { const struct pf_case *c; int param; double value; } *sets;
 	size_t nsets;
@@ -262,6 +313,7 @@ struct pf_job {
 	double shm_size;	/* private /dev/shm size */
 	bool private_shm;	/* set by the runner: a private /dev/shm was had */
 	const char *casedir;
+	bool profile;		/* sample call stacks (--profile, or PF_V_PROFILE) */
 };
 /* Run one variant and fill r: 0, or -1 when its results could not be written
  * (pf_write_error says which file). */
@@ -280,6 +332,7 @@ struct pf_child_spec {
 	double timeout;			/* seconds */
 	double interval;		/* sampler interval; 0: no timeline */
 	bool counters;			/* perf software/hardware counters, inherited */
+	bool profile;			/* sample call stacks (profile.c) from the first instruction */
 	int logfd;			/* the child's stdout and stderr; -1: inherited */
 	/* in the parent: */
 	void (*on_line)(void *cb, char *line);	/* each line the child reports */
@@ -301,6 +354,8 @@ struct pf_child_out {
 	char containment[512];		/* why a mechanism is missing, "" when none is */
 	char fallback[128];		/* the fallback used instead ("" none) */
 	char err[256];			/* why it could not start (started false) */
+	struct pf_profile *profile;	/* sampled stacks, still to pf_profile_stop (or free) */
+	char profile_why[512];		/* why there is no profile, when asked for */
 };
 /* 0 when the child ran (out filled), -1 when it could not start (out->err). */
 int pf_child_run(const struct pf_child_spec *sp, struct pf_child_out *out);

@@ -54,6 +54,7 @@ enum {
 	PF_V_NO_SAMPLER = 1u << 0,	/* run without the timeline sampler (overhead checks) */
 	PF_V_NO_COUNTERS = 1u << 1,	/* do not attach perf counters */
 	PF_V_NO_PIN = 1u << 2,		/* do not bind the child to the chosen cores */
+	PF_V_PROFILE = 1u << 3,		/* always sample call stacks (a claim about where CPU time goes) */
 };
 
 struct pf_ctx;
@@ -123,6 +124,13 @@ int pf_fail(struct pf_ctx *ctx, const char *fmt, ...) __attribute__((format(prin
 /* true when `bytes` of resident memory fit this variant (memory limit and
  * MemAvailable); otherwise records a skip reason naming `what` and returns false. */
 bool pf_fits(struct pf_ctx *ctx, double bytes, const char *what);
+
+/* A Python original started by a C variant that measures it from outside
+ * (counters it inherits, a profile): python3 -u cases/python/<script args>,
+ * with the protocol environment the runner gives a .python variant (its
+ * reports land in this variant's result) plus `extra` ("K=V" strings, which
+ * override; NULL-terminated or NULL).  posix_spawn's error number, or 0. */
+int pf_spawn_python(struct pf_ctx *ctx, const char *script_args, char *const *extra, pid_t *pid);
 
 /* Cores: the chosen set, and binding worker i (thread or process) to one
  * core of it, spread with hwloc_distrib (one worker per core). */
@@ -203,6 +211,10 @@ struct pf_bench_arm {
 };
 int pf_bench_group(struct pf_ctx *ctx, const struct pf_bench_arm *arms, int narms,
 		   const struct pf_bench_opts *opts, struct pf_bench_stats *out);
+/* A variant any case may list: the call-stack sampler's own cost on a
+ * CPU-bound kernel, profiled and unprofiled arms interleaved in one process
+ * (series "profiled.time", "unprofiled.time"; metric profile_cost). */
+int pf_profile_cost_variant(struct pf_ctx *ctx);
 /* A counter of the running benchmark (inside fn): lands in the JSON. */
 void pf_bench_counter(const char *name, double value);
 

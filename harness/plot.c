@@ -125,8 +125,12 @@ int pf_plot_case(const char *rundir, const char *casename, char *err, size_t len
 	char *tmp = pf_xasprintf("%s/%s", plots, tmpname);
 	char *log = pf_xasprintf("%s/%s.gnuplot.log", plots, casename);
 	static const char *const terms[] = { "png", "svg" };
+	const struct pf_case *c = pf_find_case(casename);
 	int rc = 0;
 
+	/* flame graphs of the profiled variants (no gnuplot needed) */
+	if (c && pf_flame_plots(rundir, c, err, len) < 0)
+		rc = -1;
 	if (access(script, R_OK) != 0)
 		goto out;	/* a case without plots */
 	if (!have_gnuplot()) {

@@ -455,6 +455,7 @@ int pf_run_variant(const struct pf_job *job, struct pf_result *r)
 		.mem_limit = job->mem_limit, .timeout = job->timeout,
 		.interval = job->v->flags & PF_V_NO_SAMPLER ? 0 : job->interval,
 		.counters = !(job->v->flags & PF_V_NO_COUNTERS), .logfd = logfd,
+		.profile = job->profile || (job->v->flags & PF_V_PROFILE),
 		.on_line = on_line, .on_sample = on_sample, .on_timeout = on_timeout, .cb = &rd,
 	};
 	pf_buf_puts(&rd.timeline, TIMELINE_HEADER);
@@ -464,6 +465,14 @@ int pf_run_variant(const struct pf_job *job, struct pf_result *r)
 	}
 	collect(&local, &o, r);
 	classify(job, &o, &rd, r);
+	if (o.profile) {
+		/* <variant>.folded and .flame.svg; profile_* metrics */
+		snprintf(name, sizeof(name), "%s/%s", job->c->name, job->v->name);
+		if (pf_profile_stop(o.profile, job->casedir, job->v->name, name, r) < 0)
+			rc = -1;
+	} else if (o.profile_why[0]) {
+		pf_result_add_text(r, "profile", o.profile_why);
+	}
 	if (spec.interval > 0 && write_tsv(job, "timeline", &rd.timeline) < 0)
 		rc = -1;
 	if (rd.phases.len && write_tsv(job, "phases", &rd.phases) < 0)

@@ -35,6 +35,7 @@ static const char *const help_run =
 	"  --interval S       sampler interval (default 0.01 s; 0 disables the timeline)\n"
 	"  --out DIR          results directory (default <source>/results)\n"
 	"  --drop-caches      allow page_cache to drop the whole machine's page cache\n"
+	"  --profile          sample every variant's call stacks: <variant>.folded + flame graphs\n"
 	"  --quiet            no progress lines\n"
 	"  --json             print one JSON summary on stdout (verdicts, run dir, exit\n"
 	"                     status) and nothing else there; progress goes to stderr\n"
@@ -313,6 +314,8 @@ static int parse_run_args(int argc, char **argv, struct pf_options *o, struct se
 			o->out = val;
 		} else if (!strcmp(argv[i], "--drop-caches")) {
 			o->drop_caches = true;
+		} else if (!strcmp(argv[i], "--profile")) {
+			o->profile = true;
 		} else if (!strcmp(argv[i], "--quiet")) {
 			o->quiet = true;
 		} else if (!strcmp(argv[i], "--json")) {
@@ -457,7 +460,7 @@ int pf_cmd_run(int argc, char **argv)
 				.c = c, .v = v, .scale = o.scale,
 				.reps = o.reps ? o.reps : pf_reps_for(o.scale),
 				.params = params, .interval = o.interval, .cpus = cpus,
-				.casedir = casedir, .shm_size = DEFAULT_SHM,
+				.casedir = casedir, .shm_size = DEFAULT_SHM, .profile = o.profile,
 			};
 
 			if (!want_variant(sel, nsel, c, v, &cw))

@@ -347,8 +347,9 @@ double pf_run_param(const struct pf_run *run, const char *name)
 	return i < 0 ? NAN : run->params[i];
 }
 
-/* Keys only a containment mechanism gives: absent when the run had not it. */
-static const char *mechanism_of(const char *key)
+/* Keys only a mechanism gives (a containment, call-stack sampling): absent
+ * when the run had not it; *why_key: the result's text saying why. */
+static const char *mechanism_of(const char *key, const char **why_key)
 {
 	static const struct { const char *key, *mech; } keys[] = {
 		{ "oom_kills", "a memory cgroup" }, { "peak_cg", "a memory cgroup" },
@@ -356,9 +357,16 @@ static const char *mechanism_of(const char *key)
 		{ "shm_size", "a private /dev/shm" },
 	};
 
+	*why_key = "containment";
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
 		if (!strcmp(keys[i].key, key))
 			return keys[i].mech;
+	if (!strncmp(key, "cg_", 3))
+		return "a memory cgroup";	/* a case's own figure from its cgroup */
+	if (!strncmp(key, "profile_", 8)) {
+		*why_key = "profile";
+		return "kernel call-stack samples";
+	}
 	return NULL;
 }
 
@@ -370,7 +378,7 @@ static const struct pf_result *want_result(struct pf_verdict *v, const char *che
 					   const char *key, bool found)
 {
 	const struct pf_result *r = pf_result(run, variant);
-	const char *mech = mechanism_of(key), *why;
+	const char *why_key, *mech = mechanism_of(key, &why_key), *why;
 
 	if (!r) {
 		pf_check_missing(v, check, "variant %s was not run", variant);
@@ -381,7 +389,7 @@ static const struct pf_result *want_result(struct pf_verdict *v, const char *che
 	if (r->outcome == PF_OUT_SKIPPED) {
 		pf_check_missing(v, check, "%s skipped: %s", variant, r->reason);
 	} else if (mech) {
-		why = pf_get_text(r, "containment");
+		why = pf_get_text(r, why_key);
 		pf_check_missing(v, check, "%s: no %s without %s%s%s", variant, key, mech,
 				 why ? ": " : "", why ? why : "");
 	} else {

@@ -71,3 +71,35 @@ plot $d using ($1 - 0.3):($8 < 0.5 ? 0.5 : $8) with boxes lc rgb "#d62728" title
      $d using ($1 - 0.05):($9 < 0.5 ? 0.5 : $9) with boxes lc rgb "#ff9896" title "faults inside malloc + free", \
      $d using ($1 + 0.2):6 axes x1y2 with boxes lc rgb "#1f77b4" title "MADV_DONTNEED calls per buffer", \
      $d using ($1 + 0.45):7 axes x1y2 with boxes lc rgb "#9edae5" title "munmap calls per buffer"
+unset y2label; unset y2tics; set ytics mirror
+
+# the flame graph's figure: share of CPU samples under page-fault handling and
+# under madvise (from the call stacks), beside the system-time share; C and
+# the Python original (NumPy).  The flame graphs themselves: <case>_flames.svg
+tv = "jemalloc_eager glibc jemalloc_decay py_jemalloc_eager py_glibc py_jemalloc_decay"
+$t << EOD
+EOD
+set print $t
+do for [i = 1:words(tv)] {
+	v = word(tv, i)
+	print sprintf("%d\t%s\t%g\t%g\t%g", i, v, 100 * metric(v, "sys_share"), \
+		100 * metric(v, "profile_fault_share"), 100 * metric(v, "profile_madvise_share"))
+}
+unset print
+set output out("_tower")
+set title "Where the CPU goes: samples under page faults / madvise (call stacks, cpu-clock 999 Hz) vs system time"
+set ylabel "share of the variant's CPU (%)"
+unset logscale y
+set yrange [0:105]
+set xrange [0.4:words(tv) + 0.6]
+set xtics () font ",10"
+set xtics add ("C: jemalloc eager\n(pathology)" 1, "C: glibc\n(fix)" 2, "C: jemalloc sane\ndecay (fix)" 3, \
+	"NumPy: jemalloc\neager (pathology)" 4, "NumPy: glibc\n(fix)" 5, "NumPy: jemalloc\nsane decay (fix)" 6)
+set arrow 2 from graph 0, first 10 to graph 1, first 10 nohead lc rgb "#555555" dt 2 lw 2
+set label 2 "article: 10% in page faults" at graph 0.19, first 13 font ",10" front
+set key top right autotitle
+set boxwidth 0.25
+plot $t using ($1 - 0.27):3 with boxes lc rgb "#7f7f7f" title "system time share", \
+     $t using 1:4 with boxes lc rgb "#ff7f0e" title "samples under page-fault handling", \
+     $t using ($1 + 0.27):5 with boxes lc rgb "#1f77b4" title "samples under madvise", \
+     $t using 1:4:(sprintf("%.1f%%", $4)) with labels offset 0,0.8 font ",9" notitle

@@ -42,8 +42,9 @@ print sprintf("1\tfork\t%g\t%g", 1e3 * metric("startup", "fork.time_median"), 1e
 print sprintf("2\tfork+exec\t%g\tNaN", 1e3 * metric("startup", "fork_exec.time_median"))
 print sprintf("3\tspawn\t%g\t%g", 1e3 * metric("startup", "spawn.time_median"), 1e3 * metric("startup", "spawn_big.time_median"))
 print sprintf("4\tspawn_true\t%g\tNaN", 1e3 * metric("startup", "spawn_true.time_median"))
-print sprintf("5\tpy_fork\t%g\tNaN", 1e3 * metric("py_fork", "start.time_median"))
-print sprintf("6\tpy_spawn\t%g\tNaN", 1e3 * metric("py_spawn", "start.time_median"))
+# Python: both start methods timed in the spawn variant, repetitions interleaved
+print sprintf("5\tpy_fork\t%g\tNaN", 1e3 * metric("py_spawn", "fork.time_median"))
+print sprintf("6\tpy_spawn\t%g\tNaN", 1e3 * metric("py_spawn", "spawn.time_median"))
 unset print
 big = metric("startup", "parent_rss_big") / MiB
 

@@ -272,3 +272,10 @@ def mem_available():
             if line.startswith("MemAvailable:"):
                 return int(line.split()[1]) * 1024
     return -1
+
+
+def timing_reps():
+    """Repetitions for a timing claim: at least 9 from quick scale on
+    (Google Benchmark's compare.py recommends 9+)."""
+    n = reps()
+    return max(n, 9) if scale() != "smoke" else n
