@@ -452,6 +452,41 @@ static struct config *add_config(struct config *cs, int *n, struct pf_ctx *ctx, 
 	return c;
 }
 
+/* A runtime's configurations: for each P, T = cores (over) and T = cores/P
+ * (fit), T = cores passive for the OpenMP ones, T = cores/P pinned for
+ * libgomp; for BLAS with blas_sweep, over and fit at P = 2 for each n. */
+static void add_configs(struct config *cs, int *ncfg, struct pf_ctx *ctx, const struct runtime *rt,
+			const int *plist, int np, int sz)
+{
+	int cores = pf_ncores(ctx);
+
+	for (int i = 0; i < np; i++) {
+		int p = plist[i], fit = cores / p > 1 ? cores / p : 1;
+		long units = rt->kind == RT_OMP ? (long)pf_param(ctx, "omp_regions")
+						: (long)ceil(pf_param(ctx, "blas_gflop") * 1e9 / (2.0 * sz * sz * sz));
+
+		if (units < p)
+			units = p;
+		add_config(cs, ncfg, ctx, rt, "over", p, cores, sz, units);
+		add_config(cs, ncfg, ctx, rt, "fit", p, fit, sz, units);
+		if (rt != &runtimes[R_OB_PTHREAD])
+			add_config(cs, ncfg, ctx, rt, "passive", p, cores, sz, units);
+		if (rt == &runtimes[R_GOMP])
+			add_config(cs, ncfg, ctx, rt, "pinned", p, fit, sz, units);
+	}
+	if (rt->kind != RT_BLAS || !(pf_param(ctx, "blas_sweep") > 0))
+		return;
+	for (int k = 0; k < NSWEEP; k++) {
+		int n = sweep_n[k];
+		long units = (long)ceil(pf_param(ctx, "blas_gflop") * 1e9 / (2.0 * n * n * n));
+
+		if (n == sz)	/* measured above */
+			continue;
+		add_config(cs, ncfg, ctx, rt, "over", 2, cores, n, units < 2 ? 2 : units);
+		add_config(cs, ncfg, ctx, rt, "fit", 2, cores / 2 > 1 ? cores / 2 : 1, n, units < 2 ? 2 : units);
+	}
+}
+
 /* Repetitions: the run's, but at least compare.py's 9 from quick scale on. */
 static int reps_of(struct pf_ctx *ctx)
 {
@@ -470,12 +505,12 @@ static int run_runtime(struct pf_ctx *ctx, int rid)
 	const struct runtime *rt = &runtimes[rid];
 	int cores = pf_ncores(ctx), *plist = NULL, np, ncfg = 0, rc = PF_OK, maxp;
 	int sz = rt->kind == RT_OMP ? (int)pf_param(ctx, "omp_m") : (int)pf_param(ctx, "blas_n");
-	bool sweep = rt->kind == RT_BLAS && pf_param(ctx, "blas_sweep") > 0;
 	struct pf_bench_opts opts = { .repetitions = reps_of(ctx), .iterations = 1, .manual_time = true };
 	struct config *cs = NULL;
 	struct pf_bench_arm *arms = NULL;
 	struct pf_bench_stats *st = NULL;
 	hwloc_topology_t topo = NULL;
+	hwloc_bitmap_t allowed = NULL;
 	FILE *tab = NULL;
 	/* the OpenBLAS variant measures both flavours, interleaved in this one process */
 	const struct runtime *flavours[2] = { rt, rid == R_OB_OMP ? &runtimes[R_OB_PTHREAD] : NULL };
@@ -496,37 +531,13 @@ static int run_runtime(struct pf_ctx *ctx, int rid)
 		rc = pf_fail(ctx, "calloc: %s", strerror(errno));
 		goto out;
 	}
-	if (hwloc_topology_init(&topo) < 0 || hwloc_topology_load(topo) < 0) {
-		rc = pf_fail(ctx, "hwloc_topology_load: %s", strerror(errno));
+	if (hwloc_topology_init(&topo) < 0 || hwloc_topology_load(topo) < 0 || !(allowed = hwloc_bitmap_alloc()) ||
+	    hwloc_get_cpubind(topo, allowed, HWLOC_CPUBIND_PROCESS) < 0) {
+		rc = pf_fail(ctx, "hwloc_topology_load / hwloc_get_cpubind: %s", strerror(errno));
 		goto out;
 	}
-	for (int f = 0; f < nfl; f++) {
-	rt = flavours[f];
-	for (int i = 0; i < np; i++) {
-		int p = plist[i], fit = cores / p > 1 ? cores / p : 1;
-		long units = rt->kind == RT_OMP ? (long)pf_param(ctx, "omp_regions")
-						: (long)ceil(pf_param(ctx, "blas_gflop") * 1e9 / (2.0 * sz * sz * sz));
-
-		if (units < p)
-			units = p;
-		add_config(cs, &ncfg, ctx, rt, "over", p, cores, sz, units);
-		add_config(cs, &ncfg, ctx, rt, "fit", p, fit, sz, units);
-		if (rt != &runtimes[R_OB_PTHREAD])
-			add_config(cs, &ncfg, ctx, rt, "passive", p, cores, sz, units);
-		if (rid == R_GOMP)
-			add_config(cs, &ncfg, ctx, rt, "pinned", p, fit, sz, units);
-	}
-	for (int k = 0; sweep && k < NSWEEP; k++) {
-		int n = sweep_n[k];
-		long units = (long)ceil(pf_param(ctx, "blas_gflop") * 1e9 / (2.0 * n * n * n));
-
-		if (n == sz)
-			continue;
-		add_config(cs, &ncfg, ctx, rt, "over", 2, cores, n, units < 2 ? 2 : units);
-		add_config(cs, &ncfg, ctx, rt, "fit", 2, cores / 2 > 1 ? cores / 2 : 1, n, units < 2 ? 2 : units);
-	}
-	}
-	rt = flavours[0];
+	for (int f = 0; f < nfl; f++)
+		add_configs(cs, &ncfg, ctx, flavours[f], plist, np, sz);
 	if (!pf_fits(ctx, 3.0 * 8.0 * 512 * 512 * maxp + 64 * PF_MiB * maxp, "the worker processes")) {
 		rc = PF_SKIPPED;
 		goto out;
@@ -539,7 +550,7 @@ static int run_runtime(struct pf_ctx *ctx, int rid)
 	}
 	for (int i = 0; i < ncfg; i++) {
 		cs[i].topo = topo;
-		if (cs[i].pin && !(cs[i].sets = blas_oversubscription_pin_sets(topo, hwloc_topology_get_allowed_cpuset(topo), cs[i].p))) {
+		if (cs[i].pin && !(cs[i].sets = blas_oversubscription_pin_sets(topo, allowed, cs[i].p))) {
 			rc = pf_fail(ctx, "hwloc_distrib of %d processes failed", cs[i].p);
 			goto out;
 		}
@@ -604,6 +615,7 @@ out:
 	free(arms);
 	free(st);
 	free(plist);
+	hwloc_bitmap_free(allowed);
 	if (topo)
 		hwloc_topology_destroy(topo);
 	return rc;

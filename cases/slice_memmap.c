@@ -102,8 +102,9 @@ _Static_assert(sizeof(struct task_msg) <= PIPE_BUF, "atomic pipe messages");
 struct pool {
 	struct pf_ctx *ctx;
 	int n_jobs;
-	pid_t pid[64];
+	struct pf_pool workers;	/* the harness pool: reaped on every path */
 	int task_w, result_r;	/* parent's ends of the shared task queue and result queue */
+	int task_r, result_w;	/* the workers' ends (the parent's copies closed once forked) */
 	char folder[200];	/* joblib_memmapping_folder_<pid>_<uuid> */
 	struct weak_map map;
 	double max_nbytes;
@@ -203,6 +204,16 @@ static void __attribute__((noreturn)) worker_main(struct pf_ctx *ctx, int w, int
 	_exit(0);
 }
 
+/* A worker of the pool: the queues' far ends closed, then its loop. */
+static int pool_worker(struct pf_ctx *ctx, int w, void *arg)
+{
+	struct pool *p = arg;
+
+	close(p->task_w);
+	close(p->result_r);
+	worker_main(ctx, w, p->task_r, p->result_w);
+}
+
 /* Fork the pool's workers (multiprocessing.Pool / loky: started once, reused). */
 static int pool_start(struct pool *p)
 {
@@ -212,23 +223,22 @@ static int pool_start(struct pool *p)
 		snprintf(p->err, sizeof(p->err), "pipe2: %s", strerror(errno));
 		return -1;
 	}
-	for (int w = 0; w < p->n_jobs; w++) {
-		fflush(NULL);
-		p->pid[w] = fork();
-		if (p->pid[w] < 0) {
-			snprintf(p->err, sizeof(p->err), "fork: %s", strerror(errno));
-			return -1;
-		}
-		if (p->pid[w] == 0) {
-			close(tq[1]);
-			close(rq[0]);
-			worker_main(p->ctx, w, tq[0], rq[1]);
-		}
+	p->task_w = tq[1];
+	p->result_r = rq[0];
+	p->task_r = tq[0];
+	p->result_w = rq[1];
+	if (pf_pool_start(&p->workers, p->ctx, p->n_jobs, pool_worker, p, 0) < 0) {
+		/* the ones started are killed and reaped already */
+		snprintf(p->err, sizeof(p->err), "fork: %s", strerror(errno));
+		close(tq[0]);
+		close(tq[1]);
+		close(rq[0]);
+		close(rq[1]);
+		p->task_w = p->result_r = -1;
+		return -1;
 	}
 	close(tq[0]);
 	close(rq[1]);
-	p->task_w = tq[1];
-	p->result_r = rq[0];
 	return 0;
 }
 
@@ -240,10 +250,8 @@ static void pool_stop(struct pool *p)
 	for (int w = 0; w < p->n_jobs && p->task_w >= 0; w++)
 		if (write(p->task_w, &stop, sizeof(stop)) != (ssize_t)sizeof(stop))
 			break;
-	for (int w = 0; w < p->n_jobs; w++)
-		if (p->pid[w] > 0)
-			while (waitpid(p->pid[w], NULL, 0) < 0 && errno == EINTR)
-				;
+	(void)pf_pool_wait(&p->workers, 0);
+	pf_pool_free(&p->workers);
 	if (p->task_w >= 0)
 		close(p->task_w);
 	if (p->result_r >= 0)

@@ -341,12 +341,27 @@ static void end_child(pid_t child, struct pf_cgroup *cg, struct pf_child_out *ou
 		;
 }
 
+#define PF_PSS_SPACING 300	/* seconds between PSS reads per second one read takes */
+
+/* Has the child entered its own mount namespace yet?  Until it has, its
+ * /dev/shm is the host's (another tenant's files), not the variant's. */
+static bool in_own_mount_ns(pid_t child)
+{
+	char path[64], mine[64] = "", theirs[64] = "";
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int)child);
+	if (readlink("/proc/self/ns/mnt", mine, sizeof(mine) - 1) < 0 ||
+	    readlink(path, theirs, sizeof(theirs) - 1) < 0)
+		return false;
+	return strcmp(mine, theirs) != 0;
+}
+
 /* The event loop: samples at the interval, report lines as they come, the
  * timeout and interruptions; returns when the child has exited (unreaped). */
 static void event_loop(const struct pf_child_spec *sp, pid_t child, int rep, int pidfd,
 		       const struct pf_cgroup *cg, double t0, struct lines *l, struct pf_child_out *out)
 {
-	bool sampler = sp->interval > 0;
+	bool sampler = sp->interval > 0, shm_ours = false;
 	double next_sample = t0, next_pss = 0;
 	struct pf_sample s;
 
@@ -355,15 +370,20 @@ static void event_loop(const struct pf_child_spec *sp, pid_t child, int rep, int
 		int wait_ms;
 		struct pollfd pfd[2] = { { .fd = rep, .events = POLLIN }, { .fd = pidfd, .events = POLLIN } };
 
-		if (sampler && now >= next_sample) {
+		bool paused = sp->paused && *sp->paused;
+
+		if (sampler && !paused && now >= next_sample) {
 			/* PSS walks page tables (≈12 ms per GiB): read it no oftener
-			 * than keeps its cost at 1% of a core */
+			 * than keeps its cost at 1/PF_PSS_SPACING of a core (0.3%): the
+			 * sampler as a whole must stay under 1% (basel/sampler_cost) */
 			bool with_pss = now >= next_pss;
 			double c0 = pf_now();
 
-			pf_sample_take(&s, child, cg->kind != PF_CG_NONE ? cg : NULL, with_pss, sp->private_shm);
+			if (sp->private_shm && !shm_ours)
+				shm_ours = in_own_mount_ns(child);
+			pf_sample_take(&s, child, cg->kind != PF_CG_NONE ? cg : NULL, with_pss, shm_ours);
 			if (with_pss)
-				next_pss = now + fmax(sp->interval, 100 * (pf_now() - c0));
+				next_pss = now + fmax(sp->interval, PF_PSS_SPACING * (pf_now() - c0));
 			else
 				s.pss = -1;
 			s.t = now - t0;
@@ -376,8 +396,9 @@ static void event_loop(const struct pf_child_spec *sp, pid_t child, int rep, int
 			next_sample += sp->interval;
 			if (next_sample < now)
 				next_sample = now + sp->interval;
+			out->sampler_s += pf_now() - c0;
 		}
-		wait_ms = sampler ? (int)ceil((next_sample - pf_now()) * 1000) : 50;
+		wait_ms = sampler && !paused ? (int)ceil((next_sample - pf_now()) * 1000) : 50;
 		if (wait_ms < 0)
 			wait_ms = 0;
 		if (poll(pfd, pidfd >= 0 ? 2 : 1, wait_ms) > 0 && (pfd[0].revents & (POLLIN | POLLHUP)))

@@ -144,6 +144,25 @@ int pf_cmd_info(int argc, char **argv)
 	return 0;
 }
 
+/* ---- kernel: one case's kernel alone, for a simulator (cachegrind) ---- */
+
+int pf_cmd_kernel(int argc, char **argv)
+{
+	const struct pf_case *c;
+
+	if (argc < 2 || pf_is_help(argv[1])) {
+		printf("usage: pitfalls kernel CASE ARGS...\n\nRuns a case's kernel alone, outside the harness "
+		       "(for valgrind's cachegrind); the case says what ARGS mean.\n");
+		return argc < 2 ? 2 : 0;
+	}
+	c = pf_find_case(argv[1]);
+	if (!c)
+		return pf_usage_error("kernel: unknown case '%s'", argv[1]);
+	if (!c->kernel)
+		return pf_usage_error("kernel: case '%s' has no standalone kernel", argv[1]);
+	return c->kernel(argc - 2, argv + 2);
+}
+
 /* ---- the command table: one line a command ---- */
 
 static const struct pf_command {
@@ -159,6 +178,7 @@ static const struct pf_command {
 	{ "report", pf_cmd_report, "report [RUN_DIR]", "rebuild report.html and results.csv of a saved run" },
 	{ "compare", pf_cmd_compare, "compare RUN_DIR... [--json] [--html FILE]", "runs side by side: verdicts then → now, figures, significance; N machines" },
 	{ "info", pf_cmd_info, "info [--json]", "the machine as the suite sees it, and what containment this user can have" },
+	{ "kernel", pf_cmd_kernel, "kernel CASE ARGS...", "one case's kernel alone, outside the harness (for cachegrind)" },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 

@@ -491,7 +491,7 @@ void pf_contain_describe(struct pf_json *o)
 				 "no OOM kill, no peak_cg, no oom_kills; allocations fail instead)", p->cg_why);
 	pf_json_set_str(o, "memory_cgroup", s);
 	free(s);
-	pf_json_set_str(o, "timeouts", "yes (process group killed; PR_SET_PDEATHSIG)");
+	pf_json_set_str(o, "timeouts", "yes (process group and cgroup killed; a watchdog kills them if the harness dies)");
 	pf_json_set_str(o, "user", geteuid() == 0 ? "root" : "unprivileged");
 }
 

@@ -117,6 +117,17 @@ void pf_phase(struct pf_ctx *ctx, const char *name)
 	pf_report_line(ctx->fd, "P\t%.9f\t%s\n", pf_now(), n);
 }
 
+void pf_sampler_pause(struct pf_ctx *ctx, bool paused)
+{
+	double wait = 2 * (ctx->interval > 0 ? ctx->interval : 0.01);
+	struct timespec ts = { .tv_sec = (time_t)wait, .tv_nsec = (long)((wait - floor(wait)) * 1e9) };
+
+	/* the parent polls the pipe: it reads the line within one interval */
+	pf_report_line(ctx->fd, "Z\t%d\n", paused ? 1 : 0);
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
 static int reason(struct pf_ctx *ctx, char kind, int rc, const char *fmt, va_list ap)
 {
 	char r[2048];
@@ -207,7 +218,7 @@ int pf_bind_process(struct pf_ctx *ctx, int worker)
 }
 
 /* A result file the child could not write: the parent stops the run on it. */
-static void report_write_failure(struct pf_ctx *ctx, const char *path, int err)
+void pf_report_write_failure(struct pf_ctx *ctx, const char *path, int err)
 {
 	char why[256];
 
@@ -226,7 +237,7 @@ FILE *pf_table_open(struct pf_ctx *ctx, const char *name, const char *header)
 		tables[i].tmp = pf_xasprintf("%s.tmp.%d", tables[i].final, (int)getpid());
 		tables[i].f = fopen(tables[i].tmp, "w");
 		if (!tables[i].f) {
-			report_write_failure(ctx, tables[i].final, errno);
+			pf_report_write_failure(ctx, tables[i].final, errno);
 			free(tables[i].final);
 			free(tables[i].tmp);
 			return NULL;
@@ -259,7 +270,7 @@ int pf_table_close(struct pf_ctx *ctx, FILE *f)
 		}
 		if (rc) {
 			(void)unlink(tables[i].tmp);
-			report_write_failure(ctx, tables[i].final, e);
+			pf_report_write_failure(ctx, tables[i].final, e);
 			errno = e;
 		}
 		free(tables[i].tmp);

@@ -8,11 +8,15 @@
 #include <cmath>
 #include <cstdio>
 #include <string>
+#include <cerrno>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <vector>
 
 extern "C" {
 #include "pitfalls.h"
+
+extern "C" void pf_report_write_failure(struct pf_ctx *ctx, const char *path, int err);
 }
 
 namespace {
@@ -144,6 +148,16 @@ extern "C" int pf_bench_group(struct pf_ctx *ctx, const struct pf_bench_arm *arm
 	Capture cap;
 	benchmark::RunSpecifiedBenchmarks(&cap);
 	benchmark::ClearRegisteredBenchmarks();
+	{
+		// Google Benchmark does not say when it could not write its file: look
+		struct stat st;
+		struct statvfs fs;
+		std::string path = dir + file;
+
+		if (stat(path.c_str(), &st) < 0 || st.st_size == 0)
+			pf_report_write_failure(ctx, path.c_str(),
+						statvfs(dir.c_str(), &fs) == 0 && fs.f_bavail == 0 ? ENOSPC : EIO);
+	}
 	if (!cap.error.empty()) {
 		pf_fail(ctx, "benchmark %s: %s", (prefix + arms[0].name).c_str(), cap.error.c_str());
 		return -1;

@@ -339,6 +339,7 @@ struct pf_child_spec {
 	void (*on_sample)(void *cb, const struct pf_sample *s);	/* s->t from the start */
 	void (*on_timeout)(void *cb, pid_t child);	/* at the timeout, before the kill (may be NULL) */
 	void *cb;
+	const bool *paused;		/* NULL, or: no samples while *paused (pf_sampler_pause) */
 };
 struct pf_child_out {
 	bool started, timed_out, interrupted;
@@ -354,6 +355,7 @@ struct pf_child_out {
 	char containment[512];		/* why a mechanism is missing, "" when none is */
 	char fallback[128];		/* the fallback used instead ("" none) */
 	char err[256];			/* why it could not start (started false) */
+	double sampler_s;		/* the parent's own seconds in the sampler */
 	struct pf_profile *profile;	/* sampled stacks, still to pf_profile_stop (or free) */
 	char profile_why[512];		/* why there is no profile, when asked for */
 };
@@ -393,7 +395,10 @@ struct pf_ctx {
 	hwloc_bitmap_t cpus;
 	double mem_limit;	/* bytes, 0: none */
 	int gbench_seq;
+	double interval;	/* the parent's sampler interval, seconds (0: none) */
 };
 void pf_report_line(int fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A result file the child could not write ("W" line: the run stops on it). */
+void pf_report_write_failure(struct pf_ctx *ctx, const char *path, int err);
 
 #endif

@@ -94,6 +94,10 @@ struct pf_case {
 	const struct pf_claim *claims;	/* terminated by { .name = NULL }, or NULL */
 	/* Checks no table can say (a crossover search), each with its kind; may be NULL. */
 	void (*verdict)(const struct pf_run *run, struct pf_verdict *v);
+	/* A kernel runnable alone, `pitfalls kernel CASE ARGS...`, outside the
+	 * harness (no sampler, no topology): for a simulator that needs a process
+	 * of its own (cachegrind).  Returns an exit status; may be NULL. */
+	int (*kernel)(int argc, char **argv);
 };
 
 /* ---------------------------------------------------------------------------
@@ -118,6 +122,11 @@ void pf_text(struct pf_ctx *ctx, const char *key, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* Mark the start of a phase on the timeline ("write", "evict", "re-read"). */
 void pf_phase(struct pf_ctx *ctx, const char *name);
+/* Ask the parent to stop (paused = true) or resume the timeline sampler, to
+ * measure the sampler's own cost in one process.  Returns once the parent has
+ * seen the request (it waits on the report pipe; we allow it two intervals);
+ * the timeline has no rows while paused, and the phases file says when. */
+void pf_sampler_pause(struct pf_ctx *ctx, bool paused);
 /* Record why the variant is skipped/failed; return PF_SKIPPED / PF_FAILED. */
 int pf_skip(struct pf_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int pf_fail(struct pf_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -172,6 +181,9 @@ double pf_peak_rss(void);		/* this process's VmHWM in bytes */
 double pf_rss(void);			/* this process's VmRSS in bytes */
 double pf_meminfo(const char *field);	/* /proc/meminfo field in bytes, <0 unknown */
 double pf_cache_size(int level);	/* data cache of that level (hwloc), bytes; <0 unknown */
+/* The same cache's associativity (0: unknown, -1: fully associative) and line
+ * size in bytes (hwloc); -1 when the level is unknown. */
+int pf_cache_geometry(int level, double *size, int *assoc, int *line);
 /* A number from this process's own memory cgroup: the v1 file (e.g.
  * "memory.limit_in_bytes") or, on v2, the other ("memory.max"); <0 if none. */
 double pf_cgroup_self(const char *v1_file, const char *v2_file);

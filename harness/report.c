@@ -671,9 +671,9 @@ int pf_cmd_report(int argc, char **argv)
 	if (rc >= 0)
 		return rc;
 	if (pf_write_views(rundir, err, sizeof(err)) < 0) {
-		/* a corrupt file is bad input (2); a failed write is ours (1) */
-		rc = strncmp(err, "write ", 6) ? pf_usage_error("report: %s", err) : 1;
-		if (rc == 1)
+		/* a corrupt file is bad input (2); a failed write is exit 3 */
+		rc = strncmp(err, "write ", 6) ? pf_usage_error("report: %s", err) : PF_EXIT_WRITE;
+		if (rc == PF_EXIT_WRITE)
 			fprintf(stderr, "pitfalls: report: %s\n", err);
 	} else {
 		printf("%s/report.html\n", rundir);

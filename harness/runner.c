@@ -94,10 +94,11 @@ struct reader {
 	char phase[128];
 	char reason[512];
 	char reason_kind;
+	bool paused;		/* the variant asked the sampler to pause (pf_sampler_pause) */
 	struct pf_buf timeline, phases;
 };
 
-/* One report line: M metric, R series, T text, P phase, S/F reason, W a
+/* One report line: M metric, R series, T text, P phase, Z sampler pause, S/F reason, W a
  * result file the child could not write. */
 static void on_line(void *cb, char *line)
 {
@@ -139,6 +140,10 @@ static void on_line(void *cb, char *line)
 
 		snprintf(rd->phase, sizeof(rd->phase), "%s", f[2]);
 		pf_buf_printf(&rd->phases, "%.4f\t%s\n", t < 0 ? 0 : t, f[2]);
+	} else if (!strcmp(f[0], "Z") && n >= 2) {
+		rd->paused = f[1][0] == '1';
+		pf_buf_printf(&rd->phases, "%.4f\tsampler %s\n", fmax(pf_now() - rd->out->t0, 0),
+			      rd->paused ? "paused" : "resumed");
 	} else if ((!strcmp(f[0], "S") || !strcmp(f[0], "F")) && n >= 2) {
 		rd->reason_kind = f[0][0];
 		snprintf(rd->reason, sizeof(rd->reason), "%s", f[1]);
@@ -330,6 +335,8 @@ static void collect(const struct pf_job *job, const struct pf_child_out *o, stru
 		if (job->private_shm && o->peak.shm_used >= 0)
 			pf_result_add_metric(r, "peak_shm", o->peak.shm_used, "B");
 		pf_result_add_metric(r, "peak_nprocs", o->peak.nprocs, "1");
+		/* the parent's own time in the sampler: its share of a core */
+		pf_result_add_metric(r, "sampler_s", o->sampler_s, "s");
 	}
 	if (o->cg) {
 		if (o->peak_cg >= 0)
@@ -406,6 +413,7 @@ int pf_run_variant(const struct pf_job *job, struct pf_result *r)
 	struct pf_ctx ctx = {
 		.c = job->c, .v = job->v, .scale = job->scale, .reps = job->reps,
 		.params = job->params, .fd = -1, .cpus = job->cpus, .mem_limit = job->mem_limit,
+		.interval = job->interval,
 	};
 	struct pf_child_out o;
 	struct reader rd = { .r = r, .job = job, .out = &o };
@@ -457,6 +465,7 @@ int pf_run_variant(const struct pf_job *job, struct pf_result *r)
 		.counters = !(job->v->flags & PF_V_NO_COUNTERS), .logfd = logfd,
 		.profile = job->profile || (job->v->flags & PF_V_PROFILE),
 		.on_line = on_line, .on_sample = on_sample, .on_timeout = on_timeout, .cb = &rd,
+		.paused = &rd.paused,
 	};
 	pf_buf_puts(&rd.timeline, TIMELINE_HEADER);
 	if (pf_child_run(&spec, &o) < 0) {

@@ -670,17 +670,25 @@ int pf_cmd_plot(int argc, char **argv)
 	for (size_t i = 0; i < pf_ncases; i++) {
 		if (!params[i])
 			continue;
-		(void)pf_write_tables(runs[i].dir, &runs[i]);
-		if (pf_plot_case(rundir, pf_cases[i]->name, err, sizeof(err)) < 0) {
+		err[0] = 0;
+		if (pf_write_tables(runs[i].dir, &runs[i]) < 0 ||
+		    (pf_plot_case(rundir, pf_cases[i]->name, err, sizeof(err)) < 0 && pf_write_error(NULL, 0))) {
+			rc = write_failed();
+			break;
+		} else if (err[0]) {
 			fprintf(stderr, "pitfalls: plot: %s\n", err);
 			rc = 1;
 		} else {
 			printf("plotted %s\n", pf_cases[i]->name);
 		}
 	}
-	if (pf_write_views(rundir, err, sizeof(err)) < 0) {
-		fprintf(stderr, "pitfalls: plot: %s\n", err);
-		rc = 1;
+	if (rc != PF_EXIT_WRITE && pf_write_views(rundir, err, sizeof(err)) < 0) {
+		if (pf_write_error(NULL, 0)) {
+			rc = write_failed();
+		} else {
+			fprintf(stderr, "pitfalls: plot: %s\n", err);
+			rc = 1;
+		}
 	}
 	free_all(runs, params);
 	free(rundir);
@@ -700,14 +708,25 @@ int pf_cmd_verdict(int argc, char **argv)
 		free(rundir);
 		return rc;
 	}
-	for (size_t i = 0; i < pf_ncases; i++)
-		if (params[i] && judge(pf_cases[i], &runs[i], runs[i].dir, NULL) == PF_NOT_REPRODUCED)
+	for (size_t i = 0; i < pf_ncases && rc != PF_EXIT_WRITE; i++) {
+		int st = params[i] ? judge(pf_cases[i], &runs[i], runs[i].dir, NULL) : 0;
+
+		if (st < 0)
+			rc = write_failed();
+		else if (st == PF_NOT_REPRODUCED)
 			rc = 1;
-	if (pf_write_report(rundir, err, sizeof(err)) < 0 || pf_write_views(rundir, err, sizeof(err)) < 0) {
-		fprintf(stderr, "pitfalls: %s\n", err);
-		rc = 1;
 	}
-	print_verdicts(stdout, rundir);
+	if (rc != PF_EXIT_WRITE &&
+	    (pf_write_report(rundir, err, sizeof(err)) < 0 || pf_write_views(rundir, err, sizeof(err)) < 0)) {
+		if (pf_write_error(NULL, 0)) {
+			rc = write_failed();
+		} else {
+			fprintf(stderr, "pitfalls: %s\n", err);
+			rc = 1;
+		}
+	}
+	if (rc != PF_EXIT_WRITE)
+		print_verdicts(stdout, rundir);
 	free_all(runs, params);
 	free(rundir);
 	return rc;

@@ -176,3 +176,21 @@ double pf_cache_size(int level)
 {
 	return pf_topo_cache_size(level);
 }
+
+int pf_cache_geometry(int level, double *size, int *assoc, int *line)
+{
+	hwloc_obj_type_t types[] = { HWLOC_OBJ_L1CACHE, HWLOC_OBJ_L2CACHE, HWLOC_OBJ_L3CACHE,
+				     HWLOC_OBJ_L4CACHE };
+	hwloc_obj_t o;
+
+	if (level < 1 || level > 4)
+		return -1;
+	for (unsigned i = 0; (o = hwloc_get_obj_by_type(pf_topo(), types[level - 1], i)); i++)
+		if (o->attr->cache.type != HWLOC_OBJ_CACHE_INSTRUCTION) {
+			*size = (double)o->attr->cache.size;
+			*assoc = o->attr->cache.associativity;
+			*line = (int)o->attr->cache.linesize;
+			return 0;
+		}
+	return -1;
+}

@@ -2,12 +2,12 @@
 load common
 
 cvars = "loop materialized broadcast chunked threads processes simd"
-pyvars = "py_generator py_loop py_numpy py_broadcast py_chunked py_multiprocessing"
+pyvars = "py_generator py_loop py_numpy py_broadcast py_chunked py_multiprocessing py_dask"
 ctitle(v) = v eq "materialized" ? "C materialized (pathology)" : v eq "broadcast" ? "C broadcast (pathology)" : sprintf("C %s", v)
 pytitle(v) = sprintf("Python %s", v[4:])
 lt_of(v) = (v eq "materialized" || v eq "py_numpy") ? 1 : (v eq "broadcast" || v eq "py_broadcast") ? 7 : \
            (v eq "chunked" || v eq "py_chunked") ? 2 : (v eq "processes" || v eq "py_multiprocessing") ? 3 : \
-           v eq "threads" ? 4 : v eq "simd" ? 5 : 6
+           v eq "threads" ? 4 : v eq "simd" ? 5 : v eq "py_dask" ? 8 : 6
 
 # 1. time against N, log-log: every style, C solid, Python dashed
 set output out("_scaling")
@@ -89,7 +89,7 @@ unset arrow; unset label
 
 # 4. a process pool against one core: the fixed start-up and the crossover
 set output out("_crossover")
-set title "Process pool vs one core: the pool's start-up is paid back only at large N"
+set title "Process pool (and Dask) vs one core: the fixed cost is paid back only at large N"
 set xlabel "N (terms)"
 set ylabel "time per call (s, median)"
 set logscale xy
@@ -97,12 +97,13 @@ set format y "10^{%L}"
 set key inside left top
 # the small-N points (crossover table) and the sweep (scaling table) of each
 xs = ""
-do for [f in "chunked.crossover chunked.scaling processes.crossover processes.scaling py_chunked.scaling py_multiprocessing.scaling"] {
+do for [f in "chunked.crossover chunked.scaling processes.crossover processes.scaling py_chunked.scaling py_multiprocessing.scaling py_dask.scaling"] {
 	if (file_ok(sprintf("%s/%s.tsv", casedir, f))) { xs = xs . " " . f }
 }
 xtitle(f) = f eq "chunked.scaling" ? "C chunked (1 core)" : f eq "processes.scaling" ? "C fork pool (all cores)" : \
-            f eq "py_chunked.scaling" ? "Python chunked" : f eq "py_multiprocessing.scaling" ? "Python multiprocessing.Pool" : ""
-xlt(f) = strstrt(f, "chunked") ? 2 : 3
+            f eq "py_chunked.scaling" ? "Python chunked" : f eq "py_multiprocessing.scaling" ? "Python multiprocessing.Pool" : \
+            f eq "py_dask.scaling" ? "Python dask.array (threads)" : ""
+xlt(f) = strstrt(f, "chunked") ? 2 : strstrt(f, "dask") ? 8 : 3
 xdt(f) = strstrt(f, "py_") ? 2 : 1
 if (strlen(xs) > 0) {
 	plot for [f in xs] sprintf("%s/%s.tsv", casedir, f) using 1:2 with linespoints lt xlt(f) dt xdt(f) \
@@ -134,3 +135,44 @@ plot $peaks using 0:2:3:xtic(1) with boxes lc variable, \
      $peaks using 0:2:(sprintf("%.2f", $2)) with labels offset 0,1, \
      4 with lines dt 2 lc rgb "#d62728" title "4 arrays", 3 with lines dt 2 lc rgb "#ff7f0e" title "3 arrays"
 }
+
+# 6. the chunk sweep's cache misses, simulated (cachegrind), beside time per term
+set output out("_misses")
+set multiplot layout 1,2 title "Chunked sum: time per term (measured) beside cache misses per term (simulated (cachegrind))"
+set logscale x
+set xtics enhanced
+set format x "10^{%L}"
+set format y "%g"
+set xlabel "chunk size (elements)"
+set yrange [*:*]
+set key inside left top
+# both panels on the declared grid's range
+if (file_ok(tab("chunked", "chunks"))) {
+	stats tab("chunked", "chunks") using 1 nooutput
+	set xrange [STATS_min / 1.5 : STATS_max * 1.5]
+}
+set title "measured: time per term (C chunked)"
+set ylabel "time per term (ns)"
+if (file_ok(tab("chunked", "chunks"))) {
+	plot tab("chunked", "chunks") using 1:3 with linespoints lt 2 title "C chunked"
+} else {
+	set label 9 "no chunk sweep in this run" at graph 0.5, graph 0.5 center
+	set xrange [100:1e7]
+	set yrange [0:1]
+	plot -1 notitle
+	unset label 9
+}
+set title "simulated (cachegrind): misses per term, hwloc's cache sizes"
+set ylabel "misses per term (simulated)"
+if (file_ok(tab("cachegrind", "misses"))) {
+	plot tab("cachegrind", "misses") using 1:4 with linespoints lt 6 title "D1 (L1d) simulated", \
+	     '' using 1:5 with linespoints lt 1 title "L2 as LL, simulated", \
+	     '' using 1:6 with linespoints lt 3 title "L3 as LL, simulated"
+} else {
+	set label 9 "cachegrind skipped or not run" at graph 0.5, graph 0.5 center
+	set yrange [0:1]
+	plot -1 notitle
+	unset label 9
+}
+unset multiplot
+set autoscale x

@@ -29,5 +29,27 @@ v=$(find "$d" -name verdict.json)
 e=$(find "$d" \( -name '*.png' -o -name '*.svg' \) -size 0)
 [ -z "$e" ] || fail "empty plot files: $e"
 [ -e "$d/latest" ] && fail "latest points at the broken run: $(readlink "$d/latest")"
-echo "full_disk: exit 3, $err"
+echo "full_disk: run exit 3, $err"
+
+# `pitfalls verdict` and `plot` over a complete run whose disk is then filled:
+# exit 3 and one line too, the old verdict.json kept whole
+umount "$d"
+mount -t tmpfs -o size=8m tmpfs "$d" || fail "cannot mount the 8 MiB tmpfs"
+"$bin" run type_casting/float32 type_casting/float64 --scale smoke --out "$d" --quiet >/dev/null 2>&1
+[ -L "$d/latest" ] || fail "the run on 8 MiB did not complete"
+v="$d/latest/type_casting/verdict.json"
+before=$(md5sum <"$v")
+head -c 9000000 /dev/zero >"$d/filler" 2>/dev/null
+for cmd in verdict plot; do
+	"$bin" $cmd "$d/latest" >/dev/null 2>"$d.err"
+	rc=$?
+	err=$(grep -v '^pitfalls: warning: ' "$d.err")
+	[ $rc -eq 3 ] || fail "$cmd on a full disk: exit $rc, not 3: $err"
+	[ "$(grep -c . <<<"$err")" -eq 1 ] || fail "$cmd: stderr is not one line: $err"
+	grep -q "^pitfalls: could not write $d/.*(ENOSPC)$" <<<"$err" || fail "$cmd: the line does not name file and errno: $err"
+done
+[ "$(md5sum <"$v")" = "$before" ] || fail "verdict.json changed by a failed rewrite"
+e=$(find "$d" \( -name '*.png' -o -name '*.svg' \) -size 0)
+[ -z "$e" ] || fail "empty plot files after plot on a full disk: $e"
+echo "full_disk: verdict and plot on a full disk exit 3"
 exit 0

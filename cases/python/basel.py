@@ -1,13 +1,16 @@
 """The Basel sum in Python, in the styles of seed 002 — our own code.
 
-    basel.py generator | loop | numpy | broadcast | chunked | multiprocessing
+    basel.py generator | loop | numpy | broadcast | chunked | chunked_no_mmap
+             | multiprocessing | dask
 
 Each style sums 1/k^2 for k = 1..N (N inclusive) over a sweep of N, reports
 the same metric keys as the C variants (N:<n>.time_median, time, value,
-rel_error, peak_arrays, step.<name>) and writes <variant>.scaling.tsv.
+rel_error, peak_arrays, step.<name>) and writes <variant>.scaling.tsv.  The
+chunk-size grid is the C side's (chunked.grid.tsv), declared once in basel.c.
 """
 import math
 import os
+import random
 import sys
 import time
 from fractions import Fraction
@@ -23,7 +26,8 @@ def exact(n):
     if n < 2000:
         return float(sum(Fraction(1, k * k) for k in range(1, n + 1)))
     N = Fraction(n)
-    tail = 1 / N - 1 / (2 * N**2) + 1 / (6 * N**3) - 1 / (30 * N**5) + 1 / (42 * N**7)
+    tail = (1 / N - 1 / (2 * N**2) + 1 / (6 * N**3) - 1 / (30 * N**5) + 1 / (42 * N**7)
+            - 1 / (30 * N**9))   # the same series as basel.c's basel_exact()
     return float(ZETA2 - tail)
 
 
@@ -113,19 +117,26 @@ def basel_multiprocessing(n, chunk, workers):
 
 # ---- measuring ----------------------------------------------------------------
 
-def measure(fn, n, repeat):
-    """(value, median seconds, min seconds) over `repeat` timed calls after a warm-up."""
-    fn(n)
+def measure(fn, n, repeat, warmup=True, series_key=None):
+    """(value, median seconds, min seconds) over `repeat` timed calls after a
+    warm-up; the times are reported as the series `series_key` when given."""
+    if warmup:
+        fn(n)
     value, times = pr.timed(fn, n, repeat=repeat)
+    if series_key:
+        pr.series(series_key, times, "s")
     times.sort()
     k = len(times)
     median = times[k // 2] if k % 2 else (times[k // 2 - 1] + times[k // 2]) / 2
     return value, median, times[0]
 
 
-def scaling(fn, lo, hi, repeat, arrays=0):
+def scaling(fn, lo, hi, repeat, arrays=0, repeat_last=None):
+    """Each N of the sweep, `repeat` timed calls (the largest N: `repeat_last`,
+    a crossover's large-N side); series N:<n>.time and <variant>.scaling.tsv."""
     rows = []
-    for n in n_points(lo, hi):
+    points = n_points(lo, hi)
+    for n in points:
         if arrays and arrays * 8 * n > 0.9 * pr.mem_available():
             why = f"needs {arrays * 8 * n / 2**30:.1f} GiB, MemAvailable {pr.mem_available() / 2**30:.1f} GiB"
             pr.text(f"N={n}.skipped", why)
@@ -134,7 +145,10 @@ def scaling(fn, lo, hi, repeat, arrays=0):
         pr.phase(f"N:{n}")
         base = pr.rss()
         pr.peak_reset()
-        value, med, mn = measure(fn, n, repeat)
+        reps = repeat_last if repeat_last and n == points[-1] else repeat
+        # one call of a second needs no warm-up call before it
+        value, med, mn = measure(fn, n, reps, warmup=not (reps == 1 and n >= 10**8),
+                                 series_key=f"N:{n}.time")
         peak = pr.peak_rss() - base if arrays else None
         pr.metric(f"N:{n}.time_median", med, "s")
         pr.metric(f"N:{n}.time_min", mn, "s")
@@ -145,18 +159,18 @@ def scaling(fn, lo, hi, repeat, arrays=0):
                          "peak_bytes", "note"], rows)
 
 
-def at_n(fn, n, arrays=0):
-    """The main N: time, answer and (full arrays) the peak over the baseline."""
+def at_n(fn, n, arrays=0, peak=False):
+    """The main N: time, answer and (full arrays, or `peak`) the peak over the baseline."""
     if arrays and arrays * 8 * n > 0.9 * pr.mem_available():
         pr.skip(f"N={n}: needs {arrays * 8 * n / 2**30:.1f} GiB (the article's 'ran out of memory')")
     pr.phase("main N")
     base = pr.rss()
     pr.peak_reset()
-    value, med, mn = measure(fn, n, pr.reps())
-    if arrays:
-        peak = pr.peak_rss() - base
-        pr.metric("peak_bytes", peak, "B")
-        pr.metric("peak_arrays", peak / (8 * n), "arrays")
+    value, med, mn = measure(fn, n, min(3, pr.reps()))
+    if arrays or peak:
+        grown = pr.peak_rss() - base
+        pr.metric("peak_bytes", grown, "B")
+        pr.metric("peak_arrays", grown / (8 * n), "arrays")
     pr.metric("n", n, "1")
     pr.metric("time", med, "s")
     pr.metric("main.time_median", med, "s")
@@ -168,23 +182,63 @@ def at_n(fn, n, arrays=0):
 NO_MMAP = str(256 << 20)   # glibc mmap threshold for the no-mmap sweep: above any chunk's arrays
 
 
-def chunk_sweep(sweep_reps, chunk_of=None):
+def chunk_grid():
+    """The chunk sizes of the sweep, as the C variant `chunked` declared them."""
+    path = os.path.join(pr.outdir(), "chunked.grid.tsv")
+    try:
+        with open(path) as f:
+            return [int(line) for line in f.read().split("\n")[1:] if line.strip()]
+    except OSError as e:
+        pr.skip(f"no chunk grid ({e}): the grid is declared by the C variant basel/chunked; run it too")
+
+
+def chunk_sweep(grid, sweep_reps):
     """ns per term against chunk size at N = sweep_n; <variant>.chunks.tsv."""
     sweep_n = pr.param("sweep_n", int)
-    lo, hi = pr.param("sweep_min"), pr.param("sweep_max")
-    rows, c = [], lo
+    rows = []
     pr.phase("chunk sweep")
-    while c <= hi * 1.0001:
-        size = int(round(c))
-        _, med, _ = measure(lambda k: basel_chunked(k, size), sweep_n, sweep_reps)
+    for size in grid:
+        _, med, _ = measure(lambda k: basel_chunked(k, size), sweep_n, sweep_reps, warmup=False)
         pr.metric(f"chunk:{size}.time_median", med, "s")
         rows.append([size, 24 * size, med / sweep_n * 1e9, med])
-        c *= 10 ** 0.25
     pr.table("chunks", ["chunk", "working_set", "ns_per_term", "time_median"], rows)
 
 
+def interleaved(arms, repeat, key="time"):
+    """Each arm (name, fn) timed `repeat` times, the order shuffled every round
+    (Google Benchmark's random interleaving) so drift lands on every arm;
+    reports the series <name>.time.  Returns {name: last value}."""
+    times = {name: [] for name, _ in arms}
+    values = {}
+    for name, fn in arms:
+        values[name] = fn()    # warm-up
+    for _ in range(repeat):
+        order = list(arms)
+        random.shuffle(order)
+        for name, fn in order:
+            t0 = time.perf_counter()
+            values[name] = fn()
+            times[name].append(time.perf_counter() - t0)
+    for name, _ in arms:
+        pr.series(f"{name}.{key}", times[name], "s")
+        pr.report_times(name, times[name])
+    return values
+
+
+def timing_reps():
+    """Repetitions of a timing claim's sides: >= 9 from quick scale on."""
+    return pr.reps() if pr.scale() == "smoke" else max(9, pr.reps())
+
+
+def basel_dask(n, chunk):
+    """The chunked sum as a dask.array reduction (threaded scheduler)."""
+    da = DA
+    r = da.arange(1, n + 1, chunks=chunk, dtype="float64")
+    return float(da.square(1.0 / r).sum().compute())
+
+
 def main():
-    global NP
+    global NP, DA
     style = sys.argv[1]
     if style == "chunked_no_mmap" and os.environ.get("MALLOC_MMAP_THRESHOLD_") != NO_MMAP:
         # glibc reads its tunables at start-up: run again with the threshold set
@@ -193,13 +247,14 @@ def main():
     n = pr.param("n", int)
     n_min, n_max = pr.param("n_min", int), pr.param("n_max", int)
     chunk = pr.param("chunk", int)
-    sweep_reps = min(3, pr.reps())
+    # a sweep draws a curve: few repetitions (full scale: 3)
+    sweep_reps = 1 if pr.scale() in ("smoke", "quick") else min(3, pr.reps())
     pr.text("python", sys.version.split()[0])
 
     if style in ("generator", "loop"):
         fn = basel_generator if style == "generator" else basel_loop
         hi = pr.param("n_slow_max", int)
-        scaling(fn, max(1000, min(n_min, hi) // 100), hi, min(2, sweep_reps))
+        scaling(fn, max(1000, min(n_min, hi) // 100), hi, 1)
         return
     NP = pr.need_numpy()
     if style in ("numpy", "broadcast"):
@@ -212,22 +267,28 @@ def main():
             k = len(v)
             med = (v[k // 2] if k % 2 else (v[k // 2 - 1] + v[k // 2]) / 2) if k else float("nan")
             pr.metric(f"step.{name}", med, "s")
-        scaling(full, n_min, pr.param("n_mem_max", int), sweep_reps, arrays)
+        scaling(full, n_min, pr.param("n_mem_max", int), 1, arrays)
     elif style == "chunked":
+        grid = chunk_grid()
         at_n(lambda k: basel_chunked(k, chunk), n)
-        scaling(lambda k: basel_chunked(k, chunk), max(1000, n_min // 100), n_max, sweep_reps)
-        n_simd = pr.param("n_simd", int)
-        if n_simd not in n_points(max(1000, n_min // 100), n_max):
-            # the fastest C kernel is compared with us at its N
-            pr.phase(f"N:{n_simd}")
-            _, med, mn = measure(lambda k: basel_chunked(k, chunk), n_simd, sweep_reps)
-            pr.metric(f"N:{n_simd}.time_median", med, "s")
-        chunk_sweep(sweep_reps)
+        # the claim's two sides, interleaved in this process
+        n_cmp = pr.param("n_cmp", int)
+        if 3 * 8 * n_cmp > 0.9 * pr.mem_available():
+            # what fits: the claim is about arrays far past the caches
+            n_cmp = int(0.9 * pr.mem_available() / 24 // 10**6 * 10**6)
+        pr.metric("cmp_n", n_cmp, "1")
+        pr.phase("chunks vs broadcast")
+        interleaved([("cmp_broadcast", lambda: basel_broadcast(n_cmp)),
+                     ("cmp_chunked", lambda: basel_chunked(n_cmp, chunk))], timing_reps())
+        scaling(lambda k: basel_chunked(k, chunk), max(1000, n_min // 100), n_max, 1,
+                repeat_last=timing_reps())
+        chunk_sweep(grid, sweep_reps)
     elif style == "chunked_no_mmap":
         # the same sweep with glibc keeping freed arrays in its heap: no
         # mmap/munmap and fresh page faults per chunk's temporaries
+        grid = chunk_grid()
         pr.text("malloc_mmap_threshold", os.environ.get("MALLOC_MMAP_THRESHOLD_", "default"))
-        chunk_sweep(sweep_reps)
+        chunk_sweep(grid, sweep_reps)
     elif style == "multiprocessing":
         from multiprocessing import Pool
         workers = pr.ncores()
@@ -236,10 +297,26 @@ def main():
         def empty_pool(_n):
             with Pool(workers) as p:
                 p.starmap(int, [()] * workers)
-        _, startup, _ = measure(empty_pool, 0, pr.reps())
+        _, startup, _ = measure(empty_pool, 0, 3)
         pr.metric("pool_startup", startup, "s")
         at_n(lambda k: basel_multiprocessing(k, chunk, workers), n)
-        scaling(lambda k: basel_multiprocessing(k, chunk, workers), max(1000, n_min // 100), n_max, sweep_reps)
+        scaling(lambda k: basel_multiprocessing(k, chunk, workers), max(1000, n_min // 100), n_max, 1,
+                repeat_last=timing_reps())
+    elif style == "dask":
+        dask = pr.need("dask", "python3-dask")
+        import dask.array
+        DA = dask.array
+        workers = pr.ncores()
+        dchunk = pr.param("dask_chunk", int)
+        dask.config.set(scheduler="threads", num_workers=workers)
+        pr.metric("workers", workers, "1")
+        pr.metric("dask_chunk", dchunk, "1")
+        # the scheduler's fixed cost: a graph of one tiny chunk
+        _, fixed, _ = measure(lambda k: basel_dask(k, dchunk), 10, 5)
+        pr.metric("pool_startup", fixed, "s")
+        pr.metric("scheduler_fixed", fixed, "s")
+        at_n(lambda k: basel_dask(k, dchunk), n, peak=True)
+        scaling(lambda k: basel_dask(k, dchunk), max(1000, n_min // 100), n_max, 1)
     else:
         pr.fail(f"unknown style {style!r}")
 

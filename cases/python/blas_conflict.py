@@ -27,6 +27,7 @@ LIBS = {
 }
 OPENBLAS = "/usr/lib/x86_64-linux-gnu/openblas-pthread/libopenblas.so.0"
 BUSY_SHARE = 0.2     # as the C case: a thread works when it ran ≥ 20% of the busiest's time
+SETTLE_S = 0.3       # as the C case: idle OpenBLAS threads spin ~2^28 cycles before they sleep
 
 
 def load(path, package):
@@ -60,6 +61,7 @@ def runtimes():
 
 def threads_working(fn, seconds):
     """Threads that did a share of the work while fn() ran repeatedly."""
+    time.sleep(SETTLE_S)    # the other library's threads stop spinning first
     fn()
     r0 = runtimes()
     t0 = time.perf_counter()
