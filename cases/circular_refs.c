@@ -616,6 +616,8 @@ static void verdict(const struct pf_run *run, struct pf_verdict *v)
 			      "whole cgroup incl. interpreter (%.0f vs %.0f MiB); the pathology's is capped by the limit",
 			      pc / PF_MiB, fc / PF_MiB);
 	(void)pf_get(pf_result(run, "py_threading"), "held_peak", &ph);
+	if (!patho || patho->outcome == PF_OUT_SKIPPED)
+		pp = NAN;	/* a skipped interpreter's own peak is no figure of the loop */
 	(void)pf_get(pf_result(run, "py_loky"), "loky_held_at_collect_min", &lmin);
 	(void)pf_get(pf_result(run, "py_loky"), "loky_held_at_collect_max", &lmax);
 	if (pf_get(pf_result(run, "py_loky"), "loky_tasks_per_collection", &ltpc))

@@ -554,6 +554,8 @@ static const struct pf_variant variants[] = {
 	  .summary = "Python original: numpy.memmap on disk, same steps (flush, del, fsync+fadvise, re-read [:half] + 1)" },
 	{ .name = "tmpfs_py", .role = PF_FIX, .python = "page_cache.py tmpfs",
 	  .summary = "Python original: numpy.memmap on /dev/shm, same steps" },
+	{ .name = "interleaved_py", .role = PF_BASELINE, .python = "page_cache.py interleaved",
+	  .summary = "Python original, the timing evidence: the three numpy.memmap re-reads interleaved in one process" },
 	{ .name = NULL },
 };
 
@@ -600,9 +602,12 @@ static const struct pf_claim claims[] = {
 	{ .name = "re-read: evicted disk file / the same file cached", .kind = PF_K_TIMING,
 	  .a = "interleaved/disk.time", .over = "interleaved/disk_warm.time", .op = PF_OP_GE, .lo = SLOWDOWN_MIN,
 	  .bound = "SLOWDOWN_MIN (article: 'the data must now be read from the disk')" },
-	{ .name = "disk_py/tmpfs_py re-read time", .kind = PF_K_TIMING,
-	  .a = "disk_py/reread.time", .over = "tmpfs_py/reread.time", .op = PF_OP_GE, .lo = SLOWDOWN_MIN,
-	  .bound = "SLOWDOWN_MIN (article: 2.9×; two processes, not interleaved)" },
+	{ .name = "Python re-read: evicted disk file / tmpfs file", .kind = PF_K_TIMING,
+	  .a = "interleaved_py/disk.time", .over = "interleaved_py/tmpfs.time", .op = PF_OP_GE, .lo = SLOWDOWN_MIN,
+	  .bound = "SLOWDOWN_MIN (article: 10.99 s / 3.83 s = 2.9×)" },
+	{ .name = "Python re-read: evicted disk file / the same file cached", .kind = PF_K_TIMING,
+	  .a = "interleaved_py/disk.time", .over = "interleaved_py/disk_warm.time", .op = PF_OP_GE, .lo = SLOWDOWN_MIN,
+	  .bound = "SLOWDOWN_MIN (article: 'the data must now be read from the disk')" },
 	{ .name = NULL },
 };
 
@@ -640,7 +645,8 @@ static void verdict(const struct pf_run *run, struct pf_verdict *v)
 	double de = NAN, te = NAN, pe = NAN, qe = NAN, dmaj = NAN, dmin = NAN, tmin = NAN;
 	double d = median_of(run, "interleaved", "disk.time"), t = median_of(run, "interleaved", "tmpfs.time");
 	double w = median_of(run, "interleaved", "disk_warm.time");
-	double pd = median_of(run, "disk_py", "reread.time"), pt = median_of(run, "tmpfs_py", "reread.time");
+	double pd = median_of(run, "interleaved_py", "disk.time"), pt = median_of(run, "interleaved_py", "tmpfs.time");
+	double pw = median_of(run, "interleaved_py", "disk_warm.time");
 
 	check_reread_residency(run, v, "disk");
 	check_reread_residency(run, v, "disk_py");
@@ -653,8 +659,10 @@ static void verdict(const struct pf_run *run, struct pf_verdict *v)
 	(void)pf_get(pf_result(run, "tmpfs"), "reread_minor_faults", &tmin);
 	pf_measured(v, "after eviction disk %.0f%% / tmpfs %.0f%% cached (C), %.0f%% / %.0f%% (Python); "
 		    "re-read (medians, interleaved) evicted disk %.3f s, tmpfs %.3f s (%.1f×), cached disk %.3f s "
-		    "(%.1f×); mapping faults disk %.0f (%.0f major) / tmpfs %.0f; Python %.3f vs %.3f s (%.1f×)",
-		    de * 100, te * 100, pe * 100, qe * 100, d, t, d / t, w, d / w, dmin, dmaj, tmin, pd, pt, pd / pt);
+		    "(%.1f×); mapping faults disk %.0f (%.0f major) / tmpfs %.0f; Python (interleaved) %.3f s vs tmpfs "
+		    "%.3f s (%.1f×), cached %.3f s (%.1f×)",
+		    de * 100, te * 100, pe * 100, qe * 100, d, t, d / t, w, d / w, dmin, dmaj, tmin, pd, pt, pd / pt,
+		    pw, pd / pw);
 }
 
 const struct pf_case pf_case_page_cache = {

@@ -1,4 +1,4 @@
-"""page_cache.py {disk|tmpfs} — the Python original of "Disk vs RAM disk".
+"""page_cache.py {disk|tmpfs|interleaved} — the Python original of "Disk vs RAM disk".
 
 A numpy.memmap is created on disk (the variant's scratch dir) or on the RAM
 disk (/dev/shm, private to the variant), filled from an in-memory array,
@@ -96,6 +96,9 @@ def main():
     n = nbytes // 8
     half = int(pr.param("read_fraction") * n)
     drop_caches = os.environ.get("PITFALLS_DROP_CACHES") == "1"
+    if where == "interleaved":
+        interleaved(np, nbytes, half, drop_caches)
+        return
     if where == "tmpfs":
         folder = pr.shm()
         if not folder:
@@ -156,14 +159,63 @@ def main():
     pr.metric("reread_GBps", half * 8 / dt / 1e9, "GB/s")
     snapshot("after_reread", res)
 
-    pr.phase("repeat")
-    times = []
-    for _ in range(pr.timing_reps()):
-        evict(path, drop_caches)
-        times.append(reread())
-    pr.report_times("reread", times)
     res.close()
     os.unlink(path)
+
+
+def interleaved(np, nbytes, half, drop_caches):
+    """The timing evidence: the evicted disk file, the tmpfs file and the
+    cached disk file re-read in this one process, in a random order each
+    round, so drift lands on all three: series disk.time, tmpfs.time,
+    disk_warm.time (seconds per re-read, each after its own eviction)."""
+    import random
+    if not pr.shm():
+        pr.skip("no private /dev/shm for the RAM-disk file")
+    n = nbytes // 8
+    files = {"disk": (os.path.join(pr.workdir(), "ab.evicted.mmap"), True),
+             "tmpfs": (os.path.join(pr.shm(), "ab.evicted.mmap"), True),
+             "disk_warm": (os.path.join(pr.workdir(), "ab.warm.mmap"), False)}
+    data = np.arange(n, dtype=np.float64)       # checkable without keeping it
+    pr.phase("write")
+    for path, _ in files.values():
+        m = np.memmap(path, dtype=np.float64, mode="w+", shape=(n,))
+        m[:] = data
+        m.flush()
+        del m
+    del data
+    expect_last = float(half - 1) + 1
+
+    def reread(path):
+        m = np.memmap(path, dtype=np.float64, mode="r", shape=(n,))
+        t0 = time.perf_counter()
+        new_array = m[:half] + 1
+        dt = time.perf_counter() - t0
+        if new_array[0] != 1.0 or new_array[-1] != expect_last:
+            pr.fail(f"re-read of {path} differs from what was written")
+        del m, new_array
+        return dt
+
+    times = {k: [] for k in files}
+    rng = random.Random(0)
+    pr.phase("interleaved re-reads")
+    for _ in range(pr.timing_reps()):
+        order = list(files)
+        rng.shuffle(order)
+        for k in order:
+            path, ev = files[k]
+            if ev:
+                evict(path, drop_caches)
+            else:
+                fd = os.open(path, os.O_RDONLY)
+                os.fsync(fd)
+                os.close(fd)
+            times[k].append(reread(path))
+    for k, t in times.items():
+        pr.report_times(k, t)
+    for path, _ in files.values():
+        os.unlink(path)
+    pr.metric("file_bytes", nbytes, "B")
+    pr.metric("reread_bytes", half * 8, "B")
 
 
 if __name__ == "__main__":
