@@ -127,8 +127,8 @@ const struct pf_detector pf_detect_circular_refs = {
  * before the fork (the hook's fork event) has applied the case's fix and is
  * not reported; the C model of gc.freeze cannot be told from outside (its
  * refcount writes alone dirty every page) and is reported. */
-#define COW_MIN_MIB 16			/* private dirty a forked child gained (smoke pathology: ~18 MiB) */
-#define COW_MIN_SHARE 0.5		/* ... as a share of the shared dirty it started with */
+#define COW_MIN_MIB 16			/* private dirty of a forked child (smoke pathology: ~20-60 MiB) */
+#define COW_MIN_SHARE 0.5		/* ... as a share of the parent's dirty pages at the fork */
 
 /* Did the (Python) parent of this child call gc.freeze() before forking? */
 static bool parent_froze(const struct pf_watch *w, pid_t ppid)
@@ -141,39 +141,47 @@ static bool parent_froze(const struct pf_watch *w, pid_t ppid)
 	return false;
 }
 
+/* The parent's dirty pages (private + shared) when the child was first seen. */
+static double parent_dirty(const struct pf_watch *w, const struct pf_wproc *child)
+{
+	double d = -1;
+
+	for (size_t i = 0; i < w->nprocs && w->procs[i].t <= child->t; i++)
+		if (w->procs[i].pid == child->ppid)
+			d = w->procs[i].private_dirty + w->procs[i].shared_dirty;
+	return d;
+}
+
 static int detect_cow(const struct pf_watch *w, struct pf_finding *f)
 {
-	double best_gain = 0, best_shared = 0, t = 0;
+	double best_gain = 0, best_parent = 0, t = 0;
 	pid_t best = 0;
 	int n = 0;
 
 	for (size_t i = 0; i < w->nprocs; i++) {
 		const struct pf_wproc *p = &w->procs[i];
-		double gain;
+		double maxpd = 0, tt = 0, pd;
 
-		/* from the first record of each pid */
-		if (pf_watch_prev(w, i) || !pf_watch_forked(w, p) || p->shared_dirty < COW_MIN_MIB * MiB ||
-		    parent_froze(w, p->ppid))
+		/* from the first record of each forked pid (not after gc.freeze()) */
+		if (pf_watch_prev(w, i) || !pf_watch_forked(w, p) || parent_froze(w, p->ppid))
 			continue;
-		{
-			double maxpd = 0, tt = 0;
-
-			for (size_t j = i; j < w->nprocs; j++)
-				if (w->procs[j].pid == p->pid && !strcmp(w->procs[j].comm, p->comm) &&
-				    w->procs[j].private_dirty > maxpd) {
-					maxpd = w->procs[j].private_dirty;
-					tt = w->procs[j].t;
-				}
-			gain = maxpd - p->private_dirty;
-			if (gain < COW_MIN_MIB * MiB || gain < COW_MIN_SHARE * p->shared_dirty)
-				continue;
-			n++;
-			if (gain > best_gain) {
-				best_gain = gain;
-				best_shared = p->shared_dirty;
-				best = p->pid;
-				t = tt;
+		pd = parent_dirty(w, p);
+		if (pd < COW_MIN_MIB * MiB)
+			continue;
+		for (size_t j = i; j < w->nprocs; j++)
+			if (w->procs[j].pid == p->pid && !strcmp(w->procs[j].comm, p->comm) &&
+			    w->procs[j].private_dirty > maxpd) {
+				maxpd = w->procs[j].private_dirty;
+				tt = w->procs[j].t;
 			}
+		if (maxpd < COW_MIN_MIB * MiB || maxpd < COW_MIN_SHARE * pd)
+			continue;
+		n++;
+		if (maxpd > best_gain) {
+			best_gain = maxpd;
+			best_parent = pd;
+			best = p->pid;
+			t = tt;
 		}
 	}
 	if (!n)
@@ -181,16 +189,16 @@ static int detect_cow(const struct pf_watch *w, struct pf_finding *f)
 	f->t = t;
 	f->severity = PF_SEV_MEDIUM;
 	pf_finding_ev(f, "children", n, "1");
-	pf_finding_ev(f, "private_dirty_gained", best_gain, "B");
-	pf_finding_ev(f, "shared_dirty_at_start", best_shared, "B");
+	pf_finding_ev(f, "child_private_dirty", best_gain, "B");
+	pf_finding_ev(f, "parent_dirty_at_fork", best_parent, "B");
 	pf_finding_ev(f, "pid", best, "1");
 	{
-		char g[32], s[32];
+		char g[32], s2[32];
 
 		pf_fmt_bytes(g, sizeof(g), best_gain);
-		pf_fmt_bytes(s, sizeof(s), best_shared);
-		pf_finding_summary(f, "%d forked child(ren) copied the parent's pages: +%s Private_Dirty (of %s shared "
-				   "at first sight) — copy-on-write undone by writes to read-only data", n, g, s);
+		pf_fmt_bytes(s2, sizeof(s2), best_parent);
+		pf_finding_summary(f, "%d forked child(ren) copied the parent's pages: %s Private_Dirty against the parent's "
+				   "%s dirty at the fork — copy-on-write undone by writes to read-only data", n, g, s2);
 	}
 	return 1;
 }
@@ -198,8 +206,8 @@ static int detect_cow(const struct pf_watch *w, struct pf_finding *f)
 const struct pf_detector pf_detect_cow_refcount = {
 	.name = "cow_private_dirty",
 	.case_name = "cow_refcount",
-	.rule = "a forked child that started with >= " STR(COW_MIN_MIB) " MiB Shared_Dirty gained >= " STR(COW_MIN_MIB)
-		" MiB and >= " STR(COW_MIN_SHARE) " of it as Private_Dirty (smaps_rollup); not after gc.freeze()",
+	.rule = "a forked child's Private_Dirty reached >= " STR(COW_MIN_MIB) " MiB and >= " STR(COW_MIN_SHARE)
+		" of its parent's dirty pages (private + shared) when it was first seen (smaps_rollup); not after gc.freeze()",
 	.fix = "gc.freeze() before forking, or keep shared data out of Python objects (NumPy arrays, "
 	       "shared memory); see `pitfalls run cow_refcount`",
 	.detect = detect_cow,
