@@ -343,6 +343,26 @@ static void end_child(pid_t child, struct pf_cgroup *cg, struct pf_child_out *ou
 
 #define PF_PSS_SPACING 300	/* seconds between PSS reads per second one read takes */
 
+/* CPU seconds the whole machine has spent busy since boot (every CPU's user,
+ * nice, system, irq, softirq and steal time from /proc/stat), or -1. */
+double pf_machine_busy_s(void)
+{
+	char *s = pf_read_file("/proc/stat", NULL);
+	unsigned long long v[8] = { 0 };
+	double hz = (double)sysconf(_SC_CLK_TCK);
+	int n;
+
+	if (!s)
+		return -1;
+	n = sscanf(s, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3], &v[4],
+		   &v[5], &v[6], &v[7]);
+	free(s);
+	if (n < 8 || hz <= 0)
+		return -1;
+	/* user nice system idle iowait irq softirq steal: all but idle and iowait */
+	return (double)(v[0] + v[1] + v[2] + v[5] + v[6] + v[7]) / hz;
+}
+
 /* Has the child entered its own mount namespace yet?  Until it has, its
  * /dev/shm is the host's (another tenant's files), not the variant's. */
 static bool in_own_mount_ns(pid_t child)
@@ -422,6 +442,7 @@ static void event_loop(const struct pf_child_spec *sp, pid_t child, int rep, int
 
 int pf_child_run(const struct pf_child_spec *sp, struct pf_child_out *out)
 {
+	double busy0 = -1;
 	struct pf_cgroup cg = { .kind = PF_CG_NONE };
 	struct pf_counters pc;
 	struct lines l = { .len = 0 };
@@ -469,6 +490,7 @@ int pf_child_run(const struct pf_child_spec *sp, struct pf_child_out *out)
 	if (sp->profile)
 		out->profile = pf_profile_start(child, PF_PROFILE_HZ, out->profile_why, sizeof(out->profile_why));
 
+	busy0 = pf_machine_busy_s();
 	out->t0 = t0 = pf_now();
 	if (write(go[1], "g", 1) != 1)
 		kill(child, SIGKILL);
@@ -486,6 +508,17 @@ int pf_child_run(const struct pf_child_spec *sp, struct pf_child_out *out)
 	/* counters (inherited: children and threads included) */
 	pf_counters_read(&pc, out->counters, out->supported);
 	out->counted = sp->counters;
+	/* what other processes took of the machine meanwhile: all CPU time spent
+	 * on it, less the tree's own (task clock, else rusage) and the sampler's */
+	{
+		double busy1 = pf_machine_busy_s(), own;
+
+		own = sp->counters && out->supported[PF_C_TASK_CLOCK] ? out->counters[PF_C_TASK_CLOCK] * 1e-9 :
+		      (double)out->ru.ru_utime.tv_sec + out->ru.ru_utime.tv_usec * 1e-6 +
+		      (double)out->ru.ru_stime.tv_sec + out->ru.ru_stime.tv_usec * 1e-6;
+		out->others_cores = busy0 >= 0 && busy1 >= 0 && out->wall > 0 ?
+				    fmax(0, (busy1 - busy0 - own - out->sampler_s) / out->wall) : -1;
+	}
 	if (cg.kind != PF_CG_NONE) {
 		out->peak_cg = pf_cg_peak(&cg);
 		out->oom_kills = pf_cg_oom_kills(&cg);

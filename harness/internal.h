@@ -359,11 +359,13 @@ struct pf_child_out {
 	char fallback[128];		/* the fallback used instead ("" none) */
 	char err[256];			/* why it could not start (started false) */
 	double sampler_s;		/* the parent's own seconds in the sampler */
+	double others_cores;		/* cores other processes kept busy meanwhile (-1 unknown) */
 	struct pf_profile *profile;	/* sampled stacks, still to pf_profile_stop (or free) */
 	char profile_why[512];		/* why there is no profile, when asked for */
 };
 /* 0 when the child ran (out filled), -1 when it could not start (out->err). */
 int pf_child_run(const struct pf_child_spec *sp, struct pf_child_out *out);
+double pf_machine_busy_s(void);	/* all CPUs' busy seconds since boot (/proc/stat), or -1 */
 /* End a forked child: flush stdio, run LeakSanitizer when built with ASan, _exit. */
 void pf_child_exit(int rc) __attribute__((noreturn));
 void pf_child_default_signals(void);	/* before a child runs or execs */

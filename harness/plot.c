@@ -74,15 +74,20 @@ static int gnuplot(const char *casedir, const char *casename, const char *script
 	return rc;
 }
 
-/* Why a plot file came out empty: the file system's state, said honestly. */
-static void note_empty(const char *final, const char *dir)
+/* Why a plot file came out empty, said honestly: a full file system is a
+ * write failure (the run stops, exit 3); with room left, the script had
+ * nothing to draw (a run of some variants only): that plot is dropped, with a
+ * warning, never published empty.  Returns -1 for a write failure. */
+static int note_empty(const char *final, const char *dir)
 {
 	struct statvfs fs;
 
-	if (statvfs(dir, &fs) == 0 && fs.f_bavail == 0)
+	if (statvfs(dir, &fs) == 0 && fs.f_bavail == 0) {
 		pf_note_write_error(final, ENOSPC);
-	else
-		pf_note_write_failure(final, "gnuplot wrote an empty file");
+		return -1;
+	}
+	fprintf(stderr, "pitfalls: warning: %s: nothing drawn (no data for it in this run); not kept\n", final);
+	return 0;
 }
 
 /* Move every non-empty drawing from tmp into plots; -1 (noted) on an empty one. */
@@ -103,8 +108,8 @@ static int publish(const char *tmp, const char *plots)
 		from = pf_xasprintf("%s/%s", tmp, e->d_name);
 		to = pf_xasprintf("%s/%s", plots, e->d_name);
 		if (stat(from, &st) < 0 || st.st_size == 0) {
-			note_empty(to, plots);
-			rc = -1;
+			if (note_empty(to, plots) < 0)
+				rc = -1;
 		} else if (rc == 0 && rename(from, to) < 0) {
 			pf_note_write_error(to, errno);
 			rc = -1;

@@ -329,6 +329,8 @@ static void collect(const struct pf_job *job, const struct pf_child_out *o, stru
 		}
 	}
 	pf_result_add_metric(r, "wall_s", o->wall, "s");
+	if (o->others_cores >= 0)
+		pf_result_add_metric(r, "others_cores", o->others_cores, "cores");
 	pf_result_add_metric(r, "user_s", tv(o->ru.ru_utime), "s");
 	pf_result_add_metric(r, "sys_s", tv(o->ru.ru_stime), "s");
 	pf_result_add_metric(r, "maxrss", maxrss, "B");

@@ -15,11 +15,11 @@ set arrow from first stall, graph 0 to first stall, graph 1 nohead dt 3 lc rgb "
 set xrange [1e3:*]
 set label "N = 2^{24} = 16777216" at first stall/1.1, graph 0.95 right textcolor rgb "#404040"
 plot \
-  (have(tab("float32", "running")) ? tab("float32", "running") : 1/0) using 1:($2/$3) with lines lt PATHOLOGY title "float32 running sum (C) — pathology", \
-  (have(tab("numpy", "running")) ? tab("numpy", "running") : 1/0) using 1:($2/$3) with points lt PATHOLOGY pt 6 ps 1.1 title "np.add.accumulate, float32 (Python original)", \
-  (have(tab("float64", "running")) ? tab("float64", "running") : 1/0) using 1:($2/$3) with lines lt FIX1 title "float64 running sum (C) — fix", \
-  (have(tab("kahan", "running")) ? tab("kahan", "running") : 1/0) using 1:($2/$3) with lines lt FIX2 dt 2 title "Kahan, float32 (C) — fix", \
-  (have(tab("numpy_fixed", "running")) ? tab("numpy_fixed", "running") : 1/0) using 1:($2/$3) with points lt FIX1 pt 4 ps 1.1 title "np.add.accumulate, float64 (Python fix)"
+  (have(tab("float32", "running")) ? tab("float32", "running") : "/dev/null") using 1:($2/$3) with lines lt PATHOLOGY title "float32 running sum (C) — pathology", \
+  (have(tab("numpy", "running")) ? tab("numpy", "running") : "/dev/null") using 1:($2/$3) with points lt PATHOLOGY pt 6 ps 1.1 title "np.add.accumulate, float32 (Python original)", \
+  (have(tab("float64", "running")) ? tab("float64", "running") : "/dev/null") using 1:($2/$3) with lines lt FIX1 title "float64 running sum (C) — fix", \
+  (have(tab("kahan", "running")) ? tab("kahan", "running") : "/dev/null") using 1:($2/$3) with lines lt FIX2 dt 2 title "Kahan, float32 (C) — fix", \
+  (have(tab("numpy_fixed", "running")) ? tab("numpy_fixed", "running") : "/dev/null") using 1:($2/$3) with points lt FIX1 pt 4 ps 1.1 title "np.add.accumulate, float64 (Python fix)"
 
 # final values, wrong vs fixed, as a bar chart of the sum error
 unset arrow; unset label
