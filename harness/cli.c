@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include "internal.h"
 #include "json.h"
+#include "watch.h"
 
 #include <errno.h>
 #include <math.h>
@@ -177,6 +178,8 @@ static const struct pf_command {
 	{ "verdict", pf_cmd_verdict, "verdict [RUN_DIR]", "recompute verdicts and report.md from saved measurements" },
 	{ "report", pf_cmd_report, "report [RUN_DIR]", "rebuild report.html and results.csv of a saved run" },
 	{ "compare", pf_cmd_compare, "compare RUN_DIR... [--json] [--html FILE]", "runs side by side: verdicts then → now, figures, significance; N machines" },
+	{ "watch", pf_cmd_watch, "watch [options] -- COMMAND [ARGS...]", "run any program under the instruments; report the suite's pathologies it shows" },
+	{ "run-variant", pf_cmd_run_variant, "run-variant CASE/VARIANT", "(for watch's tests) one variant as a plain program, no instruments" },
 	{ "info", pf_cmd_info, "info [--json]", "the machine as the suite sees it, and what containment this user can have" },
 	{ "kernel", pf_cmd_kernel, "kernel CASE ARGS...", "one case's kernel alone, outside the harness (for cachegrind)" },
 };

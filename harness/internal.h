@@ -318,6 +318,9 @@ struct pf_job {
 /* Run one variant and fill r: 0, or -1 when its results could not be written
  * (pf_write_error says which file). */
 int pf_run_variant(const struct pf_job *job, struct pf_result *r);
+/* exec the variant's Python original (runner.c; also `pitfalls run-variant`) */
+struct pf_ctx;
+void pf_exec_python(struct pf_ctx *ctx) __attribute__((noreturn));
 
 /* ---- child.c: one child, contained, pinned, sampled, counted ---- */
 struct pf_child_spec {
@@ -369,6 +372,9 @@ void pf_child_default_signals(void);	/* before a child runs or execs */
 void pf_runner_signals(void);
 bool pf_runner_interrupted(void);
 int pf_cmd_run(int argc, char **argv);
+/* suite.c: a new results/<UTC stamp>-<host> directory (made; NULL + errno); results/latest → it */
+char *pf_make_run_dir(const char *out);
+int pf_set_latest(const char *out, const char *rundir);
 int pf_cmd_plot(int argc, char **argv);
 int pf_cmd_info(int argc, char **argv);
 int pf_cmd_list(int argc, char **argv);

@@ -25,8 +25,11 @@
 
 /* ---- the child's side ---- */
 
-static void __attribute__((noreturn)) exec_python(struct pf_ctx *ctx)
+/* exec the variant's Python original with the harness's environment (also
+ * `pitfalls run-variant`); a PYTHONPATH already set (watch's hook) stays first. */
+void pf_exec_python(struct pf_ctx *ctx)
 {
+	const char *old_path = getenv("PYTHONPATH");
 	char *args = pf_xstrdup(ctx->v->python), *save = NULL;
 	char *argv[32];
 	int argc = 0;
@@ -56,7 +59,8 @@ static void __attribute__((noreturn)) exec_python(struct pf_ctx *ctx)
 	setenv("PITFALLS_MEM_LIMIT", buf, 1);
 	snprintf(buf, sizeof(buf), "%d", pf_ncores(ctx));
 	setenv("PITFALLS_NCORES", buf, 1);
-	setenv("PYTHONPATH", pf_xasprintf("%s/cases/python", pf_home()), 1);
+	setenv("PYTHONPATH", old_path && *old_path ? pf_xasprintf("%s:%s/cases/python", old_path, pf_home())
+	       : pf_xasprintf("%s/cases/python", pf_home()), 1);
 	setenv("PYTHONDONTWRITEBYTECODE", "1", 1);
 	for (size_t i = 0; i < pf_nparams(ctx->c); i++) {
 		char name[96], val[64];
@@ -80,7 +84,7 @@ static int variant_main(void *arg, int report_fd)
 	if (ctx->private_shm)
 		snprintf(ctx->shm, sizeof(ctx->shm), "/dev/shm");
 	if (ctx->v->python)
-		exec_python(ctx);
+		pf_exec_python(ctx);
 	return ctx->v->run(ctx);
 }
 

@@ -138,7 +138,7 @@ static bool want_variant(const struct selection *sel, size_t nsel, const struct 
 /* A new run directory: mkdir (not -p) is the atomic claim, so two runs started
  * in the same second get two directories (a suffix for the second).  NULL
  * with errno when it cannot be made. */
-static char *make_run_dir(const char *out)
+char *pf_make_run_dir(const char *out)
 {
 	char stamp[64], host[128] = "host";
 	time_t now = time(NULL);
@@ -166,7 +166,7 @@ static char *make_run_dir(const char *out)
 }
 
 /* results/latest -> the run, replaced atomically; only for a complete run. */
-static int set_latest(const char *out, const char *rundir)
+int pf_set_latest(const char *out, const char *rundir)
 {
 	char *tmp = pf_xasprintf("%s/.latest.%d", out, (int)getpid());
 	char *latest = pf_xasprintf("%s/latest", out);
@@ -383,7 +383,7 @@ int pf_cmd_run(int argc, char **argv)
 	}
 	pf_runner_signals();
 	pf_stale_cleanup();
-	rundir = make_run_dir(outdir);
+	rundir = pf_make_run_dir(outdir);
 	if (!rundir) {
 		rc = write_failed();
 		goto out;
@@ -542,7 +542,7 @@ int pf_cmd_run(int argc, char **argv)
 		rc = 130;
 		goto out;
 	}
-	if (set_latest(outdir, rundir) < 0) {
+	if (pf_set_latest(outdir, rundir) < 0) {
 		rc = write_failed();
 		goto out;
 	}
@@ -662,6 +662,22 @@ int pf_cmd_plot(int argc, char **argv)
 
 	if (rc >= 0)
 		return rc;
+	{
+		/* a `pitfalls watch` run directory */
+		char *wj = pf_xasprintf("%s/watch/watch.json", rundir);
+		bool watch = access(wj, R_OK) == 0;
+
+		free(wj);
+		if (watch) {
+			rc = pf_plot_case(rundir, "watch", err, sizeof(err));
+			if (rc < 0)
+				fprintf(stderr, "pitfalls: plot: %s\n", err);
+			else
+				printf("plotted watch\n");
+			free(rundir);
+			return rc < 0 ? 1 : 0;
+		}
+	}
 	if ((rc = load_all(rundir, "plot", runs, params))) {
 		free(rundir);
 		return rc;

@@ -105,6 +105,7 @@ char *pf_read_file(const char *path, size_t *lenp)
 	if (fd < 0)
 		return NULL;
 	buf_grow(&b, 0);
+	b.data[0] = 0;	/* an empty file is "" */
 	while ((n = read(fd, chunk, sizeof(chunk))) > 0) {
 		buf_grow(&b, (size_t)n);
 		memcpy(b.data + b.len, chunk, (size_t)n);

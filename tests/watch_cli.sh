@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# watch_cli.sh PITFALLS — `pitfalls watch`'s contract: bad options (one line,
+# exit 2), --help, the command's exit status, --json (stdout: one JSON object
+# only, the command's output in the log), --fail-on-findings, --timeout (a hang
+# is outcome "timeout", exit 124, nothing left running), the Python hook
+# chaining to the system's sitecustomize and not changing NumPy's behaviour.
+set -u
+bin=$1
+out=$(mktemp -d /tmp/pf-watch-cli-XXXXXX)
+trap 'rm -rf "$out"' EXIT
+fail() { echo "watch_cli: $*" >&2; exit 1; }
+py=/usr/bin/python3
+
+for bad in "--bogus -- true" "--interval 0 -- true" "--interval abc -- true" "--mem-limit 1k -- true" \
+	   "--timeout -1 -- true" "--cpus 99999 -- true" "" "--json"; do
+	# shellcheck disable=SC2086
+	"$bin" watch $bad >"$out/o" 2>"$out/e"
+	rc=$?
+	[ $rc -eq 2 ] || fail "'watch $bad': exit $rc, want 2"
+	[ "$(wc -l <"$out/e")" -eq 1 ] || fail "'watch $bad': $(wc -l <"$out/e") lines on stderr, want 1"
+	[ ! -s "$out/o" ] || fail "'watch $bad': wrote to stdout"
+done
+"$bin" watch --help | grep -q "usage: pitfalls watch" || fail "--help"
+
+"$bin" watch --out "$out" -- sh -c 'exit 3' >/dev/null 2>&1
+[ $? -eq 3 ] || fail "exit status of the command not passed on"
+
+"$bin" watch --json --out "$out" -- sh -c 'echo to-the-log; echo err >&2; exit 5' >"$out/j" 2>"$out/e"
+[ $? -eq 5 ] || fail "--json: exit status"
+$py - "$out/j" <<'PY' || fail "--json: stdout is not exactly one JSON object with the schema's keys"
+import json, sys
+j = json.loads(open(sys.argv[1]).read())
+for k in ("command", "outcome", "exit_code", "wall_s", "peaks", "findings"):
+    assert k in j, k
+assert j["outcome"] == "failed" and j["exit_code"] == 5, j
+PY
+grep -q to-the-log "$out"/latest/watch/command.log || fail "--json: the command's output is not in its log"
+grep -qx to-the-log "$out/j" && fail "--json: the command's output reached stdout"
+
+# a hang: killed at --timeout, outcome timeout, exit 124, nothing left behind
+"$bin" watch --json --timeout 1 --out "$out" -- sh -c 'sleep 300 & sleep 300' >"$out/j" 2>/dev/null
+rc=$?
+[ $rc -eq 124 ] || fail "--timeout: exit $rc, want 124"
+grep -q '"outcome": "timeout"' "$out/j" || fail "--timeout: outcome not timeout"
+sleep 0.2
+pgrep -f "sleep 300" >/dev/null && fail "--timeout: a process of the command outlived it"
+
+# --fail-on-findings: a finding of medium severity or more makes it 1
+cat >"$out/fpe.py" <<'PY'
+import numpy as np
+x = np.float32(3e38) * np.float32(10)      # overflow, never checked
+print(x)
+PY
+"$bin" watch --out "$out" --fail-on-findings -- $py "$out/fpe.py" >"$out/t" 2>&1
+[ $? -eq 1 ] || fail "--fail-on-findings: exit not 1 with a finding"
+grep -q unchecked_fp_errors "$out/t" || fail "the table lacks the unchecked_fp_errors finding"
+"$bin" watch --out "$out" --no-python-hook -- $py "$out/fpe.py" >"$out/t" 2>&1
+grep -q unchecked_fp_errors "$out/t" && fail "--no-python-hook: the hook was loaded"
+
+# the hook changes nothing NumPy does: same warning category, filters apply
+cat >"$out/same.py" <<'PY'
+import warnings, numpy as np
+with warnings.catch_warnings(record=True) as w:
+    warnings.simplefilter("always")
+    r = np.array([1e308]) * 10
+assert np.isinf(r[0]) and w and issubclass(w[0].category, RuntimeWarning), w
+warnings.simplefilter("error")
+try:
+    np.array([1e308]) * 10
+    raise SystemExit("no error under the 'error' filter")
+except RuntimeWarning:
+    pass
+np.seterr(over="raise")
+try:
+    np.array([1e308]) * 10
+    raise SystemExit("np.seterr(over='raise') not honoured")
+except FloatingPointError:
+    pass
+import sys
+print("system sitecustomize:", "sitecustomize" in sys.modules)
+PY
+"$bin" watch --out "$out" -- $py "$out/same.py" >"$out/t" 2>&1 || fail "the hook changed NumPy's behaviour: $(tail -3 "$out"/latest/watch/command.log)"
+grep -q unchecked_fp_errors "$out/t" && fail "a program that set np.seterr itself was reported"
+# chained: the sitecustomize that would have run without the hook still runs
+mkdir -p "$out/sys"
+echo 'open(__import__("os").environ["MARK"], "w").write("ran")' >"$out/sys/sitecustomize.py"
+MARK="$out/mark" PYTHONPATH="$out/sys" "$bin" watch --out "$out" -- $py -c 'print(1)' >/dev/null 2>&1
+[ -s "$out/mark" ] || fail "the hook did not chain to the sitecustomize found after it on sys.path"
+# --profile: the call stacks of the run, or one line saying why there are none
+"$bin" watch --profile --out "$out" -- $py -c 'sum(i * i for i in range(10**6))' >/dev/null 2>"$out/e"
+[ -s "$out"/latest/watch/command.folded ] || grep -q "no call stacks" "$out/e" ||
+	fail "--profile: neither a profile nor a reason"
+echo "watch_cli: ok"

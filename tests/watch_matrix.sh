@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# watch_matrix.sh PITFALLS [CASE/VARIANT ...] — the confusion matrix of
+# `pitfalls watch`: every pathology and fix variant of the suite (or the ones
+# named) run under watch at smoke scale through `pitfalls run-variant`.
+# A pathology must raise its own case's detector; a fix must raise none.
+# Prints one TSV row per variant; exit 1 when a row is wrong.
+# WATCH_MATRIX_TIMEOUT (s, default 20) ends hung variants (a finding itself).
+# WATCH_MATRIX_KNOWN: a file of "CASE/VARIANT<tab>RESULT<tab>why" rows — a row
+# with that result is reported as known-RESULT and does not fail (each one is
+# explained in the README's matrix).
+set -u
+bin=$1
+shift
+out=$(mktemp -d /tmp/pf-watch-matrix-XXXXXX)
+trap 'rm -rf "$out"' EXIT
+timeout_s=${WATCH_MATRIX_TIMEOUT:-20}
+
+if [ $# -eq 0 ]; then
+	# "case — title" lines, then "    variant role summary"
+	set -- $("$bin" list | awk '/^[a-z_0-9]+ — /{c=$1} /^    [a-z_0-9]+ +(pathology|fix) /{print c "/" $1}')
+fi
+if [ -n "${PITFALLS_SANITIZED:-}" ] && [ $# -gt 6 ]; then
+	set -- "${@:1:6}"	# sanitized builds are slow and not judged: the pipeline on six
+fi
+bad=0
+printf "case\tvariant\trole\toutcome\tfired\tresult\n"
+for cv in "$@"; do
+	c=${cv%%/*} v=${cv#*/}
+	role=$("$bin" list "$c" | awk -v v="$v" '$1 == v {print $2; exit}')
+	needs=$("$bin" run-variant --needs "$cv")
+	"$bin" watch --json --timeout "$timeout_s" --out "$out" $needs -- "$bin" run-variant "$cv" >"$out/w.json" 2>"$out/w.err"
+	read -r outcome fired < <(/usr/bin/python3 - "$out/w.json" <<'PY'
+import json, sys
+try:
+    j = json.load(open(sys.argv[1]))
+except Exception as e:
+    print("no-json", "-"); sys.exit(0)
+code = j.get("exit_code")
+out = j["outcome"] + ("" if code in (None, 0) else "(%d)" % code)
+print(out, ",".join(sorted({f["case"] for f in j["findings"]})) or "-")
+PY
+)
+	result=ok
+	case "$outcome" in
+	*"(77)") result=skipped ;;
+	esac
+	if [ "$result" = ok ]; then
+		if [ "$role" = pathology ]; then
+			case ",$fired," in *",$c,"*) ;; *) result=MISSED ;; esac
+		elif [ "$fired" != "-" ]; then
+			result=FALSE-POSITIVE
+		fi
+	fi
+	if [ -n "${WATCH_MATRIX_KNOWN:-}" ] && [ "$result" != ok ] &&
+	   awk -F'\t' -v k="$cv" -v r="$result" '$1 == k && $2 == r {f=1} END {exit !f}' "$WATCH_MATRIX_KNOWN"; then
+		result="known-$result"
+	fi
+	if [ -n "${PITFALLS_SANITIZED:-}" ]; then
+		# under ASan/UBSan the numbers are not the machine's: the pipeline
+		# must complete, findings are not judged
+		result="ran (sanitized: not judged)"
+		[ "$outcome" != no-json ] || bad=1
+		grep -q -E "ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:" "$out/w.err" && bad=1
+	fi
+	case "$result" in ok|skipped|known-*|ran*) ;; *) bad=1 ;; esac
+	printf "%s\t%s\t%s\t%s\t%s\t%s\n" "$c" "$v" "$role" "$outcome" "$fired" "$result"
+	rm -rf "$out"/2026* "$out"/latest
+done
+exit $bad

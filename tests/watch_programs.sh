@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# watch_programs.sh PITFALLS OMP_OVERSUB JEMALLOC_SO — programs the suite does
+# not contain, written as users write them (tests/watch_programs/), each run
+# under `pitfalls watch`: the finding each must raise, by detector name.
+set -u
+bin=$1 omp=$2 jemalloc=${3:-}
+dir=$(cd "$(dirname "$0")/watch_programs" && pwd)
+out=$(mktemp -d /tmp/pf-watch-prog-XXXXXX)
+trap 'rm -rf "$out"' EXIT
+py=/usr/bin/python3
+bad=0
+if [ -n "${PITFALLS_SANITIZED:-}" ]; then
+	echo "watch_programs: skipped under sanitizers (their numbers are not the machine's)"
+	exit 77
+fi
+
+expect() {	# NAME DETECTOR -- COMMAND...
+	local name=$1 det=$2
+	shift 3
+	"$bin" watch --json --timeout 60 --out "$out" -- "$@" >"$out/j" 2>"$out/e"
+	if grep -q "\"detector\": \"$det\"" "$out/j"; then
+		echo "watch_programs: $name: $det found"
+	else
+		echo "watch_programs: $name: $det NOT found; findings: $(grep '"detector"' "$out/j" | tr -d ' \n')" >&2
+		bad=1
+	fi
+}
+
+expect cv_joblib_slices shm_memmap_growth -- $py "$dir/cv_joblib_slices.py"
+expect omp_oversub oversubscribed -- "$omp" 3
+if [ -n "$jemalloc" ] && [ -e "$jemalloc" ]; then
+	expect tf_alloc_loop allocator_fault_churn -- env LD_PRELOAD="$jemalloc" \
+		MALLOC_CONF=dirty_decay_ms:0,muzzy_decay_ms:0 $py "$dir/tf_alloc_loop.py" 3
+else
+	echo "watch_programs: tf_alloc_loop skipped: no libjemalloc (scripts/setup installs libjemalloc2)"
+fi
+exit $bad
