@@ -375,15 +375,6 @@ void pf_check_bool(struct pf_verdict *v, enum pf_kind kind, const char *name, bo
 void pf_check_timing(struct pf_verdict *v, const char *name, const double *a, int na,
 		     const double *b, int nb, enum pf_op op, double lo, double hi,
 		     const char *expect, ...) __attribute__((format(printf, 10, 11)));
-/* Older forms (kind: the one given to pf_verdict_kind, default COUNT). */
-void pf_check_ge(struct pf_verdict *v, const char *name, double measured, double min,
-		 const char *expect, ...) __attribute__((format(printf, 5, 6)));
-void pf_check_le(struct pf_verdict *v, const char *name, double measured, double max,
-		 const char *expect, ...) __attribute__((format(printf, 5, 6)));
-void pf_check_range(struct pf_verdict *v, const char *name, double measured, double lo,
-		    double hi, const char *expect, ...) __attribute__((format(printf, 6, 7)));
-void pf_check_true(struct pf_verdict *v, const char *name, bool ok, const char *detail, ...)
-	__attribute__((format(printf, 4, 5)));
 void pf_check_missing(struct pf_verdict *v, const char *name, const char *why, ...)
 	__attribute__((format(printf, 3, 4)));
 void pf_check_info(struct pf_verdict *v, const char *name, double measured,

@@ -219,54 +219,6 @@ void pf_check_timing(struct pf_verdict *v, const char *name, const double *a, in
 	va_end(ap);
 }
 
-/* ---- the older forms: kind COUNT unless the case says otherwise ---- */
-
-static void cmp_check(struct pf_verdict *v, const char *name, double m, enum pf_op op, double lo,
-		      double hi, const char *fmt, va_list ap)
-{
-	vcheck(v, PF_K_COUNT, name, m, op, lo, hi, 0, fmt, ap);
-}
-
-void pf_check_ge(struct pf_verdict *v, const char *name, double m, double min, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	cmp_check(v, name, m, PF_OP_GE, min, 0, fmt, ap);
-	va_end(ap);
-}
-
-void pf_check_le(struct pf_verdict *v, const char *name, double m, double max, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	cmp_check(v, name, m, PF_OP_LE, 0, max, fmt, ap);
-	va_end(ap);
-}
-
-void pf_check_range(struct pf_verdict *v, const char *name, double m, double lo, double hi,
-		    const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	cmp_check(v, name, m, PF_OP_RANGE, lo, hi, fmt, ap);
-	va_end(ap);
-}
-
-void pf_check_true(struct pf_verdict *v, const char *name, bool ok, const char *fmt, ...)
-{
-	struct pf_check *c = pf_verdict_add(v, name);
-	va_list ap;
-
-	c->measured = ok;
-	c->state = ok ? PF_PASS : PF_FAIL;
-	va_start(ap, fmt);
-	pf_vsnprintf_utf8(c->detail, sizeof(c->detail), fmt, ap);
-	va_end(ap);
-}
-
 void pf_check_missing(struct pf_verdict *v, const char *name, const char *fmt, ...)
 {
 	struct pf_check *c = pf_verdict_add(v, name);
@@ -394,7 +346,7 @@ static const struct pf_result *want_result(struct pf_verdict *v, const char *che
 				 why ? ": " : "", why ? why : "");
 	} else {
 		/* it ran and broke before measuring: a failed check, not a gap */
-		pf_check_true(v, check, false, "%s (%s%s%s) reported no %s", variant,
+		pf_check_bool(v, PF_K_OUTCOME, check, false, "%s (%s%s%s) reported no %s", variant,
 			      pf_outcome_name(r->outcome), r->reason[0] ? ": " : "", r->reason, key);
 		v->checks[v->nchecks - 1].measured = NAN;
 	}
@@ -488,7 +440,7 @@ static void eval_claim(const struct pf_claim *cl, const struct pf_run *run, stru
 		return;
 	}
 	if (!split_ref(cl->a, va, sizeof(va), &ka) || (cl->over && !split_ref(cl->over, vb, sizeof(vb), &kb))) {
-		pf_check_true(v, cl->name, false, "bad claim reference '%s' / '%s'", cl->a, cl->over ? cl->over : "");
+		pf_check_bool(v, cl->kind, cl->name, false, "bad claim reference '%s' / '%s'", cl->a, cl->over ? cl->over : "");
 		return;
 	}
 	op_text(cl->op, cl->lo, cl->hi, optxt, sizeof(optxt));

@@ -99,7 +99,7 @@ int main(void)
 	{
 		struct pf_verdict v = { .scale = PF_QUICK };
 
-		pf_check_true(&v, "count", true, "x");
+		pf_check_bool(&v, PF_K_COUNT, "count", true, "x");
 		fill(a, 9, 2.0, 0.01);
 		fill(b, 9, 1.0, 0.01);
 		pf_check_timing(&v, "speed", a, 9, b, 9, PF_OP_GE, 2.04 / 1.04, 0, "x");

@@ -13,24 +13,24 @@ int main(void)
 
 	pf_verdict_free(&v);
 	memset(&v, 0, sizeof(v));
-	pf_check_ge(&v, "a", 2.0, 1.5, "x");
-	pf_check_le(&v, "b", 1.0, 1.0, "x");
-	pf_check_range(&v, "c", 3.9, 3.6, 4.4, "x");
+	pf_check(&v, PF_K_COUNT, "a", 2.0, PF_OP_GE, 1.5, 0, "x");
+	pf_check(&v, PF_K_COUNT, "b", 1.0, PF_OP_LE, 0, 1.0, "x");
+	pf_check(&v, PF_K_COUNT, "c", 3.9, PF_OP_RANGE, 3.6, 4.4, "x");
 	pf_verdict_finish(&v);
 	CHECK(v.status == PF_REPRODUCED);
 	CHECK(v.checks[0].state == PF_PASS && v.checks[1].state == PF_PASS && v.checks[2].state == PF_PASS);
 
 	pf_verdict_free(&v);
 	memset(&v, 0, sizeof(v));
-	pf_check_ge(&v, "a", 2.0, 1.5, "x");
-	pf_check_range(&v, "c", 4.5, 3.6, 4.4, "x");
+	pf_check(&v, PF_K_COUNT, "a", 2.0, PF_OP_GE, 1.5, 0, "x");
+	pf_check(&v, PF_K_COUNT, "c", 4.5, PF_OP_RANGE, 3.6, 4.4, "x");
 	pf_verdict_finish(&v);
 	CHECK(v.status == PF_NOT_REPRODUCED);
 
 	/* NaN never passes */
 	pf_verdict_free(&v);
 	memset(&v, 0, sizeof(v));
-	pf_check_ge(&v, "nan", NAN, 0, "x");
+	pf_check(&v, PF_K_COUNT, "nan", NAN, PF_OP_GE, 0, 0, "x");
 	pf_verdict_finish(&v);
 	CHECK(v.status == PF_NOT_REPRODUCED);
 
@@ -44,7 +44,7 @@ int main(void)
 
 	pf_verdict_free(&v);
 	memset(&v, 0, sizeof(v));
-	pf_check_true(&v, "t", true, "ok");
+	pf_check_bool(&v, PF_K_COUNT, "t", true, "ok");
 	pf_check_missing(&v, "m", "why");
 	pf_verdict_finish(&v);
 	CHECK(v.status == PF_REPRODUCED);
@@ -67,8 +67,8 @@ int main(void)
 	pf_verdict_free(&v);
 	memset(&v, 0, sizeof(v));
 	for (int i = 0; i < 99; i++)
-		pf_check_true(&v, "many", true, "x");
-	pf_check_true(&v, "the last one fails", false, "x");
+		pf_check_bool(&v, PF_K_COUNT, "many", true, "x");
+	pf_check_bool(&v, PF_K_COUNT, "the last one fails", false, "x");
 	pf_verdict_finish(&v);
 	CHECK(v.nchecks == 100 && v.status == PF_NOT_REPRODUCED);
 
@@ -89,7 +89,7 @@ int main(void)
 		for (int i = 0; i < 199; i++)	/* "×" is two bytes: 398 bytes */
 			memcpy(name + 2 * i, "\xc3\x97", 2);
 		name[398] = 0;
-		pf_check_true(&v, name, true, "x");
+		pf_check_bool(&v, PF_K_COUNT, name, true, "x");
 		CHECK(strlen(v.checks[0].name) % 2 == 0);
 		CHECK(strlen(v.checks[0].name) == sizeof(v.checks[0].name) - 2);
 	}
