@@ -377,6 +377,81 @@ static void noise_text(const struct pf_json *m, char *out, size_t len, bool *bus
 	}
 }
 
+/* A `pitfalls watch` run: the command, how it ended, its findings (each with
+ * the case that reproduces it and the fix), and its plots.  0 when the run is
+ * not a watch run; -1 when its watch.json is corrupt. */
+static int watch_section(struct pf_buf *b, const char *rundir, char *err, size_t len)
+{
+	char *path = pf_xasprintf("%s/watch/watch.json", rundir), jerr[256];
+	struct pf_json *w;
+	const struct pf_json *fs;
+	DIR *d;
+	struct dirent *e;
+
+	if (access(path, F_OK) != 0) {
+		free(path);
+		return 0;
+	}
+	w = pf_json_load(path, jerr, sizeof(jerr));
+	if (!w) {
+		snprintf(err, len, "corrupt results file %s: %s", path, jerr);
+		free(path);
+		return -1;
+	}
+	free(path);
+	pf_buf_puts(b, "<section id=\"watch\"><h2>Watched command</h2><p><code>");
+	pf_html_esc(b, pf_json_get_str(w, "command"));
+	pf_buf_printf(b, "</code>: %s, exit %.0f, %.2f s.</p>\n", pf_json_get_str(w, "outcome") ?
+		      pf_json_get_str(w, "outcome") : "?", pf_json_get_num(w, "exit_code", -1),
+		      pf_json_get_num(w, "wall_s", 0));
+	fs = pf_json_get(w, "findings");
+	if (!fs || !fs->child) {
+		pf_buf_puts(b, "<p>No finding: no detector's rule was met.</p>\n");
+	} else {
+		pf_buf_puts(b, "<div class=\"scroll\"><table><tr><th>detector</th><th>case</th><th>severity</th>"
+				"<th>summary</th><th>fix</th></tr>\n");
+		for (const struct pf_json *f = fs->child; f; f = f->next) {
+			pf_buf_puts(b, "<tr><td>");
+			pf_html_esc(b, pf_json_get_str(f, "detector"));
+			pf_buf_puts(b, "</td><td>");
+			pf_html_esc(b, pf_json_get_str(f, "case"));
+			pf_buf_puts(b, "</td><td>");
+			pf_html_esc(b, pf_json_get_str(f, "severity"));
+			pf_buf_puts(b, "</td><td>");
+			pf_html_esc(b, pf_json_get_str(f, "summary"));
+			pf_buf_puts(b, "</td><td>");
+			pf_html_esc(b, pf_json_get_str(f, "fix"));
+			pf_buf_puts(b, "</td></tr>\n");
+		}
+		pf_buf_puts(b, "</table></div>\n");
+	}
+	path = pf_xasprintf("%s/plots", rundir);
+	if ((d = opendir(path))) {
+		while ((e = readdir(d))) {
+			size_t n = strlen(e->d_name), slen;
+			char *f, *svg;
+
+			if (strncmp(e->d_name, "watch", 5) || n < 4 || strcmp(e->d_name + n - 4, ".svg"))
+				continue;
+			f = pf_xasprintf("%s/%s", path, e->d_name);
+			svg = pf_read_file(f, &slen);
+			if (svg) {
+				pf_buf_printf(b, "<figure class=\"plot\"><img alt=\"%s\" src=\"data:image/svg+xml;base64,",
+					      e->d_name);
+				base64(b, (const unsigned char *)svg, slen);
+				pf_buf_printf(b, "\"><figcaption>%s</figcaption></figure>\n", e->d_name);
+			}
+			free(svg);
+			free(f);
+		}
+		closedir(d);
+	}
+	free(path);
+	pf_buf_puts(b, "</section>\n");
+	pf_json_free(w);
+	return 1;
+}
+
 static void kv_row(struct pf_buf *b, const char *k, const char *v)
 {
 	pf_buf_printf(b, "<tr><th>%s</th><td>", k);
@@ -546,15 +621,23 @@ int pf_write_report_html(const char *rundir, char *err, size_t len)
 		pf_buf_puts(&body, "</section>\n");
 	}
 	if (rc == 0) {
+		struct pf_buf wb = { 0 };
+		int watched = watch_section(&wb, rundir, err, len);
+
 		pf_buf_puts(&b, "</table></div>\n");
-		if (!ncases)
+		if (watched < 0)
+			rc = -1;
+		if (!ncases && watched <= 0)
 			pf_buf_puts(&b, "<p class=\"warn\">No case has a verdict in this run.</p>\n");
+		if (wb.data)
+			pf_buf_puts(&b, wb.data);
+		free(wb.data);
 		if (body.data)
 			pf_buf_puts(&b, body.data);
 		machine_section(&b, m);
 		pf_buf_puts(&b, "</body></html>\n");
 		path = pf_xasprintf("%s/report.html", rundir);
-		if ((rc = pf_write_atomic(path, b.data, b.len)) < 0)
+		if (rc == 0 && (rc = pf_write_atomic(path, b.data, b.len)) < 0)
 			snprintf(err, len, "write %s: %s", path, strerror(errno));
 		free(path);
 	}

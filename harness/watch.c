@@ -1101,6 +1101,8 @@ int pf_cmd_watch(int argc, char **argv)
 		(void)pf_set_latest(outdir, rundir);
 		if (pf_plot_case(rundir, "watch", err, sizeof(err)) < 0 && !o.json)
 			fprintf(stderr, "pitfalls: watch: plot: %s\n", err);
+		if (pf_write_report_html(rundir, err, sizeof(err)) < 0)
+			fprintf(stderr, "pitfalls: watch: report.html: %s\n", err);
 		if (o.json) {
 			s = pf_json_dump(j);
 			fputs(s, stdout);

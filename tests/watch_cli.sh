@@ -90,4 +90,13 @@ MARK="$out/mark" PYTHONPATH="$out/sys" "$bin" watch --out "$out" -- $py -c 'prin
 "$bin" watch --profile --out "$out" -- $py -c 'sum(i * i for i in range(10**6))' >/dev/null 2>"$out/e"
 [ -s "$out"/latest/watch/command.folded ] || grep -q "no call stacks" "$out/e" ||
 	fail "--profile: neither a profile nor a reason"
+# report.html of a watch run shows the findings; a corrupt watch.json is bad input (exit 2, nothing written)
+"$bin" watch --out "$out" -- $py -c 'import numpy as np; np.float32(1e20) * np.float32(1e20)' >/dev/null 2>&1
+grep -q 'id="watch"' "$out"/latest/report.html || fail "report.html has no watch section"
+grep -q unchecked_fp_errors "$out"/latest/report.html || fail "report.html does not list the finding"
+echo '{"command": ' >"$out"/latest/watch/watch.json
+rm -f "$out"/latest/report.html
+"$bin" report "$out"/latest >/dev/null 2>&1
+[ $? -eq 2 ] || fail "report over a corrupt watch.json: not exit 2"
+[ ! -e "$out"/latest/report.html ] || fail "report.html written from a corrupt watch.json"
 echo "watch_cli: ok"
