@@ -267,9 +267,20 @@ static int detect_allocator(const struct pf_watch *w, struct pf_finding *f)
 	pf_finding_ev(f, "windows", windows, "1");
 	pf_finding_ev(f, "minor_faults_per_s_peak", peak, "1/s");
 	pf_finding_ev(f, "minor_faults", w->counters[PF_C_FAULTS_MINOR], "1");
-	pf_finding_summary(f, "allocator %s; minor page faults >= %.0f/s in %d of %d %.1f s windows (peak %.0f/s): "
-			   "freed memory returned to the kernel and faulted in again", alloc, ALLOC_MIN_FAULTS_PER_S,
-			   hot, windows, ALLOC_WINDOW_S, peak);
+	if (isfinite(w->prof_fault_share)) {
+		/* with --profile: the flame graph's tower, from the stacks */
+		pf_finding_ev(f, "samples_under_page_faults", w->prof_fault_share, "1");
+		pf_finding_ev(f, "samples_under_madvise", w->prof_madv_share, "1");
+		pf_finding_summary(f, "allocator %s; minor page faults >= %.0f/s in %d of %d %.1f s windows (peak %.0f/s), "
+				   "%.0f%% of the CPU samples under page-fault handling and %.1f%% under madvise "
+				   "(watch/command.flame.svg): freed memory returned to the kernel and faulted in again",
+				   alloc, ALLOC_MIN_FAULTS_PER_S, hot, windows, ALLOC_WINDOW_S, peak,
+				   100 * w->prof_fault_share, 100 * w->prof_madv_share);
+	} else {
+		pf_finding_summary(f, "allocator %s; minor page faults >= %.0f/s in %d of %d %.1f s windows (peak %.0f/s): "
+				   "freed memory returned to the kernel and faulted in again", alloc, ALLOC_MIN_FAULTS_PER_S,
+				   hot, windows, ALLOC_WINDOW_S, peak);
+	}
 	return 1;
 }
 

@@ -1050,8 +1050,21 @@ int pf_cmd_watch(int argc, char **argv)
 	pf_cg_kill_all(&cg);
 	pf_counters_read(&pc, w.counters, w.supported);
 	pf_counters_close(&pc);
+	w.prof_fault_share = w.prof_madv_share = NAN;
 	if (prof && pf_profile_stop(prof, dir, "command", w.command, NULL) < 0)
 		fprintf(stderr, "pitfalls: watch --profile: writing the flame graph in %s failed\n", dir);
+	else if (prof) {
+		/* the stacks as evidence: the detectors may cite the fault tower */
+		struct pf_folded fo = { 0 };
+		char *fp = pf_xasprintf("%s/command.folded", dir), ferr[256];
+		double ksh;
+
+		if (pf_folded_load(fp, &fo, ferr, sizeof(ferr)) == 0)
+			pf_profile_shares(&fo, pf_folded_kernel_share(&fo) > 0, &w.prof_fault_share,
+					  &w.prof_madv_share, &ksh);
+		pf_folded_free(&fo);
+		free(fp);
+	}
 
 	if (w.timed_out) {
 		w.outcome = PF_OUT_TIMEOUT;

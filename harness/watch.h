@@ -71,6 +71,9 @@ struct pf_watch {
 	int outcome;		/* enum pf_outcome */
 	int exit_code, signal;
 	double ru_majflt, ru_inblock_bytes;	/* wait4 of the command: the whole reaped tree */
+	/* with --profile and kernel frames: shares of the samples under page-fault
+	 * handling and under madvise (the flame graph's tower); NaN otherwise */
+	double prof_fault_share, prof_madv_share;
 	struct pf_wsample *samples;
 	size_t nsamples;
 	struct pf_wproc *procs;	/* every process of every deep sample, by time */

@@ -31,6 +31,20 @@ expect omp_oversub oversubscribed -- "$omp" 3
 if [ -n "$jemalloc" ] && [ -e "$jemalloc" ]; then
 	expect tf_alloc_loop allocator_fault_churn -- env LD_PRELOAD="$jemalloc" \
 		MALLOC_CONF=dirty_decay_ms:0,muzzy_decay_ms:0 $py "$dir/tf_alloc_loop.py" 3
+	# with --profile the finding cites the stacks (the fault tower), where
+	# kernel frames could be sampled (root, or perf_event_paranoid <= 1)
+	"$bin" watch --profile --json --timeout 60 --out "$out" -- env LD_PRELOAD="$jemalloc" \
+		MALLOC_CONF=dirty_decay_ms:0,muzzy_decay_ms:0 $py "$dir/tf_alloc_loop.py" 3 >"$out/j" 2>"$out/e"
+	if grep -q '_\[k\]' "$out"/latest/watch/command.folded 2>/dev/null; then
+		if grep -q '"samples_under_page_faults"' "$out/j"; then
+			echo "watch_programs: tf_alloc_loop --profile: the finding cites the samples under page faults"
+		else
+			echo "watch_programs: tf_alloc_loop --profile: kernel frames sampled but the finding cites no stacks" >&2
+			bad=1
+		fi
+	else
+		echo "watch_programs: tf_alloc_loop --profile: no kernel frames here ($(head -c 200 "$out/e")): stacks not cited"
+	fi
 else
 	echo "watch_programs: tf_alloc_loop skipped: no libjemalloc (scripts/setup installs libjemalloc2)"
 fi
