@@ -144,6 +144,26 @@ int main(void)
 		CHECK(strstr(v.checks[3].detail, "memory cgroup") != NULL);
 		CHECK(v.status == PF_REPRODUCED);
 		pf_verdict_free(&v);
+
+		/* the same claim refuted while others kept the cores busy: inconclusive */
+		{
+			static const struct pf_claim slower[] = {
+				{ .name = "speed", .kind = PF_K_TIMING, .a = "chunked/main.time",
+				  .over = "broadcast/main.time", .op = PF_OP_GE, .lo = 1.2, .bound = "b" },
+				{ .name = NULL },
+			};
+			struct pf_verdict w = { .scale = PF_QUICK };
+
+			pf_claims_eval(slower, &f.run, &w);
+			CHECK(w.checks[0].state == PF_FAIL);
+			pf_verdict_free(&w);
+			memset(&w, 0, sizeof(w));
+			w.scale = PF_QUICK;
+			pf_result_add_metric(fake_variant(&f, "chunked"), "others_cores", 0.9, "cores");
+			pf_claims_eval(slower, &f.run, &w);
+			CHECK(w.checks[0].state == PF_INCONCLUSIVE && strstr(w.checks[0].detail, "busy"));
+			pf_verdict_free(&w);
+		}
 		fake_free(&f);
 	}
 	return TEST_DONE();
