@@ -460,7 +460,9 @@ const struct pf_containment *pf_contain_probe(void)
 	} else {
 		snprintf(p.mount_why, sizeof(p.mount_why), "%s", why);
 		if (try_in_child(true, why, sizeof(why))) {
+			/* had: through a user namespace (mount_why says why not directly: gone) */
 			p.mount_ns = p.via_userns = true;
+			p.mount_why[0] = 0;
 		} else {
 			pf_snprintf_utf8(p.mount_why, sizeof(p.mount_why), "%s; and through a user namespace: %s",
 					 p.mount_why, why);

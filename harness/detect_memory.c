@@ -266,7 +266,9 @@ static int detect_allocator(const struct pf_watch *w, struct pf_finding *f)
 	pf_finding_ev(f, "hot_windows", hot, "1");
 	pf_finding_ev(f, "windows", windows, "1");
 	pf_finding_ev(f, "minor_faults_per_s_peak", peak, "1/s");
-	pf_finding_ev(f, "minor_faults", w->counters[PF_C_FAULTS_MINOR], "1");
+	/* the perf counter, or (unprivileged) the tree's /proc figure at the last sample */
+	pf_finding_ev(f, "minor_faults", w->supported[PF_C_FAULTS_MINOR] ? w->counters[PF_C_FAULTS_MINOR] :
+		      w->samples[w->nsamples - 1].faults_minor, "1");
 	if (isfinite(w->prof_fault_share)) {
 		/* with --profile: the flame graph's tower, from the stacks */
 		pf_finding_ev(f, "samples_under_page_faults", w->prof_fault_share, "1");

@@ -845,6 +845,7 @@ int pf_cmd_watch(int argc, char **argv)
 {
 	struct watch_opts o;
 	struct pf_watch w = { .exit_code = 0 };
+	double deep_minflt = -1;	/* the tree's minor faults at the last deep sample */
 	struct pf_cgroup cg = { .kind = PF_CG_NONE };
 	struct pf_counters pc;
 	struct deep_state ds = { .w = &w };
@@ -999,7 +1000,7 @@ int pf_cmd_watch(int argc, char **argv)
 			x->s.t = now - t0;
 			pf_counters_read(&pc, vals, sup);
 			w.cost_fast += cpu_now() - c0;
-			x->faults_minor = sup[PF_C_FAULTS_MINOR] ? vals[PF_C_FAULTS_MINOR] : -1;
+			x->faults_minor = sup[PF_C_FAULTS_MINOR] ? vals[PF_C_FAULTS_MINOR] : deep_minflt;
 			x->faults_major = sup[PF_C_FAULTS_MAJOR] ? vals[PF_C_FAULTS_MAJOR] : -1;
 			x->ctx_switches = sup[PF_C_CTX_SWITCHES] ? vals[PF_C_CTX_SWITCHES] : -1;
 			x->task_clock = sup[PF_C_TASK_CLOCK] ? vals[PF_C_TASK_CLOCK] : -1;
@@ -1013,6 +1014,13 @@ int pf_cmd_watch(int argc, char **argv)
 				for (size_t i = first; i < w.nprocs; i++)
 					last_running += w.procs[i].running;
 				x->running = last_running;
+				/* without the perf counter (unprivileged, perf_event_paranoid 2):
+				 * the tree's minor faults from /proc/<pid>/stat, at the deep rate */
+				deep_minflt = 0;
+				for (size_t i = first; i < w.nprocs; i++)
+					deep_minflt += w.procs[i].minflt;
+				if (!sup[PF_C_FAULTS_MINOR])
+					x->faults_minor = deep_minflt;
 			} else {
 				x->running = w.nsamples > 1 ? w.samples[w.nsamples - 2].running : 0;
 			}

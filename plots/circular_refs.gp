@@ -10,16 +10,16 @@ lim_label = sprintf("memory cgroup limit %.0f MiB", limit / MiB)
 set output out("_timeline")
 set title "Scenario 2: per-task cycles holding a copy of the array — memory cgroup usage over time"
 set xlabel "time since the variant started (s)"
-set ylabel "cgroup memory usage (MiB)"
+set ylabel "cgroup memory usage (MiB; RSS where there is no memory cgroup)"
 set key top right
 set yrange [0:*]
 set offsets 0, 0, graph 0.25, 0
 plot \
-	(have(tl("py_threading")) ? tl("py_threading") : "/dev/null") using 1:($4/MiB) with lines lt PATHOLOGY \
+	(have(tl("py_threading")) ? tl("py_threading") : "/dev/null") using 1:((valid(4) ? $4 : $2)/MiB) with lines lt PATHOLOGY \
 		title "py_threading (pathology: no gc, ".system("awk -F'\\t' '$1==\"py_threading\"{print $4}' ".summary).")", \
-	(have(tl("py_threading_gc")) ? tl("py_threading_gc") : "/dev/null") using 1:($4/MiB) with lines lt FIX1 \
+	(have(tl("py_threading_gc")) ? tl("py_threading_gc") : "/dev/null") using 1:((valid(4) ? $4 : $2)/MiB) with lines lt FIX1 \
 		title "py_threading_gc (fix: gc.collect() per task)", \
-	(have(tl("py_loky")) ? tl("py_loky") : "/dev/null") using 1:($4/MiB) with lines lt FIX2 \
+	(have(tl("py_loky")) ? tl("py_loky") : "/dev/null") using 1:((valid(4) ? $4 : $2)/MiB) with lines lt FIX2 \
 		title "py_loky (collects when a worker grew > 300 MB)", \
 	limit / MiB with lines lt BASELINE dt 2 title lim_label
 
@@ -62,17 +62,17 @@ xlimit = metric("py_xgb_threading", "mem_limit")
 set output out("_xgboost")
 set title "XGBoost QuantileDMatrix per task (its internal cycle holds new_data) — memory cgroup usage over time" noenhanced
 set xlabel "time since the variant started (s)"
-set ylabel "cgroup memory usage (MiB)"
+set ylabel "cgroup memory usage (MiB; RSS where there is no memory cgroup)"
 set key top right
 set yrange [0:*]
 set offsets 0, 0, graph 0.3, 0
 plot \
-	(have(tl("py_xgb_threading")) ? tl("py_xgb_threading") : "/dev/null") using 1:($4/MiB) with lines lt PATHOLOGY \
+	(have(tl("py_xgb_threading")) ? tl("py_xgb_threading") : "/dev/null") using 1:((valid(4) ? $4 : $2)/MiB) with lines lt PATHOLOGY \
 		title "py_xgb_threading (pathology: no gc)", \
-	(have(tl("py_xgb_threading_gc")) ? tl("py_xgb_threading_gc") : "/dev/null") using 1:($4/MiB) with lines lt FIX1 \
+	(have(tl("py_xgb_threading_gc")) ? tl("py_xgb_threading_gc") : "/dev/null") using 1:((valid(4) ? $4 : $2)/MiB) with lines lt FIX1 \
 		title "py_xgb_threading_gc (fix: gc.collect() per task)", \
-	(have(tl("py_xgb_multiprocessing")) ? tl("py_xgb_multiprocessing") : "/dev/null") using 1:($4/MiB) with lines lt EXTRA1 \
+	(have(tl("py_xgb_multiprocessing")) ? tl("py_xgb_multiprocessing") : "/dev/null") using 1:((valid(4) ? $4 : $2)/MiB) with lines lt EXTRA1 \
 		title "py_xgb_multiprocessing (same limit; the article saw it hang)", \
-	(have(tl("py_xgb_loky")) ? tl("py_xgb_loky") : "/dev/null") using 1:($4/MiB) with lines lt FIX2 \
+	(have(tl("py_xgb_loky")) ? tl("py_xgb_loky") : "/dev/null") using 1:((valid(4) ? $4 : $2)/MiB) with lines lt FIX2 \
 		title "py_xgb_loky (under mem_limit)", \
 	(xlimit > 0 ? xlimit / MiB : 1/0) with lines lt BASELINE dt 2 title sprintf("xgb_mem_limit %.0f MiB", xlimit / MiB)

@@ -8,18 +8,18 @@ set output out("_timeline")
 set title sprintf("Forked readers of %.0f MiB of objects (%.0f children): memory cgroup usage over time", \
 	metric("inline_refcount", "objects_bytes") / MiB, metric("inline_refcount", "children"))
 set xlabel "time since the variant started (s)"
-set ylabel "cgroup memory usage (MiB)"
+set ylabel "cgroup memory usage (MiB; RSS where there is no memory cgroup)"
 set key top left
 set yrange [0:*]
 set offsets 0, 0, graph 0.2, 0
 f(v) = have(tl(v)) ? tl(v) : 1/0
 plot \
-	f("inline_refcount") using 1:($4/MiB) with lines lt PATHOLOGY title "inline_refcount (pathology: refcount + GC header in the object)", \
-	f("gc_freeze") using 1:($4/MiB) with lines lt FIX1 dt 2 title "gc_freeze (collector skips them; refcounts inline)", \
-	f("side_refcount") using 1:($4/MiB) with lines lt FIX2 title "side_refcount (fix: counts outside the objects' pages)", \
-	f("immortal") using 1:($4/MiB) with lines lt FIX3 title "immortal (fix: immortal + frozen, no writes)", \
-	f("py_fork") using 1:($4/MiB) with lines lt EXTRA1 title "py_fork (Python 3.11, workers collect + iterate)", \
-	f("py_gc_freeze") using 1:($4/MiB) with lines lt EXTRA2 dt 2 title "py_gc_freeze (Python, gc.freeze() before fork)"
+	f("inline_refcount") using 1:((valid(4) ? $4 : $2)/MiB) with lines lt PATHOLOGY title "inline_refcount (pathology: refcount + GC header in the object)", \
+	f("gc_freeze") using 1:((valid(4) ? $4 : $2)/MiB) with lines lt FIX1 dt 2 title "gc_freeze (collector skips them; refcounts inline)", \
+	f("side_refcount") using 1:((valid(4) ? $4 : $2)/MiB) with lines lt FIX2 title "side_refcount (fix: counts outside the objects' pages)", \
+	f("immortal") using 1:((valid(4) ? $4 : $2)/MiB) with lines lt FIX3 title "immortal (fix: immortal + frozen, no writes)", \
+	f("py_fork") using 1:((valid(4) ? $4 : $2)/MiB) with lines lt EXTRA1 title "py_fork (Python 3.11, workers collect + iterate)", \
+	f("py_gc_freeze") using 1:((valid(4) ? $4 : $2)/MiB) with lines lt EXTRA2 dt 2 title "py_gc_freeze (Python, gc.freeze() before fork)"
 
 # 2. per child: fraction of the objects' pages privately copied, by phase
 set output out("_copied")
