@@ -1239,19 +1239,25 @@ int pf_cmd_run_variant(int argc, char **argv)
 		free(params);
 		return 0;
 	}
-	if (c->needs.tmpfs_size) {
+	{
+		/* every variant gets a private /dev/shm where one can be had, as under
+		 * `pitfalls run` (a runtime killed at watch's timeout, LLVM libomp's
+		 * __KMP_REGISTERED_LIB_*, must leave nothing in the host's); the case's
+		 * size, or 256 MiB.  In this process (the watched leader): watch sees it. */
 		const struct pf_containment *cp = pf_contain_probe();
+		double size = c->needs.tmpfs_size ? params[pf_param_index(c, c->needs.tmpfs_size)] : 256.0 * PF_MiB;
 		char err[512];
 
-		/* in this process (the watched leader): watch sees this /dev/shm */
-		if (!cp->mount_ns || pf_enter_private_shm(params[pf_param_index(c, c->needs.tmpfs_size)],
-							  cp->via_userns, err, sizeof(err)) < 0) {
-			fprintf(stderr, "S\tneeds a private /dev/shm: %s\n", cp->mount_ns ? err : cp->mount_why);
-			free(params);
-			return PF_SKIPPED;
+		if (!cp->mount_ns || pf_enter_private_shm(size, cp->via_userns, err, sizeof(err)) < 0) {
+			if (c->needs.tmpfs_size) {
+				fprintf(stderr, "S\tneeds a private /dev/shm: %s\n", cp->mount_ns ? err : cp->mount_why);
+				free(params);
+				return PF_SKIPPED;
+			}
+		} else {
+			snprintf(ctx.shm, sizeof(ctx.shm), "/dev/shm");
+			ctx.private_shm = true;
 		}
-		snprintf(ctx.shm, sizeof(ctx.shm), "/dev/shm");
-		ctx.private_shm = true;
 	}
 	ctx.c = c;
 	ctx.v = v;

@@ -17,7 +17,7 @@ fi
 expect() {	# NAME DETECTOR -- COMMAND...
 	local name=$1 det=$2
 	shift 3
-	"$bin" watch --json --timeout 60 --out "$out" -- "$@" >"$out/j" 2>"$out/e"
+	"$bin" watch --json --timeout 60 --out "$out" ${WOPTS:-} -- "$@" >"$out/j" 2>"$out/e"
 	if grep -q "\"detector\": \"$det\"" "$out/j"; then
 		echo "watch_programs: $name: $det found"
 	else
@@ -26,7 +26,9 @@ expect() {	# NAME DETECTOR -- COMMAND...
 	fi
 }
 
-expect cv_joblib_slices shm_memmap_growth -- $py "$dir/cv_joblib_slices.py"
+# a private /dev/shm (watch sees inside it): loky's semaphores, left when its
+# resource tracker is killed with the command's group, never reach the host's
+WOPTS="--shm-size 2GiB" expect cv_joblib_slices shm_memmap_growth -- $py "$dir/cv_joblib_slices.py"
 expect omp_oversub oversubscribed -- "$omp" 3
 if [ -n "$jemalloc" ] && [ -e "$jemalloc" ]; then
 	expect tf_alloc_loop allocator_fault_churn -- env LD_PRELOAD="$jemalloc" \
