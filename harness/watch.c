@@ -1177,7 +1177,7 @@ static const char *const help_run_variant =
 	"usage: pitfalls run-variant CASE/VARIANT [--scale S] [--needs]\n"
 	"\n"
 	"Runs one variant of the suite as a plain program (no sampler, no cgroup; a\n"
-	"private /dev/shm when the case needs one; its report lines on stderr), exit\n"
+	"private /dev/shm where one can be had; its report lines on stderr), exit\n"
 	"status the variant's: 0, 1 failed, 77 skipped.  For `pitfalls watch -- pitfalls\n"
 	"run-variant CASE/VARIANT` (watch's confusion matrix).  --needs prints the watch\n"
 	"options giving the case its memory limit (--mem-limit SIZE) and exits.\n";
