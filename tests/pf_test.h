@@ -150,6 +150,20 @@ static inline int check_state_of(const struct pf_verdict *v, const char *name)
 	return -1;
 }
 
+/* A synthetic hwloc topology ("pack:2 core:32 pu:2"): topology logic is tested
+ * on machines this one is not; NULL (said) when hwloc refuses it. */
+static inline hwloc_topology_t pf_test_synthetic(const char *desc)
+{
+	hwloc_topology_t t;
+
+	if (hwloc_topology_init(&t) < 0 || hwloc_topology_set_synthetic(t, desc) < 0 ||
+	    hwloc_topology_load(t) < 0) {
+		fprintf(stderr, "synthetic topology '%s' failed\n", desc);
+		return NULL;
+	}
+	return t;
+}
+
 static inline void fake_free(struct pf_fake *f)
 {
 	for (size_t i = 0; i < f->run.nresults; i++)

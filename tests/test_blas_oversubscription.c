@@ -5,21 +5,9 @@
 #include "pf_test.h"
 #include "blas_oversubscription.h"
 
-static hwloc_topology_t synthetic(const char *desc)
-{
-	hwloc_topology_t t;
-
-	if (hwloc_topology_init(&t) < 0 || hwloc_topology_set_synthetic(t, desc) < 0 ||
-	    hwloc_topology_load(t) < 0) {
-		fprintf(stderr, "synthetic topology '%s' failed\n", desc);
-		return NULL;
-	}
-	return t;
-}
-
 int main(void)
 {
-	hwloc_topology_t t = synthetic("pack:2 core:64 pu:2");
+	hwloc_topology_t t = pf_test_synthetic("pack:2 core:64 pu:2");
 	hwloc_const_bitmap_t all;
 	int *plist = NULL, np, cores;
 

@@ -3,18 +3,6 @@
  * there are more workers than cores, only inside the allowed set. */
 #include "pf_test.h"
 
-static hwloc_topology_t synthetic(const char *desc)
-{
-	hwloc_topology_t t;
-
-	if (hwloc_topology_init(&t) < 0 || hwloc_topology_set_synthetic(t, desc) < 0 ||
-	    hwloc_topology_load(t) < 0) {
-		fprintf(stderr, "synthetic topology '%s' failed\n", desc);
-		return NULL;
-	}
-	return t;
-}
-
 /* the core object holding the single PU of set */
 static hwloc_obj_t core_of(hwloc_topology_t t, hwloc_const_bitmap_t set)
 {
@@ -25,7 +13,7 @@ static hwloc_obj_t core_of(hwloc_topology_t t, hwloc_const_bitmap_t set)
 
 int main(void)
 {
-	hwloc_topology_t t = synthetic("pack:2 core:4 pu:2");
+	hwloc_topology_t t = pf_test_synthetic("pack:2 core:4 pu:2");
 	hwloc_bitmap_t sets[16];
 	hwloc_bitmap_t allowed;
 
@@ -69,7 +57,7 @@ int main(void)
 
 	/* a machine without SMT: PUs are the cores */
 	hwloc_topology_destroy(t);
-	t = synthetic("pack:1 core:2 pu:1");
+	t = pf_test_synthetic("pack:1 core:2 pu:1");
 	hwloc_bitmap_free(allowed);
 	allowed = hwloc_bitmap_dup(hwloc_topology_get_topology_cpuset(t));
 	CHECK(pf_topo_distrib(t, allowed, 2, sets) == 0);
