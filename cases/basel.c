@@ -1456,24 +1456,18 @@ static void check_slope(struct pf_verdict *v, const struct pf_run *run, const ch
  * held the cores, and a pool that failed to win says nothing of the claim:
  * the last check (not pass, not info) becomes inconclusive. */
 #define CORES_FREE 0.6
-#define OTHERS_MAX_CORES 0.25	/* other processes kept more than a quarter core busy during the pool */
 static void cores_busy(struct pf_verdict *v, const struct pf_run *run, const char *pool, double n,
 		       double workers)
 {
 	struct pf_check *c = &v->checks[v->nchecks - 1];
 	char key[96];
-	double t1, tw, speedup, others = -1;
+	double t1, tw, speedup;
 
 	if (workers < 2 || c->state == PF_PASS || c->state == PF_INFO)
 		return;
-	/* the harness's own record: what others took of the machine while the pool ran */
-	if (pf_get(pf_result(run, pool), "others_cores", &others) && others > OTHERS_MAX_CORES) {
-		c->state = PF_INCONCLUSIVE;
-		snprintf(c->detail + strlen(c->detail), sizeof(c->detail) - strlen(c->detail),
-			 "%sthe cores were busy: other processes kept %.2f cores busy while %s ran (> %.2f)",
-			 c->detail[0] ? "; " : "", others, pool, OTHERS_MAX_CORES);
+	/* the harness's own rule: what others took of the machine while the pool ran */
+	if (pf_check_busy(c, run, pool, pool))
 		return;
-	}
 	snprintf(key, sizeof(key), "N:%.0f.time_median", n);
 	if (!pf_get(pf_result(run, "chunked"), key, &t1) || !pf_get(pf_result(run, "threads"), key, &tw))
 		return;

@@ -390,6 +390,12 @@ bool pf_want(struct pf_verdict *v, const char *check, const struct pf_run *run,
 /* The same for a series of repetitions (values stay owned by the run). */
 bool pf_want_series(struct pf_verdict *v, const char *check, const struct pf_run *run,
 		    const char *variant, const char *key, const double **vals, int *n);
+/* The last timing check c compared variants va and vb: when other processes
+ * kept more than PF_BUSY_OTHERS_CORES busy meanwhile (others_cores), a failure
+ * is no refutation: inconclusive, with that reason.  Claim tables get this by
+ * themselves; custom timing checks call it.  true when it applied. */
+#define PF_BUSY_OTHERS_CORES 0.25
+bool pf_check_busy(struct pf_check *c, const struct pf_run *run, const char *va, const char *vb);
 /* Evaluate a claim table (terminated by { .name = NULL }) over a run. */
 void pf_claims_eval(const struct pf_claim *claims, const struct pf_run *run, struct pf_verdict *v);
 /* Sets v->status from the checks: any FAIL → NOT REPRODUCED; else any

@@ -431,23 +431,24 @@ static void eval_outcome(const struct pf_claim *cl, const struct pf_run *run, st
 /* A timing comparison that would fail while other processes kept the cores
  * busy (the harness's per-variant others_cores) is no refutation: noise acts
  * on the two sides differently (a fault-heavy read suffers more than a disk
- * read served by the host).  It becomes inconclusive, with that reason. */
-#define PF_BUSY_OTHERS_CORES 0.25
-static void busy_machine(struct pf_check *c, const struct pf_run *run, const char *va, const char *vb)
+ * read served by the host).  It becomes inconclusive, with that reason (an
+ * inconclusive one is told the reason too). */
+bool pf_check_busy(struct pf_check *c, const struct pf_run *run, const char *va, const char *vb)
 {
 	double oa = -1, ob = -1, o;
 
-	if (c->state != PF_FAIL)
-		return;
+	if (c->state != PF_FAIL && c->state != PF_INCONCLUSIVE)
+		return false;
 	(void)pf_get(pf_result(run, va), "others_cores", &oa);
 	(void)pf_get(pf_result(run, vb), "others_cores", &ob);
 	o = fmax(oa, ob);
 	if (o <= PF_BUSY_OTHERS_CORES)
-		return;
+		return false;
 	c->state = PF_INCONCLUSIVE;
 	pf_snprintf_utf8(c->detail, sizeof(c->detail), "%s%sthe machine was busy: other processes kept %.2f "
 			 "cores busy meanwhile (> %.2f), so a failure here is no refutation; re-run on a quiet machine",
 			 c->detail, c->detail[0] ? "; " : "", o, PF_BUSY_OTHERS_CORES);
+	return true;
 }
 
 static void eval_claim(const struct pf_claim *cl, const struct pf_run *run, struct pf_verdict *v)
@@ -473,7 +474,7 @@ static void eval_claim(const struct pf_claim *cl, const struct pf_run *run, stru
 				"%s / %s %s (%s)", cl->a, cl->over, optxt, cl->bound);
 		if (cl->min_scale && !judged(v, PF_K_TIMING, cl->min_scale))
 			not_judged(&v->checks[v->nchecks - 1], v);
-		busy_machine(&v->checks[v->nchecks - 1], run, va, vb);
+		(void)pf_check_busy(&v->checks[v->nchecks - 1], run, va, vb);
 		return;
 	}
 	if (cl->kind == PF_K_TIMING && cl->over && (sa || sb)) {
