@@ -75,8 +75,9 @@ void pf_metric(struct pf_ctx *ctx, const char *key, double value, const char *un
 	pf_report_line(ctx->fd, "M\t%s\t%.17g\t%s\n", k, value, u);
 }
 
-/* Repetitions travel in lines of at most 64 values (each line under PIPE_BUF);
- * the parent appends lines of the same key in order. */
+/* Repetitions travel in lines of at most 64 values (each line under PIPE_BUF):
+ * "R" starts the series (a key sent again replaces it, as metrics do), "R+"
+ * lines continue it in order. */
 void pf_series(struct pf_ctx *ctx, const char *key, const double *v, int n, const char *unit)
 {
 	char k[128], u[32], line[2048];
@@ -90,7 +91,7 @@ void pf_series(struct pf_ctx *ctx, const char *key, const double *v, int n, cons
 
 		for (int j = i; j < n && j < i + 64; j++)
 			used += (size_t)snprintf(line + used, sizeof(line) - used, "%s%.17g", j > i ? "," : "", v[j]);
-		pf_report_line(ctx->fd, "R\t%s\t%s\t%s\n", k, u, line);
+		pf_report_line(ctx->fd, "%s\t%s\t%s\t%s\n", i ? "R+" : "R", k, u, line);
 	}
 }
 

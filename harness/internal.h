@@ -171,6 +171,7 @@ void pf_sample_take(struct pf_sample *s, pid_t leader, const struct pf_cgroup *c
 /* ---- results.c ---- */
 void pf_result_add_metric(struct pf_result *r, const char *key, double value, const char *unit);
 void pf_result_add_text(struct pf_result *r, const char *key, const char *value);
+void pf_result_clear_series(struct pf_result *r, const char *key);
 void pf_result_add_series(struct pf_result *r, const char *key, const double *v, size_t n,
 			  const char *unit);
 void pf_result_free(struct pf_result *r);

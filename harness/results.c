@@ -44,6 +44,15 @@ void pf_result_add_text(struct pf_result *r, const char *key, const char *value)
 	r->ntexts++;
 }
 
+/* Empty the series `key` if it exists: a series sent again replaces the
+ * earlier one, as a metric or a text sent again does. */
+void pf_result_clear_series(struct pf_result *r, const char *key)
+{
+	for (size_t i = 0; i < r->nseries; i++)
+		if (!strcmp(r->series[i].key, key))
+			r->series[i].n = 0;
+}
+
 /* Append values to the series `key` (created on first use). */
 void pf_result_add_series(struct pf_result *r, const char *key, const double *v, size_t n,
 			  const char *unit)

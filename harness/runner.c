@@ -102,7 +102,7 @@ struct reader {
 	struct pf_buf timeline, phases;
 };
 
-/* One report line: M metric, R series, T text, P phase, Z sampler pause, S/F reason, W a
+/* One report line: M metric, R series (R+ its continuation), T text, P phase, Z sampler pause, S/F reason, W a
  * result file the child could not write. */
 static void on_line(void *cb, char *line)
 {
@@ -126,9 +126,12 @@ static void on_line(void *cb, char *line)
 
 		if (end != f[2])
 			pf_result_add_metric(r, f[1], v, n >= 4 ? f[3] : "");
-	} else if (!strcmp(f[0], "R") && n >= 4) {
+	} else if ((!strcmp(f[0], "R") || !strcmp(f[0], "R+")) && n >= 4) {
 		double vals[64];
 		size_t nv = 0;
+
+		if (!f[0][1])		/* "R" starts the series afresh, "R+" continues it */
+			pf_result_clear_series(r, f[1]);
 
 		for (char *p = f[3], *end; *p && nv < 64; p = *end ? end + 1 : end) {
 			vals[nv] = strtod(p, &end);

@@ -33,6 +33,8 @@ try:
 except UnicodeDecodeError:
     check(False, "a cut line is not valid UTF-8")
 check([len(x.split(b"\t")[3].split(b",")) for x in lines[1:]] == [64, 64, 22], "series split in 64s")
+check([x.split(b"\t")[0] for x in lines[1:]] == [b"R", b"R+", b"R+"],
+      "a series starts with R (sent again, it replaces) and continues with R+")
 
 # reps(): explicit, never a silent default
 os.environ.pop("PITFALLS_REPS", None)

@@ -31,6 +31,18 @@ int main(void)
 		r->unsupported[0] = pf_xstrdup("cycles");
 		r->nunsupported = 1;
 	}
+	{	/* a series sent again replaces the first (as a metric does), continuations append */
+		struct pf_result *r = fake_variant(&f, "loop");
+		const double one[2] = { 1, 2 }, two[3] = { 3, 4, 5 };
+		const struct pf_series *se;
+
+		pf_result_add_series(r, "dup.time", one, 2, "s");
+		pf_result_clear_series(r, "dup.time");
+		pf_result_add_series(r, "dup.time", two, 3, "s");
+		pf_result_add_series(r, "dup.time", one, 1, "s");
+		se = pf_get_series(r, "dup.time");
+		CHECK(se && se->n == 4 && se->v[0] == 3 && se->v[3] == 1);
+	}
 	fake_outcome(&f, "materialized", PF_OUT_SKIPPED, "N=1e10: needs 298 GiB");
 	fake_outcome(&f, "broadcast", PF_OUT_OOM, "killed by the OOM killer");
 	CHECK(pf_write_result(dir, c, PF_QUICK, f.params, fake_variant(&f, "loop")) == 0);

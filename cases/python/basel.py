@@ -204,7 +204,7 @@ def chunk_sweep(grid, sweep_reps):
     pr.table("chunks", ["chunk", "working_set", "ns_per_term", "time_median"], rows)
 
 
-def interleaved(arms, repeat, key="time"):
+def interleaved(arms, repeat):
     """Each arm (name, fn) timed `repeat` times, the order shuffled every round
     (Google Benchmark's random interleaving) so drift lands on every arm;
     reports the series <name>.time.  Returns {name: last value}."""
@@ -220,8 +220,7 @@ def interleaved(arms, repeat, key="time"):
             values[name] = fn()
             times[name].append(time.perf_counter() - t0)
     for name, _ in arms:
-        pr.series(f"{name}.{key}", times[name], "s")
-        pr.report_times(name, times[name])
+        pr.report_times(name, times[name])   # the series <name>.time, once
     return values
 
 

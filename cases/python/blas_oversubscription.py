@@ -107,7 +107,6 @@ def main():
                 out = par(joblib.delayed(task)(n, calls, s, limit) for s in range(workers))
                 times.append(time.perf_counter() - t0)
                 csws.append(sum(o[4] for o in out))
-    pr.series("round.time", times, "s")
     pr.report_times("round", times)
     pr.metric("csw", sorted(csws)[len(csws) // 2], "1")
     pr.metric("gflops", 2.0 * n ** 3 * calls * workers / sorted(times)[len(times) // 2] * 1e-9, "GFLOP/s")

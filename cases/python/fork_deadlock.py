@@ -151,7 +151,6 @@ def main():
             times[name].append(start_times(ctxs[name], starts))
     pr.metric("starts", starts, "1")
     for name, ts in times.items():
-        pr.series(name + ".time", ts, "s")
         pr.report_times(name, ts)
     fork_med = sorted(times["fork"])[len(times["fork"]) // 2]
     spawn_med = sorted(times["spawn"])[len(times["spawn"]) // 2]

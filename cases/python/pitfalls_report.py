@@ -190,10 +190,11 @@ def timed(fn, *args, repeat=None):
 
 def series(key, values, unit=""):
     """Report the repetitions of a figure (a timing claim's evidence), as pf_series:
-    lines of at most 64 values, each line one write under PIPE_BUF."""
+    lines of at most 64 values, each line one write under PIPE_BUF; "R" starts
+    the series (sent again, it replaces it), "R+" continues it."""
     values = list(values)
     for i in range(0, len(values), 64):
-        _send("R", key, unit, ",".join(repr(float(v)) for v in values[i:i + 64]))
+        _send("R+" if i else "R", key, unit, ",".join(repr(float(v)) for v in values[i:i + 64]))
 
 
 def report_times(prefix, times):
