@@ -33,6 +33,8 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -43,8 +45,12 @@ static const struct pf_param params[] = {
 	  "P goes 2, 4, … up to max_factor × cores processes, each with T = cores threads" },
 	{ "omp_m", PF_COUNT, { 200, 200, 200, 200 }, 16, 1e7,
 	  "doubles summed by one OpenMP parallel region (short: ~1 µs of work a region)" },
-	{ "omp_regions", PF_COUNT, { 500, 1000, 4000, 8000 }, 10, 1e7,
+	{ "omp_regions", PF_COUNT, { 100, 100, 400, 800 }, 10, 1e7,
 	  "parallel regions per configuration, split over its P processes (same work for every P)" },
+	{ "omp_iterations", PF_COUNT, { 2, 4, 4, 4 }, 1, 100,
+	  "runs of each OpenMP configuration a repetition times (their mean): the scheduler either "
+	  "thrashes a run from its start or, now and then, not at all, and the mean of a few runs "
+	  "keeps one lucky run from deciding a repetition" },
 	{ "blas_n", PF_COUNT, { 128, 128, 128, 128 }, 16, 8192,
 	  "dgemm order of the P sweep (OpenBLAS threads from n³ ≥ 4 × 65536: n > 64)" },
 	{ "blas_sweep", PF_COUNT, { 0, 1, 1, 1 }, 0, 1,
@@ -114,6 +120,7 @@ struct config {
 	long units;		/* regions / dgemm calls, split over the P processes */
 	hwloc_topology_t topo;
 	hwloc_bitmap_t *sets;	/* pin: p cpusets */
+	int *arrived;		/* shared with the workers: how many have passed "go" */
 	/* accumulated over the timed iterations */
 	int iters;
 	double csw, cpu_s;
@@ -194,6 +201,18 @@ static void set_env(const struct config *c)
 	unsetenv("OMP_PROC_BIND");	/* a runtime pinning its threads would hide the contention */
 }
 
+/* After "go": wait until every one of the P workers runs, so that their work
+ * overlaps.  Without it the first worker woken could finish its share (half a
+ * millisecond of regions) before the last is scheduled, and that repetition
+ * would time no contention at all.  Yields: with P > cores the others need
+ * the core to arrive. */
+static void arrive_and_wait(const struct config *c)
+{
+	__atomic_add_fetch(c->arrived, 1, __ATOMIC_SEQ_CST);
+	while (__atomic_load_n(c->arrived, __ATOMIC_SEQ_CST) < c->p)
+		sched_yield();
+}
+
 /* A worker process: set the environment, load the runtime, warm up, get
  * ready, wait for go, run its share, report.  Never returns. */
 static void __attribute__((noreturn)) worker(struct config *c, int idx, int ready_fd, int go_fd, int out_fd)
@@ -224,6 +243,7 @@ static void __attribute__((noreturn)) worker(struct config *c, int idx, int read
 			par(omp_body, NULL, (unsigned)c->t, 0);	/* the thread team */
 		if (write(ready_fd, "r", 1) != 1 || read(go_fd, &go, 1) < 0)
 			_exit(6);
+		arrive_and_wait(c);
 		usage(&cpu0, &csw0);
 		t0 = pf_now();
 		for (long i = 0; i < share; i++)
@@ -247,6 +267,7 @@ static void __attribute__((noreturn)) worker(struct config *c, int idx, int read
 		r.parallel = get_parallel ? get_parallel() : -1;
 		if (write(ready_fd, "r", 1) != 1 || read(go_fd, &go, 1) < 0)
 			_exit(6);
+		arrive_and_wait(c);
 		usage(&cpu0, &csw0);
 		t0 = pf_now();
 		for (long i = 0; i < share; i++)
@@ -281,8 +302,9 @@ static int read_full(int fd, void *buf, size_t len)
 }
 
 /* One timed iteration (manual time): fork P workers, let them load the runtime
- * and warm up, start them together, return the seconds from "go" to the last
- * report.  The per-worker arrays are sized by P (no fixed limit). */
+ * and warm up, start them together (a pipe closed for "go", then a barrier in
+ * shared memory), return the seconds from "go" to the last report.  The
+ * per-worker arrays are sized by P (no fixed limit). */
 static double run_config(void *arg)
 {
 	struct config *c = arg;
@@ -295,6 +317,13 @@ static double run_config(void *arg)
 		snprintf(c->err, sizeof(c->err), "calloc for %d workers: %s", c->p, strerror(errno));
 		goto out;
 	}
+	c->arrived = mmap(NULL, sizeof(int), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (c->arrived == MAP_FAILED) {
+		c->arrived = NULL;
+		snprintf(c->err, sizeof(c->err), "mmap of the start barrier: %s", strerror(errno));
+		goto out;
+	}
+	*c->arrived = 0;
 	if (pipe(ready) < 0 || pipe(go) < 0 || pipe(out) < 0) {
 		snprintf(c->err, sizeof(c->err), "pipe: %s", strerror(errno));
 		goto out;
@@ -362,6 +391,9 @@ out:
 	}
 	free(pids);
 	free(r);
+	if (c->arrived)
+		munmap(c->arrived, sizeof(int));
+	c->arrived = NULL;
 	if (!isfinite(elapsed)) {
 		c->failed = true;
 		return 1.0;
@@ -505,7 +537,8 @@ static int run_runtime(struct pf_ctx *ctx, int rid)
 	const struct runtime *rt = &runtimes[rid];
 	int cores = pf_ncores(ctx), *plist = NULL, np, ncfg = 0, rc = PF_OK, maxp;
 	int sz = rt->kind == RT_OMP ? (int)pf_param(ctx, "omp_m") : (int)pf_param(ctx, "blas_n");
-	struct pf_bench_opts opts = { .repetitions = reps_of(ctx), .iterations = 1, .manual_time = true };
+	struct pf_bench_opts opts = { .repetitions = reps_of(ctx), .manual_time = true,
+				      .iterations = rt->kind == RT_OMP ? (int64_t)pf_param(ctx, "omp_iterations") : 1 };
 	struct config *cs = NULL;
 	struct pf_bench_arm *arms = NULL;
 	struct pf_bench_stats *st = NULL;

@@ -38,7 +38,9 @@ if (file_ok(g) || file_ok(o)) {
 	     '+' u (2):(pypt / pyfit) every ::0::0 w p lt BASELINE pt 13 ps 2 t "numpy, pthread OpenBLAS", \
 	     1 w l lt BASELINE dt 3 t "T = cores/P (the fix)"
 	unset logscale x
+}
 
+if (file_ok(o)) {
 	set output out("_n")
 	set title "dgemm at P = 2 processes × T = cores threads: slowdown against T = cores/P, by matrix order"
 	set xlabel "n (dgemm n × n × n)"
