@@ -384,6 +384,7 @@ static void event_loop(const struct pf_child_spec *sp, pid_t child, int rep, int
 	bool sampler = sp->interval > 0, shm_ours = false;
 	double next_sample = t0, next_pss = 0;
 	struct pf_sample s;
+	struct pf_tree_memo *memo = calloc(1, sizeof(*memo));	/* NULL: scan every time */
 
 	for (;;) {
 		double now = pf_now();
@@ -401,7 +402,7 @@ static void event_loop(const struct pf_child_spec *sp, pid_t child, int rep, int
 
 			if (sp->private_shm && !shm_ours)
 				shm_ours = in_own_mount_ns(child);
-			pf_sample_take(&s, child, cg->kind != PF_CG_NONE ? cg : NULL, with_pss, shm_ours);
+			pf_sample_take(&s, child, cg->kind != PF_CG_NONE ? cg : NULL, with_pss, shm_ours, memo);
 			if (with_pss)
 				next_pss = now + fmax(sp->interval, PF_PSS_SPACING * (pf_now() - c0));
 			else
@@ -434,6 +435,7 @@ static void event_loop(const struct pf_child_spec *sp, pid_t child, int rep, int
 			break;
 		}
 	}
+	free(memo);
 	out->wall = pf_now() - t0;
 	/* what the tree wrote before it ended (the pipe may still be held by
 	 * orphans: end_child kills those, the caller drains once more) */

@@ -165,8 +165,19 @@ struct pf_sample {
 /* Process tree of `leader`: members of the cgroup when there is one, else the
  * process group. */
 int pf_tree_pids(pid_t leader, const struct pf_cgroup *cg, pid_t *pids, int max);
+/* Without a cgroup the process group is found by scanning all of /proc (a
+ * millisecond and more on a busy machine: 15% of a core at 10 ms).  A sampler
+ * keeps the members between scans here and scans no oftener than keeps the
+ * scans at 1/PF_SCAN_SPACING of a core; members that exit drop out at once,
+ * new ones appear at the next scan. */
+#define PF_SCAN_SPACING 300
+struct pf_tree_memo {
+	pid_t pids[4096];
+	int n;
+	double next_scan;	/* pf_now() of the next /proc scan */
+};
 void pf_sample_take(struct pf_sample *s, pid_t leader, const struct pf_cgroup *cg,
-		    bool with_pss, bool with_shm);
+		    bool with_pss, bool with_shm, struct pf_tree_memo *memo);
 
 /* ---- results.c ---- */
 void pf_result_add_metric(struct pf_result *r, const char *key, double value, const char *unit);

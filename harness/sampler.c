@@ -62,12 +62,34 @@ double pf_meminfo(const char *field)
 	return kb < 0 ? -1 : kb * 1024.0;
 }
 
+/* The tree's members: the cgroup's (cheap, always current), else the memo's
+ * list until its next scan is due. */
+static int tree_members(pid_t leader, const struct pf_cgroup *cg, struct pf_tree_memo *memo, pid_t *pids,
+			int max)
+{
+	double t0 = pf_now();
+	int n;
+
+	if ((cg && cg->kind != PF_CG_NONE) || !memo)
+		return pf_tree_pids(leader, cg, pids, max);
+	if (t0 < memo->next_scan && memo->n > 0) {
+		n = memo->n < max ? memo->n : max;
+		memcpy(pids, memo->pids, (size_t)n * sizeof(*pids));
+		return n;
+	}
+	n = pf_tree_pids(leader, cg, pids, max);
+	memo->n = n < (int)(sizeof(memo->pids) / sizeof(memo->pids[0])) ? n : (int)(sizeof(memo->pids) / sizeof(memo->pids[0]));
+	memcpy(memo->pids, pids, (size_t)memo->n * sizeof(*pids));
+	memo->next_scan = t0 + PF_SCAN_SPACING * (pf_now() - t0);
+	return n;
+}
+
 void pf_sample_take(struct pf_sample *s, pid_t leader, const struct pf_cgroup *cg,
-		    bool with_pss, bool with_shm)
+		    bool with_pss, bool with_shm, struct pf_tree_memo *memo)
 {
 	static long page;
 	pid_t pids[4096];
-	int n = pf_tree_pids(leader, cg, pids, 4096);
+	int n = tree_members(leader, cg, memo, pids, 4096);
 	char path[96];
 	char *mi;
 
@@ -75,13 +97,16 @@ void pf_sample_take(struct pf_sample *s, pid_t leader, const struct pf_cgroup *c
 		page = sysconf(_SC_PAGESIZE);
 	s->rss = 0;
 	s->pss = with_pss ? 0 : -1;
-	s->nprocs = n;
+	s->nprocs = 0;		/* the members alive now */
 	for (int i = 0; i < n; i++) {
 		char *t;
 
 		snprintf(path, sizeof(path), "/proc/%d/statm", (int)pids[i]);
 		t = pf_read_file(path, NULL);
-		if (t) {
+		if (!t)
+			continue;	/* exited since the list was made */
+		s->nprocs++;
+		{
 			unsigned long size, res;
 
 			if (sscanf(t, "%lu %lu", &size, &res) == 2)

@@ -852,6 +852,7 @@ int pf_cmd_watch(int argc, char **argv)
 	struct pf_finding *fs = NULL;
 	const struct pf_containment *cp = NULL;
 	struct pf_profile *prof = NULL;
+	struct pf_tree_memo *memo = NULL;
 	hwloc_bitmap_t cpus = NULL;
 	int rc = parse_opts(argc, argv, &o), go[2] = { -1, -1 }, logfd = -1, status = 0, nf = 0;
 	char err[512], *rundir = NULL, *dir = NULL, *events = NULL, *path, *outdir = NULL;
@@ -976,6 +977,7 @@ int pf_cmd_watch(int argc, char **argv)
 	close(go[1]);
 	go[1] = -1;
 	next_sample = next_deep = t0;
+	memo = pf_xcalloc(1, sizeof(*memo));	/* without a cgroup: /proc scans at a bounded cost */
 
 	for (;;) {
 		double now = pf_now(), wait_s;
@@ -994,7 +996,8 @@ int pf_cmd_watch(int argc, char **argv)
 				w.samples = pf_xrealloc(w.samples, cap * sizeof(*w.samples));
 			}
 			x = &w.samples[w.nsamples++];
-			pf_sample_take(&x->s, child, cg.kind != PF_CG_NONE ? &cg : NULL, with_pss, o.shm_size > 0);
+			pf_sample_take(&x->s, child, cg.kind != PF_CG_NONE ? &cg : NULL, with_pss, o.shm_size > 0,
+				       memo);
 			if (with_pss)	/* PSS walks page tables: keep it at 1% of a core */
 				next_pss = now + fmax(period, 100 * (cpu_now() - c0));
 			x->s.t = now - t0;
@@ -1159,6 +1162,7 @@ out:
 	free(shm_before);
 	free(fs);
 	free(w.samples);
+	free(memo);
 	free(w.procs);
 	free(w.files);
 	free(w.events);

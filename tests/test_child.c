@@ -1,7 +1,8 @@
 /* test_child.c — pf_child_run, the "run this child contained" entry point of
  * run and watch: a C function's exit status and report lines come back; a
  * hang is ended at the timeout with its whole tree (a forked grandchild that
- * would otherwise live on); an argv child runs by exec; the sampler samples. */
+ * would otherwise live on); an argv child runs by exec; the sampler samples,
+ * and without a cgroup keeps the tree's members between /proc scans. */
 #include "pf_test.h"
 
 #include <signal.h>
@@ -122,5 +123,44 @@ int main(void)
 		}
 	}
 	(void)unlink("/tmp/pf-test-child.pid");
+
+	/* without a cgroup the sampler keeps the process group's members between
+	 * /proc scans: one that exits drops out at once, a new one comes at the
+	 * next scan */
+	{
+		struct pf_tree_memo *memo = pf_xcalloc(1, sizeof(*memo));
+		struct pf_sample smp;
+		pid_t lead = fork(), other;
+
+		if (lead == 0) {
+			setpgid(0, 0);
+			for (;;)
+				pause();
+		}
+		setpgid(lead, lead);
+		pf_sample_take(&smp, lead, NULL, false, false, memo);
+		CHECK(smp.nprocs == 1 && memo->n == 1 && memo->next_scan > pf_now() - 1);
+		other = fork();
+		if (other == 0) {
+			setpgid(0, lead);
+			for (;;)
+				pause();
+		}
+		setpgid(other, lead);
+		memo->next_scan = pf_now() + 3600;	/* not due: the list is reused */
+		pf_sample_take(&smp, lead, NULL, false, false, memo);
+		CHECK(smp.nprocs == 1);
+		memo->next_scan = 0;			/* due: the scan finds the new member */
+		pf_sample_take(&smp, lead, NULL, false, false, memo);
+		CHECK(smp.nprocs == 2 && smp.rss > 0);
+		kill(other, SIGKILL);
+		waitpid(other, NULL, 0);
+		memo->next_scan = pf_now() + 3600;
+		pf_sample_take(&smp, lead, NULL, false, false, memo);
+		CHECK(smp.nprocs == 1);			/* gone at once, without a scan */
+		kill(lead, SIGKILL);
+		waitpid(lead, NULL, 0);
+		free(memo);
+	}
 	return TEST_DONE();
 }
