@@ -384,7 +384,7 @@ static void event_loop(const struct pf_child_spec *sp, pid_t child, int rep, int
 	bool sampler = sp->interval > 0, shm_ours = false;
 	double next_sample = t0, next_pss = 0;
 	struct pf_sample s;
-	struct pf_tree_memo *memo = calloc(1, sizeof(*memo));	/* NULL: scan every time */
+	struct pf_tree_memo *memo = pf_tree_memo_new();
 
 	for (;;) {
 		double now = pf_now();
@@ -398,7 +398,7 @@ static void event_loop(const struct pf_child_spec *sp, pid_t child, int rep, int
 			 * than keeps its cost at 1/PF_PSS_SPACING of a core (0.3%): the
 			 * sampler as a whole must stay under 1% (basel/sampler_cost) */
 			bool with_pss = now >= next_pss;
-			double c0 = pf_now();
+			double c0 = pf_now(), cpu0 = pf_thread_cpu();
 
 			if (sp->private_shm && !shm_ours)
 				shm_ours = in_own_mount_ns(child);
@@ -417,7 +417,7 @@ static void event_loop(const struct pf_child_spec *sp, pid_t child, int rep, int
 			next_sample += sp->interval;
 			if (next_sample < now)
 				next_sample = now + sp->interval;
-			out->sampler_s += pf_now() - c0;
+			out->sampler_s += pf_thread_cpu() - cpu0;
 		}
 		wait_ms = sampler && !paused ? (int)ceil((next_sample - pf_now()) * 1000) : 50;
 		if (wait_ms < 0)
@@ -435,7 +435,7 @@ static void event_loop(const struct pf_child_spec *sp, pid_t child, int rep, int
 			break;
 		}
 	}
-	free(memo);
+	pf_tree_memo_free(memo);
 	out->wall = pf_now() - t0;
 	/* what the tree wrote before it ended (the pipe may still be held by
 	 * orphans: end_child kills those, the caller drains once more) */

@@ -119,6 +119,22 @@ static double cg_file_num(const struct pf_cgroup *cg, const char *file)
 	return pf_read_num_file(path);
 }
 
+/* The first number of a cgroup file, through a sampler's open files. */
+static double cg_cached_num(const struct pf_cgroup *cg, struct pf_fdcache *fc, const char *file)
+{
+	char path[600], *s, *end;
+	double d = -1;
+
+	snprintf(path, sizeof(path), "%s/%s", cg->path, file);
+	if (!(s = pf_cache_read(fc, path)))
+		return -1;
+	d = strtod(s, &end);
+	if (end == s)
+		d = -1;
+	free(s);
+	return d;
+}
+
 static double cg_keyed(const struct pf_cgroup *cg, const char *file, const char *key)
 {
 	char path[600];
@@ -127,16 +143,23 @@ static double cg_keyed(const struct pf_cgroup *cg, const char *file, const char 
 	return pf_read_keyed(path, key);
 }
 
-void pf_cg_sample(const struct pf_cgroup *cg, double *usage, double *anon, double *file, double *shmem)
+/* usage alone when anon, file and shmem are NULL (memory.stat is the costly read) */
+void pf_cg_sample(const struct pf_cgroup *cg, struct pf_fdcache *fc, double *usage, double *anon, double *file,
+		  double *shmem)
 {
-	*usage = *anon = *file = *shmem = -1;
+	*usage = -1;
+	if (!anon) {
+		*usage = cg_cached_num(cg, fc, cg->kind == PF_CG_V1 ? "memory.usage_in_bytes" : "memory.current");
+		return;
+	}
+	*anon = *file = *shmem = -1;
 	if (cg->kind == PF_CG_V1) {
 		char path[600];
 		char *s;
 
-		*usage = cg_file_num(cg, "memory.usage_in_bytes");
+		*usage = cg_cached_num(cg, fc, "memory.usage_in_bytes");
 		snprintf(path, sizeof(path), "%s/memory.stat", cg->path);
-		s = pf_read_file(path, NULL);
+		s = pf_cache_read(fc, path);
 		if (s) {
 			double cache = -1;
 
@@ -153,7 +176,7 @@ void pf_cg_sample(const struct pf_cgroup *cg, double *usage, double *anon, doubl
 			free(s);
 		}
 	} else if (cg->kind == PF_CG_V2) {
-		*usage = cg_file_num(cg, "memory.current");
+		*usage = cg_cached_num(cg, fc, "memory.current");
 		*anon = cg_keyed(cg, "memory.stat", "anon");
 		*file = cg_keyed(cg, "memory.stat", "file");
 		*shmem = cg_keyed(cg, "memory.stat", "shmem");
@@ -180,7 +203,7 @@ double pf_cg_oom_kills(const struct pf_cgroup *cg)
 	return -1;
 }
 
-int pf_cg_pids(const struct pf_cgroup *cg, pid_t *pids, int max)
+int pf_cg_pids(const struct pf_cgroup *cg, struct pf_fdcache *fc, pid_t *pids, int max)
 {
 	char path[600];
 	char *s;
@@ -189,7 +212,7 @@ int pf_cg_pids(const struct pf_cgroup *cg, pid_t *pids, int max)
 	if (cg->kind == PF_CG_NONE)
 		return -1;
 	snprintf(path, sizeof(path), "%s/cgroup.procs", cg->path);
-	s = pf_read_file(path, NULL);
+	s = pf_cache_read(fc, path);
 	if (!s)
 		return -1;
 	for (char *p = s; *p && n < max;) {
@@ -254,7 +277,7 @@ void pf_cg_kill_all(const struct pf_cgroup *cg)
 			return;
 	}
 	for (int round = 0; round < 50; round++) {
-		int n = pf_cg_pids(cg, pids, 4096), killed = 0;
+		int n = pf_cg_pids(cg, NULL, pids, 4096), killed = 0;
 
 		for (int i = 0; i < n; i++)
 			if (pf_cg_member(cg, pids[i]) && kill(pids[i], SIGKILL) == 0)

@@ -290,6 +290,16 @@ double pf_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+/* This thread's CPU seconds: what a sampler costs, whatever the machine's load
+ * (its wall time grows when it is preempted). */
+double pf_thread_cpu(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
 void pf_peak_reset(void)
 {
 	FILE *f = fopen("/proc/self/clear_refs", "w");

@@ -42,6 +42,20 @@ void pf_fmt_double(char *out, size_t len, double d);
 void pf_fmt_bytes(char *out, size_t len, double bytes);	/* "1.5 GiB" */
 const char *pf_home(void);	/* the source tree: plots/, cases/python/ */
 double pf_read_num_file(const char *path);	/* first number in a file, or -1 */
+/* Files a sampler reads at every sample, kept open and re-read with pread from
+ * offset 0 (a /proc or cgroup file is generated afresh at each read): the open
+ * is most of what reading a /proc file costs (its path walk).  A read that
+ * fails (the process exited, the cgroup went) closes the file and returns NULL. */
+#define PF_FDCACHE_N 32
+struct pf_fdcache {
+	struct {
+		char path[600];
+		int fd;
+	} e[PF_FDCACHE_N];
+	int n;
+};
+char *pf_cache_read(struct pf_fdcache *c, const char *path);	/* c NULL: pf_read_file */
+void pf_cache_close(struct pf_fdcache *c);
 double pf_read_keyed(const char *path, const char *key);	/* "key value" line, or -1 */
 /* Copy s into dst (size len), cut at a character boundary when it does not fit. */
 void pf_strlcpy_utf8(char *dst, const char *s, size_t len);
@@ -129,10 +143,11 @@ enum pf_cg_kind pf_cg_detect(char *root, size_t len);
 int pf_cg_create(struct pf_cgroup *cg, const char *name, double limit, char *err, size_t len);
 int pf_cg_attach(struct pf_cgroup *cg, pid_t pid);
 /* usage, anon, file, shmem (bytes; -1 unknown) */
-void pf_cg_sample(const struct pf_cgroup *cg, double *usage, double *anon, double *file, double *shmem);
+void pf_cg_sample(const struct pf_cgroup *cg, struct pf_fdcache *fc, double *usage, double *anon, double *file,
+		  double *shmem);
 double pf_cg_peak(const struct pf_cgroup *cg);
 double pf_cg_oom_kills(const struct pf_cgroup *cg);
-int pf_cg_pids(const struct pf_cgroup *cg, pid_t *pids, int max);
+int pf_cg_pids(const struct pf_cgroup *cg, struct pf_fdcache *fc, pid_t *pids, int max);	/* fc may be NULL */
 void pf_cg_kill_all(const struct pf_cgroup *cg);
 bool pf_cg_member(const struct pf_cgroup *cg, pid_t pid);	/* by /proc/<pid>/cgroup */
 void pf_cg_destroy(struct pf_cgroup *cg);
@@ -165,17 +180,31 @@ struct pf_sample {
 /* Process tree of `leader`: members of the cgroup when there is one, else the
  * process group. */
 int pf_tree_pids(pid_t leader, const struct pf_cgroup *cg, pid_t *pids, int max);
-/* Without a cgroup the process group is found by scanning all of /proc (a
- * millisecond and more on a busy machine: 15% of a core at 10 ms).  A sampler
- * keeps the members between scans here and scans no oftener than keeps the
- * scans at 1/PF_SCAN_SPACING of a core; members that exit drop out at once,
- * new ones appear at the next scan. */
+/* What a sampler keeps between samples, so that one sample at the 10 ms
+ * default costs well under 1% of a core (basel/sampler_cost):
+ * - the tree's members: without a cgroup the process group is found by
+ *   scanning all of /proc (a millisecond and more on a busy machine: 15% of a
+ *   core at 10 ms), with one by reading cgroup.procs.  The list is refreshed
+ *   every PF_MEMO_REFRESH_S, and a /proc scan no oftener than keeps scans at
+ *   1/PF_SCAN_SPACING of a core; members that exit drop out at once, new ones
+ *   appear at the next refresh;
+ * - the breakdowns that move at page-cache speed (the cgroup's memory.stat:
+ *   anon / file / shmem; /proc/meminfo: available, cached, shmem, dirty) are
+ *   read every PF_MEMO_REFRESH_S and carried in between.  RSS, the cgroup's
+ *   usage and /dev/shm are read at every sample. */
 #define PF_SCAN_SPACING 300
+#define PF_MEMO_REFRESH_S 0.04
 struct pf_tree_memo {
 	pid_t pids[4096];
 	int n;
-	double next_scan;	/* pf_now() of the next /proc scan */
+	double next_scan;	/* pf_now() of the next refresh of the members */
+	double next_slow;	/* … of the breakdowns */
+	double cg_anon, cg_file, cg_shmem, mem_available, cached, shmem, dirty;
+	struct pf_fdcache files;	/* statm, cgroup files, meminfo: kept open */
+	int shm_fd;		/* O_PATH of the tree's /dev/shm, for fstatfs; 0: not yet */
 };
+struct pf_tree_memo *pf_tree_memo_new(void);
+void pf_tree_memo_free(struct pf_tree_memo *m);	/* closes its files */
 void pf_sample_take(struct pf_sample *s, pid_t leader, const struct pf_cgroup *cg,
 		    bool with_pss, bool with_shm, struct pf_tree_memo *memo);
 
@@ -370,7 +399,7 @@ struct pf_child_out {
 	char containment[512];		/* why a mechanism is missing, "" when none is */
 	char fallback[128];		/* the fallback used instead ("" none) */
 	char err[256];			/* why it could not start (started false) */
-	double sampler_s;		/* the parent's own seconds in the sampler */
+	double sampler_s;		/* the parent's own CPU seconds in the sampler */
 	double others_cores;		/* cores other processes kept busy meanwhile (-1 unknown) */
 	struct pf_profile *profile;	/* sampled stacks, still to pf_profile_stop (or free) */
 	char profile_why[512];		/* why there is no profile, when asked for */

@@ -176,6 +176,7 @@ int pf_table_close(struct pf_ctx *ctx, FILE *f);
 
 /* Small utilities every case needs. */
 double pf_now(void);			/* CLOCK_MONOTONIC seconds */
+double pf_thread_cpu(void);		/* this thread's CPU seconds (CLOCK_THREAD_CPUTIME_ID) */
 void pf_peak_reset(void);		/* reset this process's VmHWM */
 double pf_peak_rss(void);		/* this process's VmHWM in bytes */
 double pf_rss(void);			/* this process's VmRSS in bytes */

@@ -4,6 +4,8 @@
 #include "internal.h"
 
 #include <dirent.h>
+#include <fcntl.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,14 +13,14 @@
 #include <time.h>
 #include <unistd.h>
 
-int pf_tree_pids(pid_t leader, const struct pf_cgroup *cg, pid_t *pids, int max)
+static int tree_pids(pid_t leader, const struct pf_cgroup *cg, struct pf_fdcache *fc, pid_t *pids, int max)
 {
 	DIR *d;
 	struct dirent *e;
 	int n = 0;
 
 	if (cg && cg->kind != PF_CG_NONE) {
-		n = pf_cg_pids(cg, pids, max);
+		n = pf_cg_pids(cg, fc, pids, max);
 		if (n >= 0)
 			return n;
 		n = 0;
@@ -46,6 +48,26 @@ int pf_tree_pids(pid_t leader, const struct pf_cgroup *cg, pid_t *pids, int max)
 	return n;
 }
 
+int pf_tree_pids(pid_t leader, const struct pf_cgroup *cg, pid_t *pids, int max)
+{
+	return tree_pids(leader, cg, NULL, pids, max);
+}
+
+struct pf_tree_memo *pf_tree_memo_new(void)
+{
+	return pf_xcalloc(1, sizeof(struct pf_tree_memo));
+}
+
+void pf_tree_memo_free(struct pf_tree_memo *m)
+{
+	if (!m)
+		return;
+	pf_cache_close(&m->files);
+	if (m->shm_fd > 0)
+		close(m->shm_fd);
+	free(m);
+}
+
 static double meminfo_field(const char *text, const char *field)
 {
 	const char *p = strstr(text, field);
@@ -62,25 +84,26 @@ double pf_meminfo(const char *field)
 	return kb < 0 ? -1 : kb * 1024.0;
 }
 
-/* The tree's members: the cgroup's (cheap, always current), else the memo's
- * list until its next scan is due. */
+/* The tree's members: the memo's list until its refresh is due (see
+ * struct pf_tree_memo), else the cgroup's or the process group's now. */
 static int tree_members(pid_t leader, const struct pf_cgroup *cg, struct pf_tree_memo *memo, pid_t *pids,
 			int max)
 {
+	const int cap = (int)(sizeof(memo->pids) / sizeof(memo->pids[0]));
 	double t0 = pf_now();
 	int n;
 
-	if ((cg && cg->kind != PF_CG_NONE) || !memo)
-		return pf_tree_pids(leader, cg, pids, max);
+	if (!memo)
+		return tree_pids(leader, cg, NULL, pids, max);
 	if (t0 < memo->next_scan && memo->n > 0) {
 		n = memo->n < max ? memo->n : max;
 		memcpy(pids, memo->pids, (size_t)n * sizeof(*pids));
 		return n;
 	}
-	n = pf_tree_pids(leader, cg, pids, max);
-	memo->n = n < (int)(sizeof(memo->pids) / sizeof(memo->pids[0])) ? n : (int)(sizeof(memo->pids) / sizeof(memo->pids[0]));
+	n = tree_pids(leader, cg, &memo->files, pids, max);
+	memo->n = n < cap ? n : cap;
 	memcpy(memo->pids, pids, (size_t)memo->n * sizeof(*pids));
-	memo->next_scan = t0 + PF_SCAN_SPACING * (pf_now() - t0);
+	memo->next_scan = t0 + fmax(PF_MEMO_REFRESH_S, PF_SCAN_SPACING * (pf_now() - t0));
 	return n;
 }
 
@@ -92,6 +115,7 @@ void pf_sample_take(struct pf_sample *s, pid_t leader, const struct pf_cgroup *c
 	int n = tree_members(leader, cg, memo, pids, 4096);
 	char path[96];
 	char *mi;
+	bool slow;
 
 	if (!page)
 		page = sysconf(_SC_PAGESIZE);
@@ -102,7 +126,7 @@ void pf_sample_take(struct pf_sample *s, pid_t leader, const struct pf_cgroup *c
 		char *t;
 
 		snprintf(path, sizeof(path), "/proc/%d/statm", (int)pids[i]);
-		t = pf_read_file(path, NULL);
+		t = pf_cache_read(memo ? &memo->files : NULL, path);
 		if (!t)
 			continue;	/* exited since the list was made */
 		s->nprocs++;
@@ -122,19 +146,37 @@ void pf_sample_take(struct pf_sample *s, pid_t leader, const struct pf_cgroup *c
 				s->pss += pss * 1024.0;
 		}
 	}
-	if (cg)
-		pf_cg_sample(cg, &s->cg_usage, &s->cg_anon, &s->cg_file, &s->cg_shmem);
-	else
+	slow = !memo || pf_now() >= memo->next_slow;
+	if (cg && slow)
+		pf_cg_sample(cg, memo ? &memo->files : NULL, &s->cg_usage, &s->cg_anon, &s->cg_file, &s->cg_shmem);
+	else if (cg) {
+		pf_cg_sample(cg, &memo->files, &s->cg_usage, NULL, NULL, NULL);
+		s->cg_anon = memo->cg_anon;
+		s->cg_file = memo->cg_file;
+		s->cg_shmem = memo->cg_shmem;
+	} else
 		s->cg_usage = s->cg_anon = s->cg_file = s->cg_shmem = -1;
 	s->shm_used = -1;
 	if (with_shm) {
 		struct statvfs vfs;
 
 		snprintf(path, sizeof(path), "/proc/%d/root/dev/shm", (int)leader);
-		if (statvfs(path, &vfs) == 0)
+		if (memo && memo->shm_fd == 0) {
+			int fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+			memo->shm_fd = fd > 0 ? fd : -1;
+		}
+		if (memo && memo->shm_fd > 0 ? fstatvfs(memo->shm_fd, &vfs) == 0 : statvfs(path, &vfs) == 0)
 			s->shm_used = (double)(vfs.f_blocks - vfs.f_bfree) * (double)vfs.f_frsize;
 	}
-	mi = pf_read_file("/proc/meminfo", NULL);
+	if (!slow) {
+		s->mem_available = memo->mem_available;
+		s->cached = memo->cached;
+		s->shmem = memo->shmem;
+		s->dirty = memo->dirty;
+		return;
+	}
+	mi = pf_cache_read(memo ? &memo->files : NULL, "/proc/meminfo");
 	s->mem_available = s->cached = s->shmem = s->dirty = -1;
 	if (mi) {
 		s->mem_available = meminfo_field(mi, "\nMemAvailable:");
@@ -142,5 +184,15 @@ void pf_sample_take(struct pf_sample *s, pid_t leader, const struct pf_cgroup *c
 		s->shmem = meminfo_field(mi, "\nShmem:");
 		s->dirty = meminfo_field(mi, "\nDirty:");
 		free(mi);
+	}
+	if (memo) {
+		memo->next_slow = pf_now() + PF_MEMO_REFRESH_S;
+		memo->cg_anon = s->cg_anon;
+		memo->cg_file = s->cg_file;
+		memo->cg_shmem = s->cg_shmem;
+		memo->mem_available = s->mem_available;
+		memo->cached = s->cached;
+		memo->shmem = s->shmem;
+		memo->dirty = s->dirty;
 	}
 }

@@ -288,6 +288,63 @@ const char *pf_home(void)
 	return h && *h ? h : PF_SOURCE_DIR;
 }
 
+/* pread the whole of fd from offset 0 (NULL on an error). */
+static char *pread_all(int fd)
+{
+	struct pf_buf b = { 0 };
+	off_t off = 0;
+	ssize_t n;
+
+	buf_grow(&b, 8192);
+	b.data[0] = 0;
+	while ((n = pread(fd, b.data + b.len, b.cap - b.len - 1, off)) > 0) {
+		b.len += (size_t)n;
+		off += n;
+		b.data[b.len] = 0;
+		buf_grow(&b, 8192);
+	}
+	if (n < 0) {
+		free(b.data);
+		return NULL;
+	}
+	return b.data;
+}
+
+char *pf_cache_read(struct pf_fdcache *c, const char *path)
+{
+	int i, fd;
+	char *s;
+
+	if (!c)
+		return pf_read_file(path, NULL);
+	for (i = 0; i < c->n; i++)
+		if (!strcmp(c->e[i].path, path))
+			break;
+	if (i == c->n) {
+		if (c->n == PF_FDCACHE_N || strlen(path) >= sizeof(c->e[0].path))
+			return pf_read_file(path, NULL);	/* full: read it the plain way */
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return NULL;
+		snprintf(c->e[c->n].path, sizeof(c->e[0].path), "%s", path);
+		c->e[c->n++].fd = fd;
+	}
+	s = pread_all(c->e[i].fd);
+	if (!s) {		/* gone: forget it (the last entry takes its place) */
+		close(c->e[i].fd);
+		c->e[i] = c->e[--c->n];
+	}
+	return s;
+}
+
+void pf_cache_close(struct pf_fdcache *c)
+{
+	for (int i = 0; c && i < c->n; i++)
+		close(c->e[i].fd);
+	if (c)
+		c->n = 0;
+}
+
 double pf_read_num_file(const char *path)
 {
 	char *s = pf_read_file(path, NULL);

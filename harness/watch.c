@@ -768,15 +768,6 @@ static int write_files(const struct pf_watch *w, const struct pf_finding *fs, in
 
 /* ---- the run ---- */
 
-/* The watcher's own CPU time (its sampling cost, whatever the machine's load). */
-static double cpu_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 static void __attribute__((noreturn)) child_exec(const struct watch_opts *o, hwloc_bitmap_t cpus, int go_fd,
 						 int logfd, bool private_shm, bool userns, double rlimit_as)
 {
@@ -977,7 +968,7 @@ int pf_cmd_watch(int argc, char **argv)
 	close(go[1]);
 	go[1] = -1;
 	next_sample = next_deep = t0;
-	memo = pf_xcalloc(1, sizeof(*memo));	/* without a cgroup: /proc scans at a bounded cost */
+	memo = pf_tree_memo_new();	/* members, open files and breakdowns between samples */
 
 	for (;;) {
 		double now = pf_now(), wait_s;
@@ -988,7 +979,7 @@ int pf_cmd_watch(int argc, char **argv)
 		if (now >= next_sample) {
 			bool with_pss = now >= next_pss;
 			struct pf_wsample *x;
-			double c0 = cpu_now(), vals[PF_NCOUNTERS];
+			double c0 = pf_thread_cpu(), vals[PF_NCOUNTERS];
 			bool sup[PF_NCOUNTERS];
 
 			if (w.nsamples == cap) {
@@ -999,10 +990,10 @@ int pf_cmd_watch(int argc, char **argv)
 			pf_sample_take(&x->s, child, cg.kind != PF_CG_NONE ? &cg : NULL, with_pss, o.shm_size > 0,
 				       memo);
 			if (with_pss)	/* PSS walks page tables: keep it at 1% of a core */
-				next_pss = now + fmax(period, 100 * (cpu_now() - c0));
+				next_pss = now + fmax(period, 100 * (pf_thread_cpu() - c0));
 			x->s.t = now - t0;
 			pf_counters_read(&pc, vals, sup);
-			w.cost_fast += cpu_now() - c0;
+			w.cost_fast += pf_thread_cpu() - c0;
 			x->faults_minor = sup[PF_C_FAULTS_MINOR] ? vals[PF_C_FAULTS_MINOR] : deep_minflt;
 			x->faults_major = sup[PF_C_FAULTS_MAJOR] ? vals[PF_C_FAULTS_MAJOR] : -1;
 			x->ctx_switches = sup[PF_C_CTX_SWITCHES] ? vals[PF_C_CTX_SWITCHES] : -1;
@@ -1010,10 +1001,10 @@ int pf_cmd_watch(int argc, char **argv)
 			if (now >= next_deep) {
 				size_t first = w.nprocs;
 
-				c0 = cpu_now();
+				c0 = pf_thread_cpu();
 				deep_sample(&ds, cg.kind != PF_CG_NONE ? &cg : NULL, now - t0);
-				w.cost_deep += cpu_now() - c0;
-				next_deep = now + fmax(period, WATCH_DEEP_COST_SHARE * (cpu_now() - c0));
+				w.cost_deep += pf_thread_cpu() - c0;
+				next_deep = now + fmax(period, WATCH_DEEP_COST_SHARE * (pf_thread_cpu() - c0));
 				for (size_t i = first; i < w.nprocs; i++)
 					last_running += w.procs[i].running;
 				x->running = last_running;
@@ -1162,7 +1153,7 @@ out:
 	free(shm_before);
 	free(fs);
 	free(w.samples);
-	free(memo);
+	pf_tree_memo_free(memo);
 	free(w.procs);
 	free(w.files);
 	free(w.events);

@@ -128,7 +128,7 @@ int main(void)
 	 * /proc scans: one that exits drops out at once, a new one comes at the
 	 * next scan */
 	{
-		struct pf_tree_memo *memo = pf_xcalloc(1, sizeof(*memo));
+		struct pf_tree_memo *memo = pf_tree_memo_new();
 		struct pf_sample smp;
 		pid_t lead = fork(), other;
 
@@ -160,7 +160,7 @@ int main(void)
 		CHECK(smp.nprocs == 1);			/* gone at once, without a scan */
 		kill(lead, SIGKILL);
 		waitpid(lead, NULL, 0);
-		free(memo);
+		pf_tree_memo_free(memo);
 	}
 	return TEST_DONE();
 }
