@@ -388,7 +388,7 @@ static void event_loop(const struct pf_child_spec *sp, pid_t child, int rep, int
 
 	for (;;) {
 		double now = pf_now();
-		int wait_ms;
+		int wait_ms, pr;
 		struct pollfd pfd[2] = { { .fd = rep, .events = POLLIN }, { .fd = pidfd, .events = POLLIN } };
 
 		bool paused = sp->paused && *sp->paused;
@@ -422,10 +422,12 @@ static void event_loop(const struct pf_child_spec *sp, pid_t child, int rep, int
 		wait_ms = sampler && !paused ? (int)ceil((next_sample - pf_now()) * 1000) : 50;
 		if (wait_ms < 0)
 			wait_ms = 0;
-		if (poll(pfd, pidfd >= 0 ? 2 : 1, wait_ms) > 0 && (pfd[0].revents & (POLLIN | POLLHUP)))
+		pr = poll(pfd, pidfd >= 0 ? 2 : 1, wait_ms);
+		if (pr > 0 && (pfd[0].revents & (POLLIN | POLLHUP)))
 			drain(sp, rep, l);
 		pf_profile_poll(out->profile);
-		if (exited_unreaped(child))
+		/* with a pidfd its POLLIN says the child exited: no waitid each turn */
+		if ((pidfd < 0 || (pr > 0 && pfd[1].revents)) && exited_unreaped(child))
 			break;
 		if (interrupted || pf_now() - t0 > sp->timeout) {
 			out->timed_out = !interrupted;
