@@ -203,7 +203,7 @@ double pf_cg_oom_kills(const struct pf_cgroup *cg)
 	return -1;
 }
 
-int pf_cg_pids(const struct pf_cgroup *cg, struct pf_fdcache *fc, pid_t *pids, int max)
+int pf_cg_pids(const struct pf_cgroup *cg, pid_t *pids, int max)
 {
 	char path[600];
 	char *s;
@@ -211,8 +211,11 @@ int pf_cg_pids(const struct pf_cgroup *cg, struct pf_fdcache *fc, pid_t *pids, i
 
 	if (cg->kind == PF_CG_NONE)
 		return -1;
+	/* opened afresh every time, never through a pf_fdcache: cgroup v1 builds
+	 * the list once per open file and a re-read from offset 0 returns that
+	 * same list (the pidlist lingers for a second), new members missing */
 	snprintf(path, sizeof(path), "%s/cgroup.procs", cg->path);
-	s = pf_cache_read(fc, path);
+	s = pf_read_file(path, NULL);
 	if (!s)
 		return -1;
 	for (char *p = s; *p && n < max;) {
@@ -277,7 +280,7 @@ void pf_cg_kill_all(const struct pf_cgroup *cg)
 			return;
 	}
 	for (int round = 0; round < 50; round++) {
-		int n = pf_cg_pids(cg, NULL, pids, 4096), killed = 0;
+		int n = pf_cg_pids(cg, pids, 4096), killed = 0;
 
 		for (int i = 0; i < n; i++)
 			if (pf_cg_member(cg, pids[i]) && kill(pids[i], SIGKILL) == 0)

@@ -45,7 +45,9 @@ double pf_read_num_file(const char *path);	/* first number in a file, or -1 */
 /* Files a sampler reads at every sample, kept open and re-read with pread from
  * offset 0 (a /proc or cgroup file is generated afresh at each read): the open
  * is most of what reading a /proc file costs (its path walk).  A read that
- * fails (the process exited, the cgroup went) closes the file and returns NULL. */
+ * fails (the process exited, the cgroup went) closes the file and returns NULL.
+ * Not for a file that snapshots at open: cgroup v1's cgroup.procs re-read this
+ * way keeps returning the members it had at the first read. */
 #define PF_FDCACHE_N 32
 struct pf_fdcache {
 	struct {
@@ -147,7 +149,7 @@ void pf_cg_sample(const struct pf_cgroup *cg, struct pf_fdcache *fc, double *usa
 		  double *shmem);
 double pf_cg_peak(const struct pf_cgroup *cg);
 double pf_cg_oom_kills(const struct pf_cgroup *cg);
-int pf_cg_pids(const struct pf_cgroup *cg, struct pf_fdcache *fc, pid_t *pids, int max);	/* fc may be NULL */
+int pf_cg_pids(const struct pf_cgroup *cg, pid_t *pids, int max);
 void pf_cg_kill_all(const struct pf_cgroup *cg);
 bool pf_cg_member(const struct pf_cgroup *cg, pid_t pid);	/* by /proc/<pid>/cgroup */
 void pf_cg_destroy(struct pf_cgroup *cg);
@@ -200,7 +202,7 @@ struct pf_tree_memo {
 	double next_scan;	/* pf_now() of the next refresh of the members */
 	double next_slow;	/* … of the breakdowns */
 	double cg_anon, cg_file, cg_shmem, mem_available, cached, shmem, dirty;
-	struct pf_fdcache files;	/* statm, cgroup files, meminfo: kept open */
+	struct pf_fdcache files;	/* statm, memory.usage/stat, meminfo: kept open */
 	int shm_fd;		/* O_PATH of the tree's /dev/shm, for fstatfs; 0: not yet */
 };
 struct pf_tree_memo *pf_tree_memo_new(void);

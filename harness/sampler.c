@@ -13,14 +13,14 @@
 #include <time.h>
 #include <unistd.h>
 
-static int tree_pids(pid_t leader, const struct pf_cgroup *cg, struct pf_fdcache *fc, pid_t *pids, int max)
+int pf_tree_pids(pid_t leader, const struct pf_cgroup *cg, pid_t *pids, int max)
 {
 	DIR *d;
 	struct dirent *e;
 	int n = 0;
 
 	if (cg && cg->kind != PF_CG_NONE) {
-		n = pf_cg_pids(cg, fc, pids, max);
+		n = pf_cg_pids(cg, pids, max);
 		if (n >= 0)
 			return n;
 		n = 0;
@@ -46,11 +46,6 @@ static int tree_pids(pid_t leader, const struct pf_cgroup *cg, struct pf_fdcache
 	}
 	closedir(d);
 	return n;
-}
-
-int pf_tree_pids(pid_t leader, const struct pf_cgroup *cg, pid_t *pids, int max)
-{
-	return tree_pids(leader, cg, NULL, pids, max);
 }
 
 struct pf_tree_memo *pf_tree_memo_new(void)
@@ -94,13 +89,13 @@ static int tree_members(pid_t leader, const struct pf_cgroup *cg, struct pf_tree
 	int n;
 
 	if (!memo)
-		return tree_pids(leader, cg, NULL, pids, max);
+		return pf_tree_pids(leader, cg, pids, max);
 	if (t0 < memo->next_scan && memo->n > 0) {
 		n = memo->n < max ? memo->n : max;
 		memcpy(pids, memo->pids, (size_t)n * sizeof(*pids));
 		return n;
 	}
-	n = tree_pids(leader, cg, &memo->files, pids, max);
+	n = pf_tree_pids(leader, cg, pids, max);
 	memo->n = n < cap ? n : cap;
 	memcpy(memo->pids, pids, (size_t)memo->n * sizeof(*pids));
 	memo->next_scan = t0 + fmax(PF_MEMO_REFRESH_S, PF_SCAN_SPACING * (pf_now() - t0));

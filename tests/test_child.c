@@ -162,5 +162,47 @@ int main(void)
 		waitpid(lead, NULL, 0);
 		pf_tree_memo_free(memo);
 	}
+	/* the same through a memory cgroup, where there is one (root): a member
+	 * forked later is found at the next refresh (cgroup v1 snapshots
+	 * cgroup.procs per open file: a kept-open one would never show it) */
+	{
+		struct pf_cgroup cg;
+		char err[256];
+
+		if (pf_cg_create(&cg, "pf-test-child-memo", 256 * PF_MiB, err, sizeof(err)) == 0) {
+			struct pf_tree_memo *memo = pf_tree_memo_new();
+			struct pf_sample smp;
+			int go[2];
+			pid_t lead;
+			char c;
+
+			CHECK(pipe(go) == 0);
+			lead = fork();
+			if (lead == 0) {
+				setpgid(0, 0);
+				if (read(go[0], &c, 1) == 1 && fork() == 0)
+					for (;;)
+						pause();	/* the member forked later */
+				for (;;)
+					pause();
+			}
+			setpgid(lead, lead);
+			CHECK(pf_cg_attach(&cg, lead) == 0);
+			pf_sample_take(&smp, lead, &cg, false, false, memo);
+			CHECK(smp.nprocs == 1);
+			CHECK(write(go[1], "g", 1) == 1);
+			usleep(100 * 1000);
+			memo->next_scan = 0;
+			pf_sample_take(&smp, lead, &cg, false, false, memo);
+			CHECK(smp.nprocs == 2);
+			pf_cg_kill_all(&cg);
+			waitpid(lead, NULL, 0);
+			pf_cg_destroy(&cg);
+			pf_tree_memo_free(memo);
+			close(go[0]);
+			close(go[1]);
+		} else
+			printf("no memory cgroup (%s): the cgroup half of the memo test is not run\n", err);
+	}
 	return TEST_DONE();
 }

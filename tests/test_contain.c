@@ -41,7 +41,7 @@ int main(void)
 	CHECK(!pf_cg_member(&cg, getppid()));
 	{
 		pid_t pids[16];
-		int n = pf_cg_pids(&cg, NULL, pids, 16);
+		int n = pf_cg_pids(&cg, pids, 16);
 
 		CHECK(n == 1 && pids[0] == child);
 	}
