@@ -363,19 +363,6 @@ double pf_machine_busy_s(void)
 	return (double)(v[0] + v[1] + v[2] + v[5] + v[6] + v[7]) / hz;
 }
 
-/* Has the child entered its own mount namespace yet?  Until it has, its
- * /dev/shm is the host's (another tenant's files), not the variant's. */
-static bool in_own_mount_ns(pid_t child)
-{
-	char path[64], mine[64] = "", theirs[64] = "";
-
-	snprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int)child);
-	if (readlink("/proc/self/ns/mnt", mine, sizeof(mine) - 1) < 0 ||
-	    readlink(path, theirs, sizeof(theirs) - 1) < 0)
-		return false;
-	return strcmp(mine, theirs) != 0;
-}
-
 /* The event loop: samples at the interval, report lines as they come, the
  * timeout and interruptions; returns when the child has exited (unreaped). */
 static void event_loop(const struct pf_child_spec *sp, pid_t child, int rep, int pidfd,
@@ -401,7 +388,7 @@ static void event_loop(const struct pf_child_spec *sp, pid_t child, int rep, int
 			double c0 = pf_now(), cpu0 = pf_thread_cpu();
 
 			if (sp->private_shm && !shm_ours)
-				shm_ours = in_own_mount_ns(child);
+				shm_ours = pf_in_own_mount_ns(child);
 			pf_sample_take(&s, child, cg->kind != PF_CG_NONE ? cg : NULL, with_pss, shm_ours, memo);
 			if (with_pss)
 				next_pss = now + fmax(sp->interval, PF_PSS_SPACING * (pf_now() - c0));

@@ -63,6 +63,19 @@ void pf_tree_memo_free(struct pf_tree_memo *m)
 	free(m);
 }
 
+/* Has the child entered its own mount namespace yet?  Until it has, its
+ * /dev/shm is the host's (another tenant's files), not the variant's. */
+bool pf_in_own_mount_ns(pid_t child)
+{
+	char path[64], mine[64] = "", theirs[64] = "";
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int)child);
+	if (readlink("/proc/self/ns/mnt", mine, sizeof(mine) - 1) < 0 ||
+	    readlink(path, theirs, sizeof(theirs) - 1) < 0)
+		return false;
+	return strcmp(mine, theirs) != 0;
+}
+
 static double meminfo_field(const char *text, const char *field)
 {
 	const char *p = strstr(text, field);
