@@ -25,7 +25,7 @@ if (file_ok(g) || file_ok(o)) {
 	set xrange [0.7:*]
 	set offsets graph 0.02, graph 0.08, 0, 0
 	set yrange [0.1:*]
-	set key bottom right
+	set key top left opaque box
 	plot line(g, "libgomp", "over", -1) u 1:2 w lp lt PATHOLOGY t "libgomp (spin, default policy)", \
 	     line(g, "libgomp", "passive", -1) u 1:2 w lp lt PATHOLOGY dt 2 t "libgomp, OMP_WAIT_POLICY=passive", \
 	     line(l, "libomp", "over", -1) u 1:2 w lp lt EXTRA1 t "LLVM libomp (KMP_BLOCKTIME spin)", \
