@@ -164,6 +164,7 @@ if (file_ok(tab("chunked", "chunks"))) {
 }
 set title "simulated (cachegrind): misses per term, hwloc's cache sizes"
 set ylabel "misses per term (simulated)"
+set key inside right center	# misses climb from the bottom left to a plateau: the right middle is free
 if (file_ok(tab("cachegrind", "misses"))) {
 	plot tab("cachegrind", "misses") using 1:4 with linespoints lt 6 title "D1 (L1d) simulated", \
 	     '' using 1:5 with linespoints lt 1 title "L2 as LL, simulated", \
