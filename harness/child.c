@@ -368,7 +368,7 @@ double pf_machine_busy_s(void)
 static void event_loop(const struct pf_child_spec *sp, pid_t child, int rep, int pidfd,
 		       const struct pf_cgroup *cg, double t0, struct lines *l, struct pf_child_out *out)
 {
-	bool sampler = sp->interval > 0, shm_ours = false;
+	bool sampler = sp->interval > 0;
 	double next_sample = t0, next_pss = 0;
 	struct pf_sample s;
 	struct pf_tree_memo *memo = pf_tree_memo_new();
@@ -387,9 +387,7 @@ static void event_loop(const struct pf_child_spec *sp, pid_t child, int rep, int
 			bool with_pss = now >= next_pss;
 			double c0 = pf_now(), cpu0 = pf_thread_cpu();
 
-			if (sp->private_shm && !shm_ours)
-				shm_ours = pf_in_own_mount_ns(child);
-			pf_sample_take(&s, child, cg->kind != PF_CG_NONE ? cg : NULL, with_pss, shm_ours, memo);
+			pf_sample_take(&s, child, cg->kind != PF_CG_NONE ? cg : NULL, with_pss, sp->private_shm, memo);
 			if (with_pss)
 				next_pss = now + fmax(sp->interval, PF_PSS_SPACING * (pf_now() - c0));
 			else

@@ -111,16 +111,9 @@ int pf_cg_attach(struct pf_cgroup *cg, pid_t pid)
 	return write_str(path, num);
 }
 
-static double cg_file_num(const struct pf_cgroup *cg, const char *file)
-{
-	char path[600];
-
-	snprintf(path, sizeof(path), "%s/%s", cg->path, file);
-	return pf_read_num_file(path);
-}
-
-/* The first number of a cgroup file, through a sampler's open files. */
-static double cg_cached_num(const struct pf_cgroup *cg, struct pf_fdcache *fc, const char *file)
+/* The first number of a cgroup file, or -1; through a sampler's open files
+ * when fc is not NULL. */
+static double cg_file_num(const struct pf_cgroup *cg, struct pf_fdcache *fc, const char *file)
 {
 	char path[600], *s, *end;
 	double d = -1;
@@ -149,7 +142,7 @@ void pf_cg_sample(const struct pf_cgroup *cg, struct pf_fdcache *fc, double *usa
 {
 	*usage = -1;
 	if (!anon) {
-		*usage = cg_cached_num(cg, fc, cg->kind == PF_CG_V1 ? "memory.usage_in_bytes" : "memory.current");
+		*usage = cg_file_num(cg, fc, cg->kind == PF_CG_V1 ? "memory.usage_in_bytes" : "memory.current");
 		return;
 	}
 	*anon = *file = *shmem = -1;
@@ -157,7 +150,7 @@ void pf_cg_sample(const struct pf_cgroup *cg, struct pf_fdcache *fc, double *usa
 		char path[600];
 		char *s;
 
-		*usage = cg_cached_num(cg, fc, "memory.usage_in_bytes");
+		*usage = cg_file_num(cg, fc, "memory.usage_in_bytes");
 		snprintf(path, sizeof(path), "%s/memory.stat", cg->path);
 		s = pf_cache_read(fc, path);
 		if (s) {
@@ -176,7 +169,7 @@ void pf_cg_sample(const struct pf_cgroup *cg, struct pf_fdcache *fc, double *usa
 			free(s);
 		}
 	} else if (cg->kind == PF_CG_V2) {
-		*usage = cg_cached_num(cg, fc, "memory.current");
+		*usage = cg_file_num(cg, fc, "memory.current");
 		*anon = cg_keyed(cg, "memory.stat", "anon");
 		*file = cg_keyed(cg, "memory.stat", "file");
 		*shmem = cg_keyed(cg, "memory.stat", "shmem");
@@ -188,9 +181,9 @@ void pf_cg_sample(const struct pf_cgroup *cg, struct pf_fdcache *fc, double *usa
 double pf_cg_peak(const struct pf_cgroup *cg)
 {
 	if (cg->kind == PF_CG_V1)
-		return cg_file_num(cg, "memory.max_usage_in_bytes");
+		return cg_file_num(cg, NULL, "memory.max_usage_in_bytes");
 	if (cg->kind == PF_CG_V2)
-		return cg_file_num(cg, "memory.peak");
+		return cg_file_num(cg, NULL, "memory.peak");
 	return -1;
 }
 

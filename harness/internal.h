@@ -205,12 +205,10 @@ struct pf_tree_memo {
 	struct pf_fdcache files;	/* statm, memory.usage/stat, meminfo: kept open */
 	int shm_fd;		/* O_PATH of the tree's /dev/shm, for fstatfs; 0: not yet */
 };
-/* Has pid entered a mount namespace of its own yet?  Until then its /dev/shm is
- * the host's: a sampler passes with_shm only after this said yes (the memo
- * keeps the directory open from its first with_shm sample on). */
-bool pf_in_own_mount_ns(pid_t pid);
 struct pf_tree_memo *pf_tree_memo_new(void);
 void pf_tree_memo_free(struct pf_tree_memo *m);	/* closes its files */
+/* with_shm: the tree is to have a private /dev/shm; it is measured from the
+ * first sample that finds the tree in its own mount namespace. */
 void pf_sample_take(struct pf_sample *s, pid_t leader, const struct pf_cgroup *cg,
 		    bool with_pss, bool with_shm, struct pf_tree_memo *memo);
 

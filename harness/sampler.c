@@ -65,7 +65,7 @@ void pf_tree_memo_free(struct pf_tree_memo *m)
 
 /* Has the child entered its own mount namespace yet?  Until it has, its
  * /dev/shm is the host's (another tenant's files), not the variant's. */
-bool pf_in_own_mount_ns(pid_t child)
+static bool in_own_mount_ns(pid_t child)
 {
 	char path[64], mine[64] = "", theirs[64] = "";
 
@@ -165,6 +165,11 @@ void pf_sample_take(struct pf_sample *s, pid_t leader, const struct pf_cgroup *c
 	} else
 		s->cg_usage = s->cg_anon = s->cg_file = s->cg_shmem = -1;
 	s->shm_used = -1;
+	/* until the tree is in its own mount namespace its /dev/shm is the host's
+	 * (the child unshares after "go"); once the directory is open, it is the
+	 * tree's for good */
+	if (with_shm && !(memo && memo->shm_fd > 0) && !in_own_mount_ns(leader))
+		with_shm = false;
 	if (with_shm) {
 		struct statvfs vfs;
 

@@ -844,7 +844,6 @@ int pf_cmd_watch(int argc, char **argv)
 	const struct pf_containment *cp = NULL;
 	struct pf_profile *prof = NULL;
 	struct pf_tree_memo *memo = NULL;
-	bool shm_ours = false;		/* the child is in its private /dev/shm */
 	hwloc_bitmap_t cpus = NULL;
 	int rc = parse_opts(argc, argv, &o), go[2] = { -1, -1 }, logfd = -1, status = 0, nf = 0;
 	char err[512], *rundir = NULL, *dir = NULL, *events = NULL, *path, *outdir = NULL;
@@ -988,9 +987,8 @@ int pf_cmd_watch(int argc, char **argv)
 				w.samples = pf_xrealloc(w.samples, cap * sizeof(*w.samples));
 			}
 			x = &w.samples[w.nsamples++];
-			if (o.shm_size > 0 && !shm_ours)	/* it unshares after "go" */
-				shm_ours = pf_in_own_mount_ns(child);
-			pf_sample_take(&x->s, child, cg.kind != PF_CG_NONE ? &cg : NULL, with_pss, shm_ours, memo);
+			pf_sample_take(&x->s, child, cg.kind != PF_CG_NONE ? &cg : NULL, with_pss, o.shm_size > 0,
+				       memo);
 			if (with_pss)	/* PSS walks page tables: keep it at 1% of a core */
 				next_pss = now + fmax(period, 100 * (pf_thread_cpu() - c0));
 			x->s.t = now - t0;
