@@ -17,9 +17,13 @@ static int say_and_exit(void *arg, int fd)
 	return 7;
 }
 
+/* the grandchild's pid file, this test's own: two users' runs at once must not
+ * read (or fail to replace) each other's */
+static char pid_file[64];
+
 static pid_t grandchild_file_pid(void)
 {
-	return (pid_t)pf_read_num_file("/tmp/pf-test-child.pid");
+	return (pid_t)pf_read_num_file(pid_file);
 }
 
 /* a grandchild that hangs, its pid left in a file; the child hangs too */
@@ -36,7 +40,7 @@ static int hang_with_grandchild(void *arg, int fd)
 			pause();
 	}
 	snprintf(buf, sizeof(buf), "%d\n", (int)g);
-	(void)pf_write_atomic("/tmp/pf-test-child.pid", buf, strlen(buf));
+	(void)pf_write_atomic(pid_file, buf, strlen(buf));
 	for (;;)
 		pause();
 	return 0;
@@ -85,6 +89,7 @@ int main(void)
 	};
 	char *argv[] = { "sh", "-c", "sleep 0.1; exit 3", NULL };
 
+	snprintf(pid_file, sizeof(pid_file), "/tmp/pf-test-child.%d.pid", (int)getpid());
 	if (pf_topo_init() < 0)
 		return 1;
 	CHECK(pf_child_run(&sp, &o) == 0);
@@ -103,7 +108,7 @@ int main(void)
 
 	/* a hang: timed out, and the grandchild (its own session) killed too,
 	 * when there is a cgroup to find it by; the group is killed always */
-	(void)unlink("/tmp/pf-test-child.pid");
+	(void)unlink(pid_file);
 	sp.argv = NULL;
 	sp.fn = hang_with_grandchild;
 	sp.timeout = 0.5;
@@ -122,7 +127,7 @@ int main(void)
 			kill(g, SIGKILL);
 		}
 	}
-	(void)unlink("/tmp/pf-test-child.pid");
+	(void)unlink(pid_file);
 
 	/* without a cgroup the sampler keeps the process group's members between
 	 * /proc scans: one that exits drops out at once, a new one comes at the
