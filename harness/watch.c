@@ -663,6 +663,7 @@ static struct pf_json *watch_json(const struct pf_watch *w, const struct pf_find
 	pf_json_set_num(p, "deep_samples", w->ndeep);
 	pf_json_set_num(p, "sample_cpu_s", w->cost_fast);
 	pf_json_set_num(p, "deep_sample_cpu_s", w->cost_deep);
+	pf_json_set_num(p, "cpu_s", w->cost_all);
 	pf_json_add(o, "findings", findings_json(fs, nf));
 	pf_json_set_str(o, "run_dir", rundir);
 	return o;
@@ -847,7 +848,7 @@ int pf_cmd_watch(int argc, char **argv)
 	hwloc_bitmap_t cpus = NULL;
 	int rc = parse_opts(argc, argv, &o), go[2] = { -1, -1 }, logfd = -1, status = 0, nf = 0;
 	char err[512], *rundir = NULL, *dir = NULL, *events = NULL, *path, *outdir = NULL;
-	double t0, next_sample, next_deep, next_pss = 0, rlimit_as = 0;
+	double t0, next_sample, next_deep, next_pss = 0, rlimit_as = 0, cpu_t0;
 	struct sigaction sa = { .sa_handler = on_stop };
 	struct rusage ru = { 0 };
 	size_t cap = 0;
@@ -968,6 +969,7 @@ int pf_cmd_watch(int argc, char **argv)
 	close(go[1]);
 	go[1] = -1;
 	next_sample = next_deep = t0;
+	cpu_t0 = pf_thread_cpu();
 	memo = pf_tree_memo_new();	/* members, open files and breakdowns between samples */
 
 	for (;;) {
@@ -1035,7 +1037,10 @@ int pf_cmd_watch(int argc, char **argv)
 		}
 		if (prof)
 			pf_profile_poll(prof);
-		wait_s = fmin(next_sample, next_deep) - pf_now();
+		/* a deep sample is taken with a fast one (the first due after
+		 * next_deep): waking at next_deep itself would find nothing to do
+		 * and spin until next_sample */
+		wait_s = next_sample - pf_now();
 		if (prof)	/* the ring buffers are drained every few ms */
 			wait_s = fmin(wait_s, WATCH_PROFILE_POLL_S);
 		if (wait_s > 0) {
@@ -1045,6 +1050,7 @@ int pf_cmd_watch(int argc, char **argv)
 		}
 	}
 	w.wall = pf_now() - t0;
+	w.cost_all = pf_thread_cpu() - cpu_t0;
 	w.ru_majflt = (double)ru.ru_majflt;
 	w.ru_inblock_bytes = (double)ru.ru_inblock * 512.0;
 	/* nothing of the command outlives it */

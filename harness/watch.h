@@ -68,6 +68,7 @@ struct pf_watch {
 	double mem_total, mem_limit, shm_size;
 	bool timed_out;
 	double cost_fast, cost_deep;	/* the watcher's own time in samples (s) */
+	double cost_all;		/* all of the watcher's CPU time while the command ran (s) */
 	int outcome;		/* enum pf_outcome */
 	int exit_code, signal;
 	double ru_majflt, ru_inblock_bytes;	/* wait4 of the command: the whole reaped tree */

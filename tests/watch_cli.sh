@@ -3,7 +3,8 @@
 # exit 2), --help, the command's exit status, --json (stdout: one JSON object
 # only, the command's output in the log), --fail-on-findings, --timeout (a hang
 # is outcome "timeout", exit 124, nothing left running), the Python hook
-# chaining to the system's sitecustomize and not changing NumPy's behaviour.
+# chaining to the system's sitecustomize and not changing NumPy's behaviour,
+# the watcher sleeping between its samples.
 set -u
 bin=$1
 out=$(mktemp -d /tmp/pf-watch-cli-XXXXXX)
@@ -36,6 +37,18 @@ assert j["outcome"] == "failed" and j["exit_code"] == 5, j
 PY
 grep -q to-the-log "$out"/latest/watch/command.log || fail "--json: the command's output is not in its log"
 grep -qx to-the-log "$out/j" && fail "--json: the command's output reached stdout"
+
+# the watcher sleeps between samples: its own CPU time while a sleeping command
+# runs is a few % of the wall (a loop that woke for the deep sample and then
+# polled until the next fast one used 37% of a core)
+"$bin" watch --json --out "$out" -- sleep 2 >"$out/j" 2>/dev/null || fail "watch -- sleep 2 failed"
+$py - "$out/j" <<'PY' || fail "the watcher does not sleep between its samples"
+import json, sys
+j = json.load(open(sys.argv[1]))
+w = j["watcher"]
+assert w["cpu_s"] >= w["sample_cpu_s"] + w["deep_sample_cpu_s"] - 1e-3, w
+assert w["cpu_s"] < 0.25 * j["wall_s"], (w, j["wall_s"])
+PY
 
 # a hang: killed at --timeout, outcome timeout, exit 124, nothing left behind
 "$bin" watch --json --timeout 1 --out "$out" -- sh -c 'sleep 300 & sleep 300' >"$out/j" 2>/dev/null
