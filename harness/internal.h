@@ -37,7 +37,6 @@ bool pf_write_error(char *line, size_t len);
 void pf_write_error_reset(void);
 const char *pf_errno_str(int err, char *out, size_t len);	/* "… (ENOSPC)" */
 int pf_mkdir_p(const char *path);
-int pf_rm_rf(const char *path);
 void pf_fmt_double(char *out, size_t len, double d);
 void pf_fmt_bytes(char *out, size_t len, double bytes);	/* "1.5 GiB" */
 const char *pf_home(void);	/* the source tree: plots/, cases/python/ */
@@ -182,6 +181,9 @@ struct pf_sample {
 /* Process tree of `leader`: members of the cgroup when there is one, else the
  * process group. */
 int pf_tree_pids(pid_t leader, const struct pf_cgroup *cg, pid_t *pids, int max);
+/* The leader and its descendants (children files: cost by the tree's size,
+ * not the machine's); -1 when the kernel has no children files. */
+int pf_tree_walk(pid_t leader, pid_t *pids, int max);
 /* What a sampler keeps between samples, so that one sample at the 10 ms
  * default costs well under 1% of a core (basel/sampler_cost):
  * - the tree's members: without a cgroup the process group is found by

@@ -48,6 +48,55 @@ int pf_tree_pids(pid_t leader, const struct pf_cgroup *cg, pid_t *pids, int max)
 	return n;
 }
 
+/* The leader and its descendants through /proc/<pid>/task/<tid>/children:
+ * the cost grows with the tree, not with the machine's processes.  -1 when
+ * the kernel has no children files (CONFIG_PROC_CHILDREN). */
+int pf_tree_walk(pid_t leader, pid_t *pids, int max)
+{
+	static int have = -1;
+	int n = 0;
+
+	if (have < 0) {
+		char self[96];
+
+		snprintf(self, sizeof(self), "/proc/self/task/%d/children", (int)gettid());
+		have = access(self, R_OK) == 0;
+	}
+	if (!have)
+		return -1;
+	if (max < 1)
+		return 0;
+	pids[n++] = leader;
+	for (int i = 0; i < n && n < max; i++) {
+		char path[96];
+		DIR *d;
+		struct dirent *e;
+
+		snprintf(path, sizeof(path), "/proc/%d/task", (int)pids[i]);
+		if (!(d = opendir(path)))
+			continue;
+		while ((e = readdir(d)) && n < max) {
+			char *s, *p, *end;
+
+			if (e->d_name[0] < '0' || e->d_name[0] > '9')
+				continue;
+			snprintf(path, sizeof(path), "/proc/%d/task/%.20s/children", (int)pids[i], e->d_name);
+			if (!(s = pf_read_file(path, NULL)))
+				continue;	/* the thread or the process has exited */
+			for (p = s; n < max; p = end) {
+				long c = strtol(p, &end, 10);
+
+				if (end == p)
+					break;
+				pids[n++] = (pid_t)c;
+			}
+			free(s);
+		}
+		closedir(d);
+	}
+	return n;
+}
+
 struct pf_tree_memo *pf_tree_memo_new(void)
 {
 	return pf_xcalloc(1, sizeof(struct pf_tree_memo));

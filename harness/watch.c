@@ -197,6 +197,9 @@ struct deep_state {
 	int nenv_seen;
 	struct { char path[256]; unsigned long ino; int n; } mapped[512];	/* this sample */
 	int nmapped;
+	pid_t group[WATCH_MAX_PIDS];	/* the process group at the last /proc scan */
+	int ngroup;
+	double next_scan;
 };
 
 static bool watched_file(const char *path)
@@ -447,6 +450,10 @@ static void list_dir(struct deep_state *ds, const char *dir, const char *shown, 
 
 		if (e->d_name[0] == '.')
 			continue;
+		/* in /tmp and the like only joblib's folders count: not a stat()
+		 * for every other name at every deep sample */
+		if (depth == 0 && strcmp(shown, "/dev/shm") && !strstr(e->d_name, "joblib_memmapping_folder_"))
+			continue;
 		snprintf(full, sizeof(full), "%s/%s", dir, e->d_name);
 		snprintf(disp, sizeof(disp), "%s/%s", shown, e->d_name);
 		if (stat(full, &st) < 0)
@@ -495,10 +502,37 @@ static void snapshot_shm(void)
 	closedir(d);
 }
 
+/* The command's processes: the cgroup's members; without one, the leader's
+ * descendants (their cost grows with the tree: a scan of all of /proc at every
+ * deep sample was most of its cost on a machine of a few hundred processes)
+ * and the process group of the last /proc scan (a member whose parent exited
+ * is no one's descendant), scanned at 1/PF_SCAN_SPACING of a core. */
+static int tree(struct deep_state *ds, const struct pf_cgroup *cg, pid_t *pids)
+{
+	int n = cg ? -1 : pf_tree_walk(ds->leader, pids, WATCH_MAX_PIDS);
+	double t0 = pf_now();
+
+	if (n < 0)
+		return pf_tree_pids(ds->leader, cg, pids, WATCH_MAX_PIDS);
+	if (t0 >= ds->next_scan) {
+		ds->ngroup = pf_tree_pids(ds->leader, NULL, ds->group, WATCH_MAX_PIDS);
+		ds->next_scan = t0 + PF_SCAN_SPACING * (pf_now() - t0);
+	}
+	for (int i = 0; i < ds->ngroup && n < WATCH_MAX_PIDS; i++) {
+		bool seen = false;
+
+		for (int k = 0; k < n && !seen; k++)
+			seen = pids[k] == ds->group[i];
+		if (!seen)
+			pids[n++] = ds->group[i];
+	}
+	return n;
+}
+
 static void deep_sample(struct deep_state *ds, const struct pf_cgroup *cg, double t)
 {
 	pid_t pids[WATCH_MAX_PIDS];
-	int n = pf_tree_pids(ds->leader, cg, pids, WATCH_MAX_PIDS);
+	int n = tree(ds, cg, pids);
 	struct pf_watch *w = ds->w;
 	char root[128];
 

@@ -2,7 +2,8 @@
  * run and watch: a C function's exit status and report lines come back; a
  * hang is ended at the timeout with its whole tree (a forked grandchild that
  * would otherwise live on); an argv child runs by exec; the sampler samples,
- * and without a cgroup keeps the tree's members between /proc scans. */
+ * and without a cgroup keeps the tree's members between /proc scans; the
+ * descendants walk finds children and grandchildren. */
 #include "pf_test.h"
 
 #include <signal.h>
@@ -166,6 +167,42 @@ int main(void)
 		kill(lead, SIGKILL);
 		waitpid(lead, NULL, 0);
 		pf_tree_memo_free(memo);
+	}
+	/* the descendants walk (watch's deep sample): a child and a grandchild of
+	 * the leader, none of the test's other processes */
+	{
+		pid_t pids[64], lead;
+		int go[2], n;
+		char c;
+
+		CHECK(pipe(go) == 0);
+		lead = fork();
+		if (lead == 0) {
+			close(go[1]);
+			if (fork() == 0) {
+				if (fork() == 0) {
+					(void)read(go[0], &c, 1);
+					_exit(0);
+				}
+				(void)read(go[0], &c, 1);
+				_exit(0);
+			}
+			(void)read(go[0], &c, 1);
+			_exit(0);
+		}
+		close(go[0]);
+		usleep(100 * 1000);
+		n = pf_tree_walk(lead, pids, 64);
+		if (n < 0) {
+			printf("no /proc/<pid>/task/<tid>/children: the walk is not available here\n");
+		} else {
+			CHECK(n == 3 && pids[0] == lead);
+			for (int i = 0; i < n; i++)
+				CHECK(pids[i] != getpid());
+			CHECK(pf_tree_walk(lead, pids, 2) == 2);	/* max is kept */
+		}
+		close(go[1]);	/* EOF: all three exit */
+		waitpid(lead, NULL, 0);
 	}
 	/* the same through a memory cgroup, where there is one (root): a member
 	 * forked later is found at the next refresh (cgroup v1 snapshots
