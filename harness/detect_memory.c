@@ -300,7 +300,7 @@ const struct pf_detector pf_detect_allocator_madvise = {
 /* ---- broadcast ----
  * NumPy refuses an array it cannot hold with "Unable to allocate <size> for
  * an array with shape ..." (the case's article variants); one that fits
- * shows up as one anonymous mapping many times the process's RSS before it,
+ * shows up as one anonymous mapping many times the anonymous memory before it,
  * then filled, taking a good share of the memory the program may use.  (A
  * smaller one — the case's smoke intermediate, 122 MiB of a 1 GiB limit — is
  * from outside the same signal as any program's first big array, and is not
@@ -330,13 +330,16 @@ static int detect_broadcast(const struct pf_watch *w, struct pf_finding *f)
 	}
 	for (size_t i = 0; i < w->nprocs; i++) {
 		const struct pf_wproc *p = &w->procs[i], *prev = pf_watch_prev(w, i);
-		double m = p->max_anon, r0 = prev ? fmax(prev->rss, 0) : 0, filled = 0;
+		double m = p->max_anon, r0 = prev ? fmax(prev->anon, 0) : 0, filled = 0;
 
-		/* a big mapping appears, many times what the process held ... */
+		/* a big mapping appears, many times the anonymous memory the
+		 * process held ... */
 		if (m < big || (prev && prev->max_anon >= big) ||
-		    (r0 = fmax(r0, p->rss - m)) * BCAST_FACTOR > m)
+		    (r0 = fmax(r0, p->anon - m)) * BCAST_FACTOR > m)
 			continue;
-		/* ... and is filled while it lives */
+		/* ... and is filled while it lives: anonymous pages, not the
+		 * libraries an import maps (a 128 MiB arena reserved while
+		 * xgboost's 60 MiB of code came in is not an intermediate) */
 		for (size_t j = i; j < w->nprocs; j++) {
 			const struct pf_wproc *q = &w->procs[j];
 
@@ -344,14 +347,14 @@ static int detect_broadcast(const struct pf_watch *w, struct pf_finding *f)
 				continue;
 			if (q->max_anon < m)
 				break;
-			filled = fmax(filled, q->rss - r0);
+			filled = fmax(filled, q->anon - r0);
 		}
 		if (filled < BCAST_FILLED * m)
 			continue;
 		f->severity = PF_SEV_MEDIUM;
 		f->t = p->t;
 		pf_finding_ev(f, "mapping_bytes", m, "B");
-		pf_finding_ev(f, "rss_before", r0, "B");
+		pf_finding_ev(f, "anon_before", r0, "B");
 		pf_finding_ev(f, "filled_bytes", filled, "B");
 		pf_finding_ev(f, "pid", p->pid, "1");
 		{
@@ -359,7 +362,7 @@ static int detect_broadcast(const struct pf_watch *w, struct pf_finding *f)
 
 			pf_fmt_bytes(mb, sizeof(mb), m);
 			pf_fmt_bytes(r, sizeof(r), r0);
-			pf_finding_summary(f, "one anonymous mapping of %s appeared in pid %d (which held %s before) and was "
+			pf_finding_summary(f, "one anonymous mapping of %s appeared in pid %d (which held %s anonymous before) and was "
 					   "filled: an intermediate many times the inputs (a materialised broadcast?)", mb,
 					   (int)p->pid, r);
 		}
@@ -372,8 +375,8 @@ const struct pf_detector pf_detect_broadcast = {
 	.name = "huge_intermediate",
 	.case_name = "broadcast",
 	.rule = "NumPy's \"Unable to allocate\" (log or uncaught MemoryError), or a rw anonymous mapping of >= "
-		STR(BCAST_MEM_SHARE) " of --mem-limit (else MemTotal) appearing at >= " STR(BCAST_FACTOR) "x the process's RSS and filled to >= "
-		STR(BCAST_FILLED) " of it",
+		STR(BCAST_MEM_SHARE) " of --mem-limit (else MemTotal) appearing at >= " STR(BCAST_FACTOR) "x the process's anonymous "
+		"memory and filled (anonymous pages) to >= " STR(BCAST_FILLED) " of it",
 	.fix = "reduce in row blocks instead of materialising (a + b) — or compute the reduction in closed form; "
 	       "see `pitfalls run broadcast`",
 	.detect = detect_broadcast,

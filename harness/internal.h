@@ -100,6 +100,7 @@ extern const size_t pf_ncases;
 const struct pf_case *pf_find_case(const char *name);
 const struct pf_variant *pf_find_variant(const struct pf_case *c, const char *name);
 int pf_param_index(const struct pf_case *c, const char *name);
+double pf_variant_mem_limit(const struct pf_case *c, const struct pf_variant *v, const double *params);
 size_t pf_nparams(const struct pf_case *c);
 size_t pf_nvariants(const struct pf_case *c);
 const char *pf_role_name(enum pf_role r);

@@ -38,6 +38,14 @@ int pf_param_index(const struct pf_case *c, const char *name)
 	return -1;
 }
 
+/* A variant's memory limit: its own parameter, else the case's, else 0 (none). */
+double pf_variant_mem_limit(const struct pf_case *c, const struct pf_variant *v, const double *params)
+{
+	const char *name = v && v->mem_limit ? v->mem_limit : c->needs.mem_limit;
+
+	return name && pf_param_index(c, name) >= 0 ? params[pf_param_index(c, name)] : 0;
+}
+
 size_t pf_nparams(const struct pf_case *c)
 {
 	size_t n = 0;

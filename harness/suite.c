@@ -472,10 +472,7 @@ int pf_cmd_run(int argc, char **argv)
 				job.timeout = o.timeout;
 			if (v->timeout_s > 0 && (o.timeout <= 0 || v->timeout_s < o.timeout))
 				job.timeout = v->timeout_s;
-			if (c->needs.mem_limit)
-				job.mem_limit = params[pf_param_index(c, c->needs.mem_limit)];
-			if (v->mem_limit)
-				job.mem_limit = params[pf_param_index(c, v->mem_limit)];
+			job.mem_limit = pf_variant_mem_limit(c, v, params);
 			if (c->needs.tmpfs_size)
 				job.shm_size = params[pf_param_index(c, c->needs.tmpfs_size)];
 			pf_progress_start(prog, ++k, c, v);

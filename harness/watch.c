@@ -404,10 +404,11 @@ static void read_proc(struct deep_state *ds, pid_t pid, double t, struct pf_wpro
 	snprintf(path, sizeof(path), "/proc/%d/smaps_rollup", (int)pid);
 	s = pf_read_file(path, NULL);
 	if (s) {
-		const char *keys[] = { "\nRss:", "\nPrivate_Dirty:", "\nShared_Dirty:", "\nShared_Clean:" };
-		double *dst[] = { &p->rss, &p->private_dirty, &p->shared_dirty, &p->shared_clean };
+		const char *keys[] = { "\nRss:", "\nPrivate_Dirty:", "\nShared_Dirty:", "\nShared_Clean:",
+				       "\nAnonymous:" };
+		double *dst[] = { &p->rss, &p->private_dirty, &p->shared_dirty, &p->shared_clean, &p->anon };
 
-		for (int k = 0; k < 4; k++) {
+		for (int k = 0; k < 5; k++) {
 			char *f = strstr(s, keys[k]);
 
 			*dst[k] = f ? strtod(f + strlen(keys[k]), NULL) * 1024.0 : 0;
@@ -1266,8 +1267,7 @@ int pf_cmd_run_variant(int argc, char **argv)
 	params = pf_xcalloc(pf_nparams(c) + 1, sizeof(double));
 	for (size_t i = 0; i < pf_nparams(c); i++)
 		params[i] = c->params[i].value[scale];
-	if (c->needs.mem_limit)
-		ctx.mem_limit = params[pf_param_index(c, c->needs.mem_limit)];
+	ctx.mem_limit = pf_variant_mem_limit(c, v, params);	/* as `pitfalls run` gives it */
 	if (needs) {
 		if (ctx.mem_limit > 0)
 			printf("--mem-limit %.0f\n", ctx.mem_limit);

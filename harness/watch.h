@@ -31,6 +31,7 @@ struct pf_wproc {
 	int threads, running;	/* threads; threads in state R */
 	double nvcsw;		/* involuntary context switches (leader) */
 	double rss, private_dirty, shared_dirty, shared_clean;
+	double anon;		/* smaps_rollup Anonymous: (RSS without the files it maps) */
 	double max_anon;	/* largest anonymous mapping */
 	unsigned libs;		/* 1 << enum pf_wlib */
 };

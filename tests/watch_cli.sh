@@ -38,6 +38,16 @@ PY
 grep -q to-the-log "$out"/latest/watch/command.log || fail "--json: the command's output is not in its log"
 grep -qx to-the-log "$out/j" && fail "--json: the command's output reached stdout"
 
+# run-variant --needs gives a variant the memory limit `pitfalls run` gives it:
+# its own parameter (xgb_mem_limit) over the case's (mem_limit)
+own=$("$bin" list circular_refs | awk '$1 == "xgb_mem_limit" {print $2}')
+case_lim=$("$bin" list circular_refs | awk '$1 == "mem_limit" {print $2}')
+mib() { $py -c "import sys; print(int(sys.argv[1].split('/')[0].replace('MiB', '')) * 2**20)" "$1"; }
+[ "$("$bin" run-variant --needs circular_refs/py_xgb_threading)" = "--mem-limit $(mib "$own")" ] ||
+	fail "run-variant --needs: not the variant's own limit ($own)"
+[ "$("$bin" run-variant --needs circular_refs/py_threading)" = "--mem-limit $(mib "$case_lim")" ] ||
+	fail "run-variant --needs: not the case's limit ($case_lim)"
+
 # the watcher sleeps between samples: its own CPU time while a sleeping command
 # runs is a few % of the wall (a loop that woke for the deep sample and then
 # polled until the next fast one used 37% of a core)
