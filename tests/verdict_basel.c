@@ -112,6 +112,8 @@ static void article_shape(struct pf_fake *f)
 	series(f, "simd", "simd_n.time", 0.004, 0.01);
 	series(f, "sampler_cost", "sampled.time", 0.0301, 0.002);
 	series(f, "sampler_cost", "unsampled.time", 0.0300, 0.002);
+	series(f, "watch_cost", "watched.time", 0.601, 0.01);
+	series(f, "watch_cost", "bare.time", 0.600, 0.01);
 }
 
 int main(void)
@@ -164,6 +166,14 @@ int main(void)
 	rewrite(&f, "sampler_cost", "sampled.time", 1.05, 0, 0);
 	CHECK(fake_verdict(&f, &v) == PF_NOT_REPRODUCED);
 	CHECK(check_state_of(&v, "the sampler costs ≤ 1%") == PF_FAIL);
+	pf_verdict_free(&v);
+	fake_free(&f);
+
+	/* a watcher that slows the program by 5% refutes "≤ 2%" */
+	article_shape(&f);
+	rewrite(&f, "watch_cost", "watched.time", 1.05, 0, 0);
+	CHECK(fake_verdict(&f, &v) == PF_NOT_REPRODUCED);
+	CHECK(check_state_of(&v, "`pitfalls watch` costs ≤ 2%") == PF_FAIL);
 	pf_verdict_free(&v);
 	fake_free(&f);
 
