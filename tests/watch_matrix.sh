@@ -5,6 +5,8 @@
 # A pathology must raise its own case's detector; a fix must raise none.
 # Prints one TSV row per variant; exit 1 when a row is wrong.
 # WATCH_MATRIX_TIMEOUT (s, default 20) ends hung variants (a finding itself).
+# WATCH_MATRIX_SCALE (default smoke): the variants' scale (the README's matrix
+# is also run at quick, where the pathologies have their size).
 # WATCH_MATRIX_KNOWN: a file of "CASE/VARIANT<tab>RESULT<tab>why" rows — a row
 # with that result is reported as known-RESULT and does not fail (each one is
 # explained in the README's matrix).
@@ -14,6 +16,7 @@ shift
 out=$(mktemp -d /tmp/pf-watch-matrix-XXXXXX)
 trap 'rm -rf "$out"' EXIT
 timeout_s=${WATCH_MATRIX_TIMEOUT:-20}
+scale=${WATCH_MATRIX_SCALE:-smoke}
 
 if [ $# -eq 0 ]; then
 	# "case — title" lines, then "    variant role summary"
@@ -27,8 +30,9 @@ printf "case\tvariant\trole\toutcome\tfired\tresult\n"
 for cv in "$@"; do
 	c=${cv%%/*} v=${cv#*/}
 	role=$("$bin" list "$c" | awk -v v="$v" '$1 == v {print $2; exit}')
-	needs=$("$bin" run-variant --needs "$cv")
-	"$bin" watch --json --timeout "$timeout_s" --out "$out" $needs -- "$bin" run-variant "$cv" >"$out/w.json" 2>"$out/w.err"
+	needs=$("$bin" run-variant --scale "$scale" --needs "$cv")
+	"$bin" watch --json --timeout "$timeout_s" --out "$out" $needs -- "$bin" run-variant --scale "$scale" "$cv" \
+		>"$out/w.json" 2>"$out/w.err"
 	read -r outcome fired < <(/usr/bin/python3 - "$out/w.json" <<'PY'
 import json, sys
 try:
@@ -64,6 +68,6 @@ PY
 	fi
 	case "$result" in ok|skipped|known-*|ran*) ;; *) bad=1 ;; esac
 	printf "%s\t%s\t%s\t%s\t%s\t%s\n" "$c" "$v" "$role" "$outcome" "$fired" "$result"
-	rm -rf "$out"/2026* "$out"/latest
+	find "$out" -mindepth 1 -maxdepth 1 ! -name "w.*" -exec rm -rf {} +	# the run directories (named by date)
 done
 exit $bad
