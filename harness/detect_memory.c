@@ -80,7 +80,8 @@ static int detect_circular_refs(const struct pf_watch *w, struct pf_finding *f)
 	for (pf_watch_events(w, "gc", &e); e; e = pf_watch_event_next(w, e, "gc")) {
 		double drop = e->v[2] - e->v[3];
 
-		/* an explicit gc.collect() is the program managing its cycles */
+		/* an explicit gc.collect() is the program managing its cycles (v[4]
+		 * 1); the interpreter's collections at exit (2) free what is left */
 		if (e->nv < 5 || e->v[4] != 0 || drop < CIRC_MIN_DROP_MIB * MiB || drop < CIRC_MIN_SHARE * e->v[2])
 			continue;
 		if (!n || drop > best->v[2] - best->v[3])
@@ -111,7 +112,7 @@ static int detect_circular_refs(const struct pf_watch *w, struct pf_finding *f)
 const struct pf_detector pf_detect_circular_refs = {
 	.name = "gc_cycle_release",
 	.case_name = "circular_refs",
-	.rule = "an automatic collection (gc.callbacks, not gc.collect()) after which RSS fell by >= "
+	.rule = "an automatic collection (gc.callbacks, not gc.collect(), nor the interpreter's at exit) after which RSS fell by >= "
 		STR(CIRC_MIN_DROP_MIB) " MiB and >= " STR(CIRC_MIN_SHARE) " of the RSS before it; or OOM-killed after a "
 		"Python process grew by >= " STR(CIRC_OOM_SHARE) " of --mem-limit",
 	.fix = "break the cycle (weakref back edge) or gc.collect() at the end of each task; "
@@ -439,31 +440,40 @@ const struct pf_detector pf_detect_fragmentation = {
 
 static int detect_basel(const struct pf_watch *w, struct pf_finding *f)
 {
-	int comings = 0;
+	int comings = 0, goings = 0;
 	double t = 0, biggest = 0;
 
 	for (size_t i = 0; i < w->nprocs; i++) {
 		const struct pf_wproc *p = &w->procs[i], *prev = pf_watch_prev(w, i);
 
+		/* one appears (no big mapping before) and is filled ... */
 		if (p->max_anon >= BASEL_MIN_TEMP_MIB * MiB && prev && prev->max_anon < BASEL_MIN_TEMP_MIB * MiB &&
 		    p->rss - prev->rss >= BASEL_MIN_TEMP_MIB * MiB / 2) {
-			if (++comings == BASEL_MIN_COMINGS)
+			if (++comings == BASEL_MIN_COMINGS && goings < BASEL_MIN_COMINGS)
+				t = p->t;
+		}
+		/* ... or they go: RSS falls by a temporary's size while one was
+		 * mapped (several overlap, so the biggest mapping need not vanish:
+		 * NumPy's pipeline at N = 1e8 saws 3.2 GB -> 0.7 GB each call) */
+		if (prev && prev->max_anon >= BASEL_MIN_TEMP_MIB * MiB && prev->rss - p->rss >= BASEL_MIN_TEMP_MIB * MiB) {
+			if (++goings == BASEL_MIN_COMINGS && comings < BASEL_MIN_COMINGS)
 				t = p->t;
 		}
 		biggest = fmax(biggest, p->max_anon);
 	}
-	if (comings < BASEL_MIN_COMINGS)
+	if (comings < BASEL_MIN_COMINGS && goings < BASEL_MIN_COMINGS)
 		return 0;
 	f->t = t;
 	f->severity = PF_SEV_LOW;
-	pf_finding_ev(f, "temporaries", comings, "1");
+	pf_finding_ev(f, "temporaries", comings > goings ? comings : goings, "1");
+	pf_finding_ev(f, "rss_falls", goings, "1");
 	pf_finding_ev(f, "largest_bytes", biggest, "B");
 	{
 		char b[32];
 
 		pf_fmt_bytes(b, sizeof(b), biggest);
 		pf_finding_summary(f, "%d full-array temporaries of >= %d MiB came and went (largest %s): "
-				   "each step of the computation materialises its whole array", comings,
+				   "each step of the computation materialises its whole array", comings > goings ? comings : goings,
 				   BASEL_MIN_TEMP_MIB, b);
 	}
 	return 1;
@@ -473,7 +483,8 @@ const struct pf_detector pf_detect_basel = {
 	.name = "array_temporaries",
 	.case_name = "basel",
 	.rule = "an anonymous mapping of >= " STR(BASEL_MIN_TEMP_MIB) " MiB appears >= " STR(BASEL_MIN_COMINGS)
-		" times (sampled) while RSS rises by half that: full-array temporaries",
+		" times (sampled) while RSS rises by half that, or RSS falls by >= " STR(BASEL_MIN_TEMP_MIB)
+		" MiB >= " STR(BASEL_MIN_COMINGS) " times while one is mapped: full-array temporaries",
 	.fix = "work on cache-sized chunks (np.add(..., out=) on blocks); see `pitfalls run basel`",
 	.detect = detect_basel,
 };

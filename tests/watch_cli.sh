@@ -48,6 +48,25 @@ mib() { $py -c "import sys; print(int(sys.argv[1].split('/')[0].replace('MiB', '
 [ "$("$bin" run-variant --needs circular_refs/py_threading)" = "--mem-limit $(mib "$case_lim")" ] ||
 	fail "run-variant --needs: not the case's limit ($case_lim)"
 
+# the interpreter's own collection at exit frees garbage cycles too: the hook
+# marks it (2), and it is not taken for the program's automatic collections
+"$bin" watch --json --out "$out" -- $py -c '
+class N:
+    pass
+for i in range(8):
+    a, b = N(), N()
+    a.b, b.a = b, a
+    a.buf = bytearray(48 << 20)
+    a.buf[::4096] = b"x" * len(a.buf[::4096])   # resident, page by page
+' >"$out/j" 2>/dev/null || fail "watch of the cycles program failed"
+awk -F'\t' '$1 == "gc" && $NF == 2 {f = 1} END {exit !f}' "$out"/latest/watch/python.events.tsv ||
+	fail "the exit collection is not marked as the interpreter's (2)"
+$py - "$out/j" <<'PY' || fail "the exit collection was taken for an automatic one (gc_cycle_release)"
+import json, sys
+j = json.load(open(sys.argv[1]))
+assert not [f for f in j["findings"] if f["detector"] == "gc_cycle_release"], j["findings"]
+PY
+
 # the watcher sleeps between samples: its own CPU time while a sleeping command
 # runs is a few % of the wall (a loop that woke for the deep sample and then
 # polled until the next fast one used 37% of a core)

@@ -80,7 +80,8 @@ def _install():
     page = os.sysconf("SC_PAGE_SIZE")
     state = {"fd": -1, "statm": -1, "pid": os.getpid(), "last_heap": 0.0,
              "ncoll": 0, "gen2": 0, "freed_max": 0, "rss0": 0, "fpe": {},
-             "pickles": [0, 0, 0], "method_self": 0, "args": 0, "seen_cls": {}}
+             "pickles": [0, 0, 0], "method_self": 0, "args": 0, "seen_cls": {},
+             "exiting": False}
 
     def open_files():
         try:
@@ -156,7 +157,9 @@ def _install():
         drop = before.get("rss", -1) - after
         if after >= 0 and drop >= GC_EMIT_DROP:
             state["freed_max"] = max(state["freed_max"], drop)
-            emit("gc", gen, info.get("collected", 0), before["rss"], after, 1 if explicit[0] else 0)
+            # how: 0 automatic, 1 gc.collect(), 2 the interpreter's own at exit
+            emit("gc", gen, info.get("collected", 0), before["rss"], after,
+                 2 if state["exiting"] else 1 if explicit[0] else 0)
         now = time.monotonic()
         if now - state["last_heap"] >= HEAP_PERIOD_S:
             heap(now)
@@ -364,6 +367,9 @@ def _install():
     import atexit
 
     def at_exit():
+        # the collections of the interpreter's shutdown free what is left, cycles
+        # or not: they are not the program's automatic ones
+        state["exiting"] = True
         for kind, n in state["fpe"].items():
             emit("fpe", n, kind)
         p = state["pickles"]
