@@ -9,6 +9,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define STR_(x) #x
 #define STR(x) STR_(x)
@@ -217,7 +218,9 @@ const struct pf_detector pf_detect_cow_refcount = {
 /* ---- allocator_madvise (minor-fault rate, allocator from the maps) ----
  * jemalloc with decay 0 returns each freed buffer with MADV_DONTNEED, so the
  * next memcpy into it page-faults: the case's pathology sustains ~1e5 minor
- * faults/s here, its fixes ~0 in steady state. */
+ * faults/s here, its fixes ~0 in steady state.  Faults that raise a
+ * process's high-water RSS (VmHWM) are first touches, not churn, and are not
+ * counted. */
 #define ALLOC_MIN_FAULTS_PER_S 20000.0	/* minor faults per second in a window */
 #define ALLOC_WINDOW_S 0.25
 #define ALLOC_MIN_SHARE 0.5		/* share of the run's windows at that rate ... */
@@ -233,12 +236,30 @@ static unsigned tree_libs(const struct pf_watch *w)
 	return libs;
 }
 
+/* Bytes the processes touched for the first time in (t0, t1]: the rises of
+ * their high-water RSS (VmHWM) at the deep samples in it (a new process
+ * rises from 0).  Faults on pages an allocator gave back do not raise it. */
+static double first_touches(const struct pf_watch *w, double t0, double t1)
+{
+	double b = 0;
+
+	for (size_t i = 0; i < w->nprocs; i++) {
+		const struct pf_wproc *p = &w->procs[i], *prev;
+
+		if (p->t <= t0 || p->t > t1 || p->hwm < 0)
+			continue;
+		prev = pf_watch_prev(w, i);
+		b += fmax(0, p->hwm - (prev && prev->hwm >= 0 ? prev->hwm : 0));
+	}
+	return b;
+}
+
 static int detect_allocator(const struct pf_watch *w, struct pf_finding *f)
 {
 	unsigned libs = tree_libs(w);
 	const char *alloc = libs & (1u << PF_LIB_JEMALLOC) ? "jemalloc" : libs & (1u << PF_LIB_TCMALLOC) ? "tcmalloc" : NULL;
 	int windows = 0, hot = 0;
-	double t_hot = -1, peak = 0;
+	double t_hot = -1, peak = 0, page = (double)sysconf(_SC_PAGESIZE);
 	size_t j = 0;
 
 	if (!alloc || !w->nsamples || w->samples[0].faults_minor < 0)
@@ -250,7 +271,8 @@ static int detect_allocator(const struct pf_watch *w, struct pf_finding *f)
 
 		if (dt < ALLOC_WINDOW_S)
 			continue;
-		rate = (w->samples[i].faults_minor - w->samples[j].faults_minor) / dt;
+		rate = fmax(0, w->samples[i].faults_minor - w->samples[j].faults_minor -
+			       first_touches(w, w->samples[j].s.t, w->samples[i].s.t) / page) / dt;
 		windows++;
 		if (rate >= ALLOC_MIN_FAULTS_PER_S) {
 			hot++;

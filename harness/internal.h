@@ -58,6 +58,7 @@ struct pf_fdcache {
 char *pf_cache_read(struct pf_fdcache *c, const char *path);	/* c NULL: pf_read_file */
 void pf_cache_close(struct pf_fdcache *c);
 double pf_read_keyed(const char *path, const char *key);	/* "key value" line, or -1 */
+double pf_keyed(const char *text, const char *key);		/* the same in a text read already */
 /* Copy s into dst (size len), cut at a character boundary when it does not fit. */
 void pf_strlcpy_utf8(char *dst, const char *s, size_t len);
 void pf_vsnprintf_utf8(char *dst, size_t len, const char *fmt, va_list ap);

@@ -361,20 +361,24 @@ double pf_read_num_file(const char *path)
 	return d;
 }
 
+double pf_keyed(const char *text, const char *key)
+{
+	size_t klen = strlen(key);
+
+	for (const char *line = text; line && *line; line = strchr(line, '\n'), line = line ? line + 1 : NULL)
+		if (!strncmp(line, key, klen) && (line[klen] == ' ' || line[klen] == ':' || line[klen] == '\t'))
+			return strtod(line + klen + 1, NULL);
+	return -1;
+}
+
 double pf_read_keyed(const char *path, const char *key)
 {
 	char *s = pf_read_file(path, NULL);
-	size_t klen = strlen(key);
-	double d = -1;
+	double d;
 
 	if (!s)
 		return -1;
-	for (char *line = s; line && *line; line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
-		if (!strncmp(line, key, klen) && (line[klen] == ' ' || line[klen] == ':' || line[klen] == '\t')) {
-			d = strtod(line + klen + 1, NULL);
-			break;
-		}
-	}
+	d = pf_keyed(s, key);
 	free(s);
 	return d;
 }

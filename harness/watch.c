@@ -391,7 +391,12 @@ static void read_proc(struct deep_state *ds, pid_t pid, double t, struct pf_wpro
 	}
 	free(s);
 	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	p->nvcsw = pf_read_keyed(path, "nonvoluntary_ctxt_switches:");
+	p->nvcsw = p->hwm = -1;
+	if ((s = pf_read_file(path, NULL))) {
+		p->nvcsw = pf_keyed(s, "nonvoluntary_ctxt_switches:");
+		p->hwm = pf_keyed(s, "VmHWM:") * 1024.0;
+		free(s);
+	}
 	snprintf(path, sizeof(path), "/proc/%d/io", (int)pid);
 	p->read_bytes = pf_read_keyed(path, "read_bytes:");
 	snprintf(path, sizeof(path), "/proc/%d/wchan", (int)pid);

@@ -32,6 +32,7 @@ struct pf_wproc {
 	double nvcsw;		/* involuntary context switches (leader) */
 	double rss, private_dirty, shared_dirty, shared_clean;
 	double anon;		/* smaps_rollup Anonymous: (RSS without the files it maps) */
+	double hwm;		/* VmHWM: the highest RSS it ever had (first touches raise it) */
 	double max_anon;	/* largest anonymous mapping */
 	unsigned libs;		/* 1 << enum pf_wlib */
 };
