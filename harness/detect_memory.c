@@ -23,15 +23,18 @@
 #define CIRC_MIN_SHARE 0.4		/* ... and this share of the RSS before it */
 #define CIRC_OOM_SHARE 0.5		/* or: OOM-killed after a Python process grew by this share of the limit */
 
-/* Rule (b): killed at the memory limit, a Python process having grown
- * towards it, no automatic collection having freed anything. */
+/* Rule (b): killed at the memory limit (the command or one of its
+ * processes), a Python process having grown towards it, no automatic
+ * collection having freed anything. */
 static int circular_oom(const struct pf_watch *w, struct pf_finding *f)
 {
 	const struct pf_wevent *e;
 	double best = 0, t = 0;
 	pid_t who = 0;
 
-	if (w->outcome != PF_OUT_OOM || w->mem_limit <= 0)
+	/* the command, or one of its processes (a pool worker: the pool may then
+	 * hang until --timeout, as the multiprocessing backend does) */
+	if ((w->outcome != PF_OUT_OOM && !(w->oom_kills > 0)) || w->mem_limit <= 0)
 		return 0;
 	for (pf_watch_events(w, "start", &e); e; e = pf_watch_event_next(w, e, "start")) {
 		double lo = -1, hi = 0, th = 0;
@@ -60,15 +63,17 @@ static int circular_oom(const struct pf_watch *w, struct pf_finding *f)
 	f->severity = PF_SEV_HIGH;
 	pf_finding_ev(f, "rss_growth", best, "B");
 	pf_finding_ev(f, "mem_limit", w->mem_limit, "B");
+	if (w->oom_kills >= 0)
+		pf_finding_ev(f, "oom_kills", w->oom_kills, "1");
 	pf_finding_ev(f, "pid", who, "1");
 	{
 		char g[32], l[32];
 
 		pf_fmt_bytes(g, sizeof(g), best);
 		pf_fmt_bytes(l, sizeof(l), w->mem_limit);
-		pf_finding_summary(f, "OOM-killed at the %s limit after Python pid %d grew by %s with no automatic "
+		pf_finding_summary(f, "%s at the %s limit after Python pid %d grew by %s with no automatic "
 				   "collection freeing memory: garbage held (reference cycles?) until the collector runs",
-				   l, (int)who, g);
+				   w->outcome == PF_OUT_OOM ? "OOM-killed" : "a process OOM-killed", l, (int)who, g);
 	}
 	return 1;
 }
@@ -115,7 +120,7 @@ const struct pf_detector pf_detect_circular_refs = {
 	.case_name = "circular_refs",
 	.rule = "an automatic collection (gc.callbacks, not gc.collect(), nor the interpreter's at exit) after which RSS fell by >= "
 		STR(CIRC_MIN_DROP_MIB) " MiB and >= " STR(CIRC_MIN_SHARE) " of the RSS before it; or OOM-killed after a "
-		"Python process grew by >= " STR(CIRC_OOM_SHARE) " of --mem-limit",
+		"Python process grew by >= " STR(CIRC_OOM_SHARE) " of --mem-limit (the command or one of its processes)",
 	.fix = "break the cycle (weakref back edge) or gc.collect() at the end of each task; "
 	       "see `pitfalls run circular_refs`",
 	.detect = detect_circular_refs,

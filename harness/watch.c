@@ -679,6 +679,8 @@ static struct pf_json *watch_json(const struct pf_watch *w, const struct pf_find
 		pf_json_add(o, "exit_code", pf_json_null());
 	if (w->signal)
 		pf_json_set_num(o, "signal", w->signal);
+	if (w->oom_kills >= 0)	/* with --mem-limit: the OOM killer's kills in the cgroup */
+		pf_json_set_num(o, "oom_kills", w->oom_kills);
 	pf_json_set_num(o, "wall_s", w->wall);
 	p = pf_json_add(o, "peaks", pf_json_obj());
 	pf_json_set_num(p, "rss_bytes", pk.rss);
@@ -1114,6 +1116,7 @@ int pf_cmd_watch(int argc, char **argv)
 		free(fp);
 	}
 
+	w.oom_kills = cg.kind != PF_CG_NONE ? pf_cg_oom_kills(&cg) : -1;
 	if (w.timed_out) {
 		w.outcome = PF_OUT_TIMEOUT;
 	} else if (stop_sig) {

@@ -69,6 +69,7 @@ struct pf_watch {
 	int ncores;		/* cores the command may use */
 	double mem_total, mem_limit, shm_size;
 	bool timed_out;
+	double oom_kills;	/* processes the memory cgroup's OOM killer ended (-1: no cgroup) */
 	double cost_fast, cost_deep;	/* the watcher's own time in samples (s) */
 	double cost_all;		/* all of the watcher's CPU time while the command ran (s) */
 	int outcome;		/* enum pf_outcome */

@@ -67,6 +67,20 @@ j = json.load(open(sys.argv[1]))
 assert not [f for f in j["findings"] if f["detector"] == "gc_cycle_release"], j["findings"]
 PY
 
+# a process of the command OOM-killed in its cgroup while the command itself
+# goes on (a pool worker): counted in oom_kills, where a cgroup can be had
+if "$bin" info --json | $py -c 'import json, sys; sys.exit(not json.load(sys.stdin)["containment"]["memory_cgroup"].startswith("yes"))'; then
+	"$bin" watch --json --mem-limit 64MiB --out "$out" -- sh -c \
+		"$py -c 'b = bytearray(256 << 20); b[::4096] = b\"x\" * len(b[::4096])'; exit 0" >"$out/j" 2>/dev/null
+	$py - "$out/j" <<'PY' || fail "a child OOM-killed in the cgroup is not in oom_kills"
+import json, sys
+j = json.load(open(sys.argv[1]))
+assert j["outcome"] == "ok" and j["oom_kills"] >= 1, (j["outcome"], j.get("oom_kills"))
+PY
+else
+	echo "watch_cli: no memory cgroup for this user: oom_kills not tested"
+fi
+
 # the watcher sleeps between samples: its own CPU time while a sleeping command
 # runs is a few % of the wall (a loop that woke for the deep sample and then
 # polled until the next fast one used 37% of a core)
