@@ -413,7 +413,10 @@ const struct pf_detector pf_detect_broadcast = {
 /* ---- fragmentation (Python hook: glibc mallinfo2) ----
  * Freed blocks that glibc keeps in its heap (below the dynamic mmap
  * threshold) are free to malloc but resident to the kernel.  The case's numpy
- * pathology keeps ~the whole freed cycle (smoke: >100 MiB), its fix ~0. */
+ * pathology keeps ~the whole freed cycle (smoke: >100 MiB), its fix ~0.
+ * The samples come with the program's garbage collections; the hook's last
+ * one, at exit ("heapexit"), is not read: by then main()'s locals are freed,
+ * and a fix that reused 75 MiB of buffers shows them free (quick scale). */
 #define FRAG_MIN_FREE_MIB 64		/* glibc heap bytes free (fordblks) */
 #define FRAG_MIN_SHARE 0.3		/* ... as a share of the process's RSS */
 

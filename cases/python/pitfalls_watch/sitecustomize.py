@@ -129,7 +129,7 @@ def _install():
         tracemalloc.start(1)
         traced = tracemalloc.get_traced_memory
 
-    def heap(now):
+    def heap(now, kind="heap"):
         if mallinfo is None:
             return
         state["last_heap"] = now
@@ -137,7 +137,7 @@ def _install():
         fields = [rss(), m.uordblks + m.hblkhd, m.fordblks, m.hblkhd]
         if traced is not None:
             fields.append(traced()[0])
-        emit("heap", *fields)
+        emit(kind, *fields)
 
     open_files()
     emit("start", os.getppid())
@@ -376,7 +376,9 @@ def _install():
         if p[0]:
             emit("pickle", p[0], p[1], p[2], state["method_self"])
         emit("gcsum", state["ncoll"], state["gen2"], state["freed_max"])
-        heap(time.monotonic())
+        # after the program's main() has returned its locals are freed: free
+        # heap now is what it let go at its end, not what it kept while it ran
+        heap(time.monotonic(), "heapexit")
 
     atexit.register(at_exit)
 
