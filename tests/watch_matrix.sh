@@ -18,14 +18,21 @@ trap 'rm -rf "$out"' EXIT
 timeout_s=${WATCH_MATRIX_TIMEOUT:-20}
 scale=${WATCH_MATRIX_SCALE:-smoke}
 
+# every pathology and fix: "case — title" lines, then "    variant role summary"
+all=$("$bin" list | awk '/^[a-z_0-9]+ — /{c=$1} /^    [a-z_0-9]+ +(pathology|fix) /{print c "/" $1}')
 if [ $# -eq 0 ]; then
-	# "case — title" lines, then "    variant role summary"
-	set -- $("$bin" list | awk '/^[a-z_0-9]+ — /{c=$1} /^    [a-z_0-9]+ +(pathology|fix) /{print c "/" $1}')
+	set -- $all
 fi
 if [ -n "${PITFALLS_SANITIZED:-}" ] && [ $# -gt 6 ]; then
 	set -- "${@:1:6}"	# sanitized builds are slow and not judged: the pipeline on six
 fi
 bad=0
+if [ -n "${WATCH_MATRIX_KNOWN:-}" ]; then
+	# a known row must name a variant of the suite (a renamed one would excuse nothing)
+	for k in $(grep -v '^#' "$WATCH_MATRIX_KNOWN" | cut -f1); do
+		printf '%s\n' "$all" | grep -qx "$k" || { echo "watch_matrix: known row $k: no such variant" >&2; bad=1; }
+	done
+fi
 printf "case\tvariant\trole\toutcome\tfired\tresult\n"
 for cv in "$@"; do
 	c=${cv%%/*} v=${cv#*/}
