@@ -132,7 +132,7 @@ int main(void)
 	CHECK(check_state_of(&v, "chunked time linear in N") == PF_PASS);
 	CHECK(check_state_of(&v, "per-term time rises past L2") == PF_PASS);
 	CHECK(check_state_of(&v, "simulated (cachegrind) L2 misses per term rise past L2") == PF_PASS);
-	CHECK(check_state_of(&v, "simd at its port bound") == PF_PASS);
+	CHECK(check_state_of(&v, "simd at its port bound") == PF_INFO);	/* reported, not judged */
 	CHECK(check_state_of(&v, "simd ≥ 1.4× the kernel it replaced") == PF_PASS);
 	pf_verdict_free(&v);
 	fake_free(&f);
@@ -232,7 +232,7 @@ int main(void)
 	rewrite(&f, "simd", "simd_n.time", 5, 0, 0);
 	CHECK(fake_verdict(&f, &v) == PF_NOT_REPRODUCED);
 	CHECK(check_state_of(&v, "simd relative error") == PF_FAIL);
-	CHECK(check_state_of(&v, "simd at its port bound") == PF_FAIL);
+	CHECK(check_state_of(&v, "simd at its port bound") == PF_INFO);	/* reported, whatever it is */
 	CHECK(check_state_of(&v, "simd ≥ 1.4× the kernel it replaced") == PF_FAIL);
 	CHECK(check_state_of(&v, "simd vs numpy chunked (same N)") == PF_FAIL);
 	pf_verdict_free(&v);
