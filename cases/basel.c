@@ -896,8 +896,11 @@ static int v_watch_cost(struct pf_ctx *ctx)
 	struct pf_bench_arm arms[2] = { { "watched", run_watch_arm, &a[0] }, { "bare", run_watch_arm, &a[1] } };
 	/* a 1-2% effect: as many repetitions as the sampler's cost */
 	struct pf_bench_opts o = { .iterations = 1, .manual_time = true, .repetitions = 2 * reps_timing(ctx) };
-	int workers = pf_ncores(ctx) > 64 ? 64 : pf_ncores(ctx);
+	struct job j;
+	int workers;
 
+	job_init(&j, ctx);	/* the kernel's workers, as in sampler_cost */
+	workers = j.workers;
 	if (access("/proc/self/exe", X_OK) != 0)
 		return pf_skip(ctx, "/proc/self/exe not executable: the program is this binary re-executed");
 	for (int i = 0; i < 2; i++)
@@ -1190,8 +1193,6 @@ static int v_simd(struct pf_ctx *ctx)
 
 /* ---- cache misses by simulation: cachegrind ---------------------------------- */
 
-/* `pitfalls kernel basel chunked CHUNK N`: the chunked sum alone (N = 0: the
- * process without the kernel, whose misses are subtracted). */
 /* `kernel basel threads CHUNK N WORKERS OUT`: the chunked sum on WORKERS
  * threads (not pinned); writes "value seconds" (the sum's own wall time) to OUT. */
 static int kernel_threads(char **argv)
@@ -1220,6 +1221,8 @@ static int kernel_threads(char **argv)
 	return 0;
 }
 
+/* `pitfalls kernel basel chunked CHUNK N`: the chunked sum alone (N = 0: the
+ * process without the kernel, whose misses are subtracted); or `threads`. */
 static int basel_kernel(int argc, char **argv)
 {
 	struct chunk_bufs b;

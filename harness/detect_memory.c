@@ -242,20 +242,18 @@ static unsigned tree_libs(const struct pf_watch *w)
 }
 
 /* Bytes the processes touched for the first time in (t0, t1]: the rises of
- * their high-water RSS (VmHWM) at the deep samples in it (a new process
- * rises from 0).  Faults on pages an allocator gave back do not raise it. */
-static double first_touches(const struct pf_watch *w, double t0, double t1)
+ * their high-water RSS (VmHWM, rise[i] for procs[i]; a new process rises
+ * from 0) at the deep samples in it.  Faults on pages an allocator gave back
+ * do not raise it.  procs are in time order and the windows move forward:
+ * *k is where the last window ended. */
+static double first_touches(const struct pf_watch *w, const double *rise, size_t *k, double t0, double t1)
 {
 	double b = 0;
 
-	for (size_t i = 0; i < w->nprocs; i++) {
-		const struct pf_wproc *p = &w->procs[i], *prev;
-
-		if (p->t <= t0 || p->t > t1 || p->hwm < 0)
-			continue;
-		prev = pf_watch_prev(w, i);
-		b += fmax(0, p->hwm - (prev && prev->hwm >= 0 ? prev->hwm : 0));
-	}
+	while (*k < w->nprocs && w->procs[*k].t <= t0)
+		(*k)++;
+	for (; *k < w->nprocs && w->procs[*k].t <= t1; (*k)++)
+		b += rise[*k];
 	return b;
 }
 
@@ -264,11 +262,18 @@ static int detect_allocator(const struct pf_watch *w, struct pf_finding *f)
 	unsigned libs = tree_libs(w);
 	const char *alloc = libs & (1u << PF_LIB_JEMALLOC) ? "jemalloc" : libs & (1u << PF_LIB_TCMALLOC) ? "tcmalloc" : NULL;
 	int windows = 0, hot = 0;
-	double t_hot = -1, peak = 0, page = (double)sysconf(_SC_PAGESIZE);
-	size_t j = 0;
+	double t_hot = -1, peak = 0, page = (double)sysconf(_SC_PAGESIZE), *rise;
+	size_t j = 0, k = 0;
 
 	if (!alloc || !w->nsamples || w->samples[0].faults_minor < 0)
 		return 0;
+	rise = pf_xcalloc(w->nprocs + 1, sizeof(*rise));
+	for (size_t i = 0; i < w->nprocs; i++) {
+		const struct pf_wproc *p = &w->procs[i], *prev = pf_watch_prev(w, i);
+
+		if (p->hwm >= 0)
+			rise[i] = fmax(0, p->hwm - (prev && prev->hwm >= 0 ? prev->hwm : 0));
+	}
 	while (j < w->nsamples && w->samples[j].s.t < fmax(ALLOC_WARMUP_S, 0.25 * w->wall))
 		j++;
 	for (size_t i = j; i < w->nsamples; i++) {
@@ -277,7 +282,7 @@ static int detect_allocator(const struct pf_watch *w, struct pf_finding *f)
 		if (dt < ALLOC_WINDOW_S)
 			continue;
 		rate = fmax(0, w->samples[i].faults_minor - w->samples[j].faults_minor -
-			       first_touches(w, w->samples[j].s.t, w->samples[i].s.t) / page) / dt;
+			       first_touches(w, rise, &k, w->samples[j].s.t, w->samples[i].s.t) / page) / dt;
 		windows++;
 		if (rate >= ALLOC_MIN_FAULTS_PER_S) {
 			hot++;
@@ -287,6 +292,7 @@ static int detect_allocator(const struct pf_watch *w, struct pf_finding *f)
 		peak = fmax(peak, rate);
 		j = i;
 	}
+	free(rise);
 	if (windows < ALLOC_MIN_WINDOWS || hot < ALLOC_MIN_SHARE * windows)
 		return 0;
 	f->t = t_hot;
@@ -470,7 +476,7 @@ const struct pf_detector pf_detect_fragmentation = {
 
 static int detect_basel(const struct pf_watch *w, struct pf_finding *f)
 {
-	int comings = 0, goings = 0;
+	int comings = 0, goings = 0, temps;
 	double t = 0, biggest = 0;
 
 	for (size_t i = 0; i < w->nprocs; i++) {
@@ -493,9 +499,10 @@ static int detect_basel(const struct pf_watch *w, struct pf_finding *f)
 	}
 	if (comings < BASEL_MIN_COMINGS && goings < BASEL_MIN_COMINGS)
 		return 0;
+	temps = comings > goings ? comings : goings;
 	f->t = t;
 	f->severity = PF_SEV_LOW;
-	pf_finding_ev(f, "temporaries", comings > goings ? comings : goings, "1");
+	pf_finding_ev(f, "temporaries", temps, "1");
 	pf_finding_ev(f, "rss_falls", goings, "1");
 	pf_finding_ev(f, "largest_bytes", biggest, "B");
 	{
@@ -503,7 +510,7 @@ static int detect_basel(const struct pf_watch *w, struct pf_finding *f)
 
 		pf_fmt_bytes(b, sizeof(b), biggest);
 		pf_finding_summary(f, "%d full-array temporaries of >= %d MiB came and went (largest %s): "
-				   "each step of the computation materialises its whole array", comings > goings ? comings : goings,
+				   "each step of the computation materialises its whole array", temps,
 				   BASEL_MIN_TEMP_MIB, b);
 	}
 	return 1;

@@ -516,11 +516,11 @@ static void snapshot_shm(void)
 static int tree(struct deep_state *ds, const struct pf_cgroup *cg, pid_t *pids)
 {
 	int n = cg ? -1 : pf_tree_walk(ds->leader, pids, WATCH_MAX_PIDS);
-	double t0 = pf_now();
+	double t0;
 
 	if (n < 0)
 		return pf_tree_pids(ds->leader, cg, pids, WATCH_MAX_PIDS);
-	if (t0 >= ds->next_scan) {
+	if ((t0 = pf_now()) >= ds->next_scan) {
 		ds->ngroup = pf_tree_pids(ds->leader, NULL, ds->group, WATCH_MAX_PIDS);
 		ds->next_scan = t0 + PF_SCAN_SPACING * (pf_now() - t0);
 	}
@@ -1123,14 +1123,12 @@ int pf_cmd_watch(int argc, char **argv)
 		w.outcome = PF_OUT_SIGNAL;
 		w.signal = stop_sig;
 	} else if (WIFSIGNALED(status)) {
-		double k = cg.kind != PF_CG_NONE ? pf_cg_oom_kills(&cg) : -1;
-
 		w.signal = WTERMSIG(status);
-		w.outcome = w.signal == SIGKILL && k > 0 ? PF_OUT_OOM : PF_OUT_SIGNAL;
+		w.outcome = w.signal == SIGKILL && w.oom_kills > 0 ? PF_OUT_OOM : PF_OUT_SIGNAL;
 	} else {
 		w.exit_code = WEXITSTATUS(status);
 		w.outcome = w.exit_code ? PF_OUT_FAILED : PF_OUT_OK;
-		if (w.exit_code && cg.kind != PF_CG_NONE && pf_cg_oom_kills(&cg) > 0)
+		if (w.exit_code && w.oom_kills > 0)
 			w.outcome = PF_OUT_OOM;
 	}
 	read_events(&w, events, t0);
