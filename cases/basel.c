@@ -12,6 +12,7 @@
  */
 #define _GNU_SOURCE
 #include "pitfalls.h"
+#include "basel.h"
 #include "json.h"
 
 #include <errno.h>
@@ -53,12 +54,6 @@ static const struct pf_param params[] = {
 	  .help = "N of the fastest-kernel benchmark against its port bound (the issue: 1e9)" },
 	{ .name = "n_slow_max", .unit = PF_COUNT, .value = { 1e5, 1e7, 1e8, 1e9 }, .min = 1e3, .max = 1e12,
 	  .help = "largest N of the pure-Python generator and for-loop originals (article: 1e9)" },
-	{ .name = "n_sampler", .unit = PF_COUNT, .value = { 1e6, 1.5e8, 3e8, 3e8 }, .min = 1e3, .max = 1e12,
-	  .help = "N of the kernel timed with and without the sampler (its own cost): quick's 1.5e8 is "
-		  "~0.15 s a repetition, 15 samples, so one sample more or less is not the 1% asked" },
-	{ .name = "n_watch", .unit = PF_COUNT, .value = { 2e7, 5e8, 1e9, 2e9 }, .min = 1e3, .max = 1e12,
-	  .help = "N of the kernel run bare and under `pitfalls watch` (watch's cost): quick's 5e8 is ~0.6 s "
-		  "on every core, at watch's first-2-s rate (twice the default), so its dearest stretch" },
 	{ .name = "dask_chunk", .unit = PF_COUNT, .value = { 1e5, 1e6, 1e6, 1e7 }, .min = 1e3, .max = 1e10,
 	  .help = "chunk of the dask.array reduction (Dask advises chunks of many MB: 1e6 float64 = 8 MB)" },
 	{ .name = "cg_n", .unit = PF_COUNT, .value = { 2e5, 2e6, 1e7, 1e7 }, .min = 1e3, .max = 1e9,
@@ -82,8 +77,6 @@ static const struct pf_param params[] = {
 #define SIMD_MAX_REL_ERROR 1e-15	/* the issue: relative error <= 1e-15 */
 #define SIMD_MIN_SPEEDUP 1.4		/* the issue: >= 1.4x the divider-bound kernel it replaces */
 #define SIMD_MIN_SPEEDUP_PY 20.0	/* the issue: >= 20x the numpy chunked original */
-#define SAMPLER_MAX_COST 1.01		/* the issue: the 10 ms sampler costs <= 1% */
-#define WATCH_MAX_COST 1.02		/* issue 10: a CPU-bound program under `pitfalls watch` <= 2% slower */
 #define LOOP_MAX_REL_ERROR 1e-6	/* the article's C printed inf (k*k overflowed int); a plain
 					 * forward sum is finite but loses the tiny tail terms: 6e-10
 					 * at N=1e8, the article's own Python value 1.644934057834575 */
@@ -614,22 +607,18 @@ static double run_empty_pool(void *arg)
 	return pf_now() - t0;
 }
 
-/* The sampler's cost: the threaded chunked kernel with the parent's sampler
- * running (sampled) or paused (unsampled); only the kernel is timed. */
-static double run_sampled(void *arg)
+double basel_threads_time(double n, size_t chunk, int workers, double *value)
 {
-	struct job *j = arg;
+	struct job j = { .kern = K_CHUNKED, .n = n, .chunk = chunk, .workers = workers };
+	double t = run_threads(&j);
 
-	pf_sampler_pause(j->ctx, false);
-	return run_threads(j);
+	*value = j.value;
+	return t;
 }
 
-static double run_unsampled(void *arg)
+double basel_rel_error(double value, double n)
 {
-	struct job *j = arg;
-
-	pf_sampler_pause(j->ctx, true);
-	return run_threads(j);
+	return rel_error(value, n);
 }
 
 /* ---- sweeps --------------------------------------------------------------- */
@@ -784,138 +773,6 @@ static int v_loop(struct pf_ctx *ctx)
 	if (rc == PF_OK)
 		rc = scaling(ctx, run_loop, &j, pf_param(ctx, "n_min"), pf_param(ctx, "n_max"), 0, false, 1, 1);
 	return rc;
-}
-
-/* The sampler's own cost in one process: the same CPU-bound kernel on every
- * core with the parent's sampler running and paused, interleaved. */
-static int v_sampler_cost(struct pf_ctx *ctx)
-{
-	struct job j;
-	struct pf_bench_arm arms[2] = { { "sampled", run_sampled, &j }, { "unsampled", run_unsampled, &j } };
-	/* a 1% effect needs more repetitions than a 20% one; these are short */
-	struct pf_bench_opts o = { .iterations = 1, .manual_time = true, .repetitions = 2 * reps_timing(ctx) };
-	int rc;
-
-	job_init(&j, ctx);
-	j.kern = K_CHUNKED;
-	j.n = pf_param(ctx, "n_sampler");
-	pf_metric(ctx, "workers", j.workers, "1");
-	pf_phase(ctx, "sampler on/off");
-	rc = pf_bench_group(ctx, arms, 2, &o, NULL);
-	pf_sampler_pause(ctx, false);
-	if (rc < 0)
-		return PF_FAILED;
-	pf_metric(ctx, "rel_error", rel_error(j.value, j.n), "1");
-	return PF_OK;
-}
-
-/* watch's cost: the same kernel on every core as a program of its own
- * (`pitfalls kernel basel threads`, which times its sum and writes
- * "value seconds" to a file), run bare and under `pitfalls watch` at the
- * default interval, interleaved.  Watch's own start-up and report are not
- * part of the program's time (they are before and after it). */
-struct watch_arm {
-	struct pf_ctx *ctx;
-	bool watched;
-	double n, value;
-	int workers;
-	double watcher_cpu, watcher_wall;	/* watch's own CPU time while the program ran, and the wall */
-	char err[1400];
-};
-
-static double run_watch_arm(void *arg)
-{
-	struct watch_arm *a = arg;
-	char out[1200], wdir[1200], js[1200], n[32], w[16], chunk[32];
-	double v = NAN, secs = -1;
-	int status = 0;
-	pid_t pid;
-	FILE *f = NULL;
-
-	snprintf(out, sizeof(out), "%.1000s/watch_cost.out", pf_workdir(a->ctx));
-	snprintf(wdir, sizeof(wdir), "%.1000s/watch_cost.runs", pf_workdir(a->ctx));
-	snprintf(js, sizeof(js), "%.1000s/watch_cost.json", pf_workdir(a->ctx));
-	snprintf(n, sizeof(n), "%.0f", a->n);
-	snprintf(w, sizeof(w), "%d", a->workers);
-	snprintf(chunk, sizeof(chunk), "%.0f", pf_param(a->ctx, "chunk"));
-	(void)unlink(out);
-	fflush(NULL);
-	pid = fork();
-	if (pid == 0) {
-		int null = open("/dev/null", O_RDWR);
-		int o = a->watched ? open(js, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600) : null;
-
-		if (null >= 0 && o >= 0) {	/* watch's JSON, the kernel's nothing */
-			dup2(null, 0);
-			dup2(o, 1);
-		}
-		if (a->watched)
-			execl("/proc/self/exe", "pitfalls", "watch", "--json", "--no-python-hook", "--out", wdir, "--",
-			      "/proc/self/exe", "kernel", "basel", "threads", chunk, n, w, out, (char *)NULL);
-		else
-			execl("/proc/self/exe", "pitfalls", "kernel", "basel", "threads", chunk, n, w, out, (char *)NULL);
-		_exit(127);
-	}
-	if (pid < 0) {
-		snprintf(a->err, sizeof(a->err), "fork: %s", strerror(errno));
-		return -1;
-	}
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		snprintf(a->err, sizeof(a->err), "%s exited with status 0x%x", a->watched ? "pitfalls watch -- kernel" :
-			 "pitfalls kernel", status);
-	else if (!(f = fopen(out, "r")) || fscanf(f, "%lf %lf", &v, &secs) != 2 || !(secs > 0))
-		snprintf(a->err, sizeof(a->err), "%s: no \"value seconds\" line", out);
-	else
-		a->value = v;
-	if (f)
-		fclose(f);
-	if (a->watched && !a->err[0]) {
-		char jerr[200];
-		struct pf_json *j = pf_json_load(js, jerr, sizeof(jerr));
-		double cpu = j ? pf_json_get_num(pf_json_get(j, "watcher"), "cpu_s", NAN) : NAN;
-		double wall = j ? pf_json_get_num(j, "wall_s", NAN) : NAN;
-
-		if (!(cpu >= 0) || !(wall > 0))
-			snprintf(a->err, sizeof(a->err), "%.1100s: no watcher.cpu_s / wall_s (%.150s)", js, j ? "missing" : jerr);
-		a->watcher_cpu += cpu;
-		a->watcher_wall += wall;
-		pf_json_free(j);
-		(void)unlink(js);
-	}
-	(void)unlink(out);
-	if (a->watched && pf_rm_rf(wdir) < 0 && errno != ENOENT && !a->err[0])
-		snprintf(a->err, sizeof(a->err), "removing %s: %s", wdir, strerror(errno));
-	return a->err[0] ? -1 : secs;
-}
-
-static int v_watch_cost(struct pf_ctx *ctx)
-{
-	struct watch_arm a[2];
-	struct pf_bench_arm arms[2] = { { "watched", run_watch_arm, &a[0] }, { "bare", run_watch_arm, &a[1] } };
-	/* a 1-2% effect: as many repetitions as the sampler's cost */
-	struct pf_bench_opts o = { .iterations = 1, .manual_time = true, .repetitions = 2 * reps_timing(ctx) };
-	struct job j;
-	int workers;
-
-	job_init(&j, ctx);	/* the kernel's workers, as in sampler_cost */
-	workers = j.workers;
-	if (access("/proc/self/exe", X_OK) != 0)
-		return pf_skip(ctx, "/proc/self/exe not executable: the program is this binary re-executed");
-	for (int i = 0; i < 2; i++)
-		a[i] = (struct watch_arm){ .ctx = ctx, .watched = i == 0, .n = pf_param(ctx, "n_watch"),
-					   .workers = workers, .value = NAN };
-	pf_metric(ctx, "workers", workers, "1");
-	pf_phase(ctx, "bare / under watch");
-	if (pf_bench_group(ctx, arms, 2, &o, NULL) < 0 || a[0].err[0] || a[1].err[0])
-		return pf_fail(ctx, "%s", a[0].err[0] ? a[0].err : a[1].err[0] ? a[1].err : "pf_bench_group failed");
-	pf_metric(ctx, "rel_error", rel_error(a[0].value, a[0].n), "1");
-	pf_metric(ctx, "rel_error_bare", rel_error(a[1].value, a[1].n), "1");
-	/* what the slowdown is made of: the watcher's CPU beside the program */
-	pf_metric(ctx, "watcher_cpu_share", a[0].watcher_cpu / a[0].watcher_wall, "1");
-	pf_metric(ctx, "watcher_machine_share", a[0].watcher_cpu / a[0].watcher_wall / workers, "1");
-	return PF_OK;
 }
 
 static int v_full(struct pf_ctx *ctx, pf_bench_fn fn, int arrays)
@@ -1470,12 +1327,6 @@ static const struct pf_claim claims[] = {
 	  .bound = "issue 8: ≥ 1.4× faster than the divider-paced kernel (0.114 s at N=1e9); interleaved" },
 	{ .name = "simd vs numpy chunked (same N)", .kind = PF_K_TIMING, .a = "py_chunked/cmp_chunked.time",
 	  .over = "simd/simd_n.time", .op = PF_OP_GE, .lo = SIMD_MIN_SPEEDUP_PY, .bound = "issue: ≥ 20× numpy" },
-	{ .name = "the sampler costs ≤ 1%", .kind = PF_K_TIMING, .a = "sampler_cost/sampled.time",
-	  .over = "sampler_cost/unsampled.time", .op = PF_OP_LE, .hi = SAMPLER_MAX_COST,
-	  .bound = "issue 8: ≤ 1% at the 10 ms interval; on/off interleaved in one process" },
-	{ .name = "`pitfalls watch` costs ≤ 2%", .kind = PF_K_TIMING, .a = "watch_cost/watched.time",
-	  .over = "watch_cost/bare.time", .op = PF_OP_LE, .hi = WATCH_MAX_COST,
-	  .bound = "issue 10: ≤ 2% at the default interval; a program on every core, bare / watched interleaved" },
 	{ .name = NULL },
 };
 
@@ -1829,23 +1680,6 @@ static void verdict(const struct pf_run *run, struct pf_verdict *v)
 				      "temporaries, not the cache", x[w], y[w] / other);
 	}
 	{
-		double s = NAN, w = NAN;
-
-		if (pf_get(pf_result(run, "loop"), "sampler_s", &s) && pf_get(pf_result(run, "loop"), "wall_s", &w))
-			pf_check_info(v, "the sampler's own busy time", s / w,
-				      "the parent spent %.3f s of the loop variant's %.2f s sampling (%.2f%% of a core)",
-				      s, w, 100 * s / w);
-	}
-	{
-		double c = NAN, m = NAN;
-
-		if (pf_get(pf_result(run, "watch_cost"), "watcher_cpu_share", &c) &&
-		    pf_get(pf_result(run, "watch_cost"), "watcher_machine_share", &m))
-			pf_check_info(v, "`pitfalls watch`'s own busy time", c,
-				      "beside the program, the watcher used %.2f%% of a core (%.2f%% of the machine)",
-				      100 * c, 100 * m);
-	}
-	{
 		double tb = NAN, tc = NAN, ts = NAN, bound = NAN, pm = NAN, pb = NAN, wall = NAN;
 		double cmp_n = pf_run_param(run, "n_cmp");
 		const struct pf_series *sb = pf_get_series(pf_result(run, "chunked"), "cmp_broadcast.time");
@@ -1870,10 +1704,6 @@ static void verdict(const struct pf_run *run, struct pf_verdict *v)
 static const struct pf_variant variants[] = {
 	{ .name = "loop", .role = PF_BASELINE, .run = v_loop,
 	  .summary = "scalar loop, one term at a time (the article's C, without its int overflow)" },
-	{ .name = "sampler_cost", .role = PF_BASELINE, .run = v_sampler_cost,
-	  .summary = "the threaded chunked kernel with the sampler running and paused, interleaved: its cost" },
-	{ .name = "watch_cost", .role = PF_BASELINE, .run = v_watch_cost,
-	  .summary = "the same kernel as a program of its own, bare and under `pitfalls watch`, interleaved: watch's cost" },
 	{ .name = "materialized", .role = PF_PATHOLOGY, .run = v_materialized,
 	  .summary = "NumPy-style: ones, arange, divide, square, sum, each a full N-element array" },
 	{ .name = "broadcast", .role = PF_PATHOLOGY, .run = v_broadcast,

@@ -17,6 +17,7 @@
 	X(type_casting) \
 	X(allocator_madvise) \
 	X(cow_refcount) \
-	X(fork_deadlock)
+	X(fork_deadlock) \
+	X(overhead)
 
 #endif

@@ -341,7 +341,7 @@ static void end_child(pid_t child, struct pf_cgroup *cg, struct pf_child_out *ou
 		;
 }
 
-#define PF_PSS_SPACING 300	/* seconds between PSS reads per second one read takes */
+#define PF_PSS_SPACING 1000	/* seconds between PSS reads per second one read takes */
 
 /* CPU seconds the whole machine has spent busy since boot (every CPU's user,
  * nice, system, irq, softirq and steal time from /proc/stat), or -1. */
@@ -369,7 +369,10 @@ static void event_loop(const struct pf_child_spec *sp, pid_t child, int rep, int
 		       const struct pf_cgroup *cg, double t0, struct lines *l, struct pf_child_out *out)
 {
 	bool sampler = sp->interval > 0;
-	double next_sample = t0, next_pss = 0;
+	/* the sampler's cost is the loop's CPU time, wake-ups included (on a KVM
+	 * guest a wake-up costs more than the sample it takes), less the drains
+	 * of the child's report lines */
+	double next_sample = t0, next_pss = 0, loop_cpu0 = pf_thread_cpu(), drain_s = 0;
 	struct pf_sample s;
 	struct pf_tree_memo *memo = pf_tree_memo_new();
 
@@ -382,10 +385,10 @@ static void event_loop(const struct pf_child_spec *sp, pid_t child, int rep, int
 
 		if (sampler && !paused && now >= next_sample) {
 			/* PSS walks page tables (≈12 ms per GiB): read it no oftener
-			 * than keeps its cost at 1/PF_PSS_SPACING of a core (0.3%): the
-			 * sampler as a whole must stay under 1% (basel/sampler_cost) */
+			 * than keeps its cost at 1/PF_PSS_SPACING of a core (0.1%): the
+			 * sampler as a whole must stay under 1% (overhead/sampler_cost) */
 			bool with_pss = now >= next_pss;
-			double c0 = pf_now(), cpu0 = pf_thread_cpu();
+			double c0 = pf_now();
 
 			pf_sample_take(&s, child, cg->kind != PF_CG_NONE ? cg : NULL, with_pss, sp->private_shm, memo);
 			if (with_pss)
@@ -402,14 +405,17 @@ static void event_loop(const struct pf_child_spec *sp, pid_t child, int rep, int
 			next_sample += sp->interval;
 			if (next_sample < now)
 				next_sample = now + sp->interval;
-			out->sampler_s += pf_thread_cpu() - cpu0;
 		}
 		wait_ms = sampler && !paused ? (int)ceil((next_sample - pf_now()) * 1000) : 50;
 		if (wait_ms < 0)
 			wait_ms = 0;
 		pr = poll(pfd, pidfd >= 0 ? 2 : 1, wait_ms);
-		if (pr > 0 && (pfd[0].revents & (POLLIN | POLLHUP)))
+		if (pr > 0 && (pfd[0].revents & (POLLIN | POLLHUP))) {
+			double d0 = pf_thread_cpu();
+
 			drain(sp, rep, l);
+			drain_s += pf_thread_cpu() - d0;
+		}
 		pf_profile_poll(out->profile);
 		/* with a pidfd its POLLIN says the child exited: no waitid each turn */
 		if ((pidfd < 0 || (pr > 0 && pfd[1].revents)) && exited_unreaped(child))
@@ -423,6 +429,8 @@ static void event_loop(const struct pf_child_spec *sp, pid_t child, int rep, int
 		}
 	}
 	pf_tree_memo_free(memo);
+	if (sampler)
+		out->sampler_s = fmax(0, pf_thread_cpu() - loop_cpu0 - drain_s);
 	out->wall = pf_now() - t0;
 	/* what the tree wrote before it ended (the pipe may still be held by
 	 * orphans: end_child kills those, the caller drains once more) */

@@ -115,16 +115,22 @@ int pf_cg_attach(struct pf_cgroup *cg, pid_t pid)
  * when fc is not NULL. */
 static double cg_file_num(const struct pf_cgroup *cg, struct pf_fdcache *fc, const char *file)
 {
-	char path[600], *s, *end;
+	char path[600], buf[64], *s, *end;
 	double d = -1;
 
 	snprintf(path, sizeof(path), "%s/%s", cg->path, file);
-	if (!(s = pf_cache_read(fc, path)))
+	if (fc) {
+		if (pf_cache_pread(fc, path, buf, sizeof(buf)) < 0)
+			return -1;
+		s = buf;
+	} else if (!(s = pf_read_file(path, NULL))) {
 		return -1;
+	}
 	d = strtod(s, &end);
 	if (end == s)
 		d = -1;
-	free(s);
+	if (s != buf)
+		free(s);
 	return d;
 }
 

@@ -62,6 +62,7 @@ const char *pf_case_name(const struct pf_ctx *ctx) { return ctx->c->name; }
 const char *pf_variant_name(const struct pf_ctx *ctx) { return ctx->v->name; }
 const char *pf_outdir(const struct pf_ctx *ctx) { return ctx->outdir; }
 const char *pf_workdir(const struct pf_ctx *ctx) { return ctx->workdir; }
+double pf_interval(const struct pf_ctx *ctx) { return ctx->interval; }
 const char *pf_shm(const struct pf_ctx *ctx) { return ctx->shm[0] ? ctx->shm : NULL; }
 
 void pf_metric(struct pf_ctx *ctx, const char *key, double value, const char *unit)

@@ -56,6 +56,9 @@ struct pf_fdcache {
 	int n;
 };
 char *pf_cache_read(struct pf_fdcache *c, const char *path);	/* c NULL: pf_read_file */
+/* A small file in one read into buf (NUL-terminated, no allocation): its
+ * length, or -1 (unreadable, gone, or not shorter than len - 1).  c not NULL. */
+ssize_t pf_cache_pread(struct pf_fdcache *c, const char *path, char *buf, size_t len);
 void pf_cache_close(struct pf_fdcache *c);
 double pf_read_keyed(const char *path, const char *key);	/* "key value" line, or -1 */
 double pf_keyed(const char *text, const char *key);		/* the same in a text read already */
@@ -187,7 +190,9 @@ int pf_tree_pids(pid_t leader, const struct pf_cgroup *cg, pid_t *pids, int max)
  * not the machine's); -1 when the kernel has no children files. */
 int pf_tree_walk(pid_t leader, pid_t *pids, int max);
 /* What a sampler keeps between samples, so that one sample at the 10 ms
- * default costs well under 1% of a core (basel/sampler_cost):
+ * default costs about 1% of a core (overhead/sampler_cost), most of it the
+ * wake-up itself (on a KVM guest ~60 µs, and the first system call after it
+ * runs cold):
  * - the tree's members: without a cgroup the process group is found by
  *   scanning all of /proc (a millisecond and more on a busy machine: 15% of a
  *   core at 10 ms), with one by reading cgroup.procs.  The list is refreshed
@@ -199,7 +204,7 @@ int pf_tree_walk(pid_t leader, pid_t *pids, int max);
  *   read every PF_MEMO_REFRESH_S and carried in between.  RSS, the cgroup's
  *   usage and /dev/shm are read at every sample. */
 #define PF_SCAN_SPACING 300
-#define PF_MEMO_REFRESH_S 0.04
+#define PF_MEMO_REFRESH_S 0.1
 struct pf_tree_memo {
 	pid_t pids[4096];
 	int n;
@@ -407,7 +412,7 @@ struct pf_child_out {
 	char containment[512];		/* why a mechanism is missing, "" when none is */
 	char fallback[128];		/* the fallback used instead ("" none) */
 	char err[256];			/* why it could not start (started false) */
-	double sampler_s;		/* the parent's own CPU seconds in the sampler */
+	double sampler_s;		/* the parent's CPU seconds sampling, wake-ups included */
 	double others_cores;		/* cores other processes kept busy meanwhile (-1 unknown) */
 	struct pf_profile *profile;	/* sampled stacks, still to pf_profile_stop (or free) */
 	char profile_why[512];		/* why there is no profile, when asked for */

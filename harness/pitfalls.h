@@ -113,6 +113,7 @@ const char *pf_outdir(const struct pf_ctx *ctx);	/* the case's results directory
 const char *pf_workdir(const struct pf_ctx *ctx);	/* scratch dir on disk, removed after */
 int pf_rm_rf(const char *path);				/* remove a tree (0, or -1 and errno) */
 const char *pf_shm(const struct pf_ctx *ctx);		/* the private /dev/shm, or NULL */
+double pf_interval(const struct pf_ctx *ctx);		/* the parent's sampler interval, s (0: none) */
 
 /* Report a number (any key; units explicit: "s", "B", "1", "ns/term"…). */
 void pf_metric(struct pf_ctx *ctx, const char *key, double value, const char *unit);

@@ -159,12 +159,53 @@ static void on_line(void *cb, char *line)
 	}
 }
 
+/* Digits of u into the end of buf (no terminator); returns the first. */
+static char *digits(char *end, unsigned long long u)
+{
+	do
+		*--end = (char)('0' + u % 10);
+	while (u /= 10);
+	return end;
+}
+
+/* The timeline's numbers: a sample at every 10 ms writes a row, so rows are
+ * formatted by hand (printf's "%.0f" of a double is most of a row's cost). */
 static void put_num(struct pf_buf *b, double v)
 {
-	if (v < 0 || !isfinite(v))
+	char buf[32], *p;
+
+	if (v < 0 || !isfinite(v)) {
 		pf_buf_puts(b, "\t-");
-	else
+		return;
+	}
+	if (v >= 1e19) {
 		pf_buf_printf(b, "\t%.0f", v);
+		return;
+	}
+	buf[sizeof(buf) - 1] = 0;
+	p = digits(buf + sizeof(buf) - 1, (unsigned long long)llround(v));
+	*--p = '\t';
+	pf_buf_puts(b, p);
+}
+
+/* t as "%.4f" (seconds, t >= 0) */
+static void put_time(struct pf_buf *b, double t)
+{
+	char buf[40], *p;
+	unsigned long long x;
+
+	if (!(t >= 0) || t >= 1e12) {
+		pf_buf_printf(b, "%.4f", t);
+		return;
+	}
+	x = (unsigned long long)llround(t * 1e4);
+	buf[sizeof(buf) - 1] = 0;
+	p = buf + sizeof(buf) - 1;
+	for (int i = 0; i < 4; i++, x /= 10)
+		*--p = (char)('0' + x % 10);
+	*--p = '.';
+	p = digits(p, x);
+	pf_buf_puts(b, p);
 }
 
 #define TIMELINE_HEADER "t\trss\tpss\tcg_usage\tcg_anon\tcg_file\tcg_shmem\tshm_used\tmem_available\tcached\tshmem\tdirty\tnprocs\tphase\n"
@@ -175,7 +216,7 @@ static void on_sample(void *cb, const struct pf_sample *s)
 	struct reader *rd = cb;
 	struct pf_buf *b = &rd->timeline;
 
-	pf_buf_printf(b, "%.4f", s->t);
+	put_time(b, s->t);
 	put_num(b, s->rss);
 	put_num(b, s->pss);
 	put_num(b, s->cg_usage);
@@ -187,7 +228,10 @@ static void on_sample(void *cb, const struct pf_sample *s)
 	put_num(b, s->cached);
 	put_num(b, s->shmem);
 	put_num(b, s->dirty);
-	pf_buf_printf(b, "\t%d\t%s\n", s->nprocs, rd->phase[0] ? rd->phase : "-");
+	put_num(b, s->nprocs);
+	pf_buf_putc(b, '\t');
+	pf_buf_puts(b, rd->phase[0] ? rd->phase : "-");
+	pf_buf_putc(b, '\n');
 }
 
 static double tv(struct timeval t)

@@ -180,19 +180,21 @@ void pf_sample_take(struct pf_sample *s, pid_t leader, const struct pf_cgroup *c
 	s->pss = with_pss ? 0 : -1;
 	s->nprocs = 0;		/* the members alive now */
 	for (int i = 0; i < n; i++) {
-		char *t;
+		char buf[256], *heap = NULL, *t = buf;
 
 		snprintf(path, sizeof(path), "/proc/%d/statm", (int)pids[i]);
-		t = pf_cache_read(memo ? &memo->files : NULL, path);
-		if (!t)
+		if (memo ? pf_cache_pread(&memo->files, path, buf, sizeof(buf)) < 0 : !(t = heap = pf_read_file(path, NULL)))
 			continue;	/* exited since the list was made */
 		s->nprocs++;
-		{
-			unsigned long size, res;
+		{	/* "size resident ...": no sscanf in the hot path */
+			char *p, *end;
+			unsigned long res;
 
-			if (sscanf(t, "%lu %lu", &size, &res) == 2)
+			(void)strtoul(t, &p, 10);
+			res = strtoul(p, &end, 10);
+			if (end != p)
 				s->rss += (double)res * (double)page;
-			free(t);
+			free(heap);
 		}
 		if (with_pss) {
 			double pss;

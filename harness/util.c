@@ -310,31 +310,69 @@ static char *pread_all(int fd)
 	return b.data;
 }
 
-char *pf_cache_read(struct pf_fdcache *c, const char *path)
+/* The cache's entry for path, opened on first use: its index, -1 when the
+ * file cannot be opened, -2 when the cache cannot take it (full, or too long
+ * a path). */
+static int cache_entry(struct pf_fdcache *c, const char *path)
 {
 	int i, fd;
+
+	for (i = 0; i < c->n; i++)
+		if (!strcmp(c->e[i].path, path))
+			return i;
+	if (c->n == PF_FDCACHE_N || strlen(path) >= sizeof(c->e[0].path))
+		return -2;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	snprintf(c->e[c->n].path, sizeof(c->e[0].path), "%s", path);
+	c->e[c->n].fd = fd;
+	return c->n++;
+}
+
+static void cache_forget(struct pf_fdcache *c, int i)
+{
+	close(c->e[i].fd);
+	c->e[i] = c->e[--c->n];	/* the last entry takes its place */
+}
+
+char *pf_cache_read(struct pf_fdcache *c, const char *path)
+{
+	int i;
 	char *s;
 
 	if (!c)
 		return pf_read_file(path, NULL);
-	for (i = 0; i < c->n; i++)
-		if (!strcmp(c->e[i].path, path))
-			break;
-	if (i == c->n) {
-		if (c->n == PF_FDCACHE_N || strlen(path) >= sizeof(c->e[0].path))
-			return pf_read_file(path, NULL);	/* full: read it the plain way */
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			return NULL;
-		snprintf(c->e[c->n].path, sizeof(c->e[0].path), "%s", path);
-		c->e[c->n++].fd = fd;
-	}
-	s = pread_all(c->e[i].fd);
-	if (!s) {		/* gone: forget it (the last entry takes its place) */
-		close(c->e[i].fd);
-		c->e[i] = c->e[--c->n];
-	}
+	if ((i = cache_entry(c, path)) == -2)
+		return pf_read_file(path, NULL);	/* full: read it the plain way */
+	if (i < 0)
+		return NULL;
+	if (!(s = pread_all(c->e[i].fd)))
+		cache_forget(c, i);	/* gone */
 	return s;
+}
+
+ssize_t pf_cache_pread(struct pf_fdcache *c, const char *path, char *buf, size_t len)
+{
+	int i = cache_entry(c, path), fd;
+	ssize_t n;
+
+	if (len < 2)
+		return -1;
+	if (i == -2) {
+		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+			return -1;
+		n = read(fd, buf, len - 1);
+		close(fd);
+	} else if (i < 0) {
+		return -1;
+	} else if ((n = pread(c->e[i].fd, buf, len - 1, 0)) < 0) {
+		cache_forget(c, i);
+	}
+	if (n < 0 || n == (ssize_t)len - 1)
+		return -1;	/* gone, or longer than buf */
+	buf[n] = 0;
+	return n;
 }
 
 void pf_cache_close(struct pf_fdcache *c)

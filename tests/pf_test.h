@@ -117,6 +117,25 @@ static inline void fake_reps(struct pf_fake *f, const char *variant, const char 
 	se->n = (size_t)n;
 }
 
+/* n repetitions around `center`: ± `spread` (relative) in a 3-cycle, plus a
+ * drift of `drift` a repetition (noisy-looking, deterministic); a second
+ * call for the same key replaces the series. */
+static inline void fake_spread(struct pf_fake *f, const char *variant, const char *key, double center,
+			       double spread, double drift, int n)
+{
+	struct pf_result *r = fake_variant(f, variant);
+	double v[64];
+
+	if (n > 64)
+		n = 64;
+	for (int i = 0; i < n; i++)
+		v[i] = center * (1 + spread * ((i % 3) - 1) + drift * i);
+	for (size_t i = 0; i < r->nseries; i++)
+		if (!strcmp(r->series[i].key, key))
+			r->series[i].n = 0;	/* given again: replaced, not appended */
+	pf_result_add_series(r, key, v, (size_t)n, "s");
+}
+
 static inline void fake_param(struct pf_fake *f, const char *name, double v)
 {
 	f->params[pf_param_index(f->run.c, name)] = v;

@@ -1,0 +1,84 @@
+/* verdict_overhead.c — the instruments' cost verdict on synthetic
+ * measurements: costs inside the bounds are REPRODUCED, a clear 5% refutes
+ * either bound, noisy repetitions are INCONCLUSIVE (never a refutation), a
+ * wrong answer from the timed kernel is a failure, timing is not judged at
+ * smoke, and the idle variant's figures are reported, not judged. */
+#include "pf_test.h"
+
+extern const struct pf_case pf_case_overhead;
+
+#define REPS 18
+#define series(f, v, key, center, spread) fake_spread(f, v, key, center, spread, 0.0001, REPS)
+
+static void measured(struct pf_fake *f, enum pf_scale scale, double sampled, double watched, double spread)
+{
+	fake_init(f, &pf_case_overhead, scale);
+	series(f, "sampler_cost", "sampled.time", sampled, spread);
+	series(f, "sampler_cost", "unsampled.time", 0.150, spread);
+	series(f, "watch_cost", "watched.time", watched, spread);
+	series(f, "watch_cost", "bare.time", 0.300, spread);
+	fake_metric(f, "sampler_cost", "rel_error", 2e-16);
+	fake_metric(f, "watch_cost", "rel_error", 2e-16);
+	fake_metric(f, "watch_cost", "watcher_cpu_share", 0.025);
+	fake_metric(f, "watch_cost", "watcher_machine_share", 0.0125);
+	fake_metric(f, "idle", "sampler_s", 0.012);
+	fake_metric(f, "idle", "wall_s", 1.0);
+	fake_metric(f, "idle", "wakeup_cpu", 60e-6);
+	fake_metric(f, "idle", "wakeup_share", 0.006);
+	fake_metric(f, "idle", "wakeup_interval", 0.01);
+}
+
+int main(void)
+{
+	struct pf_fake f;
+	struct pf_verdict v;
+
+	/* 0.2% and 0.5%, tight: both bounds hold */
+	measured(&f, PF_QUICK, 0.1503, 0.3015, 0.001);
+	CHECK(fake_verdict(&f, &v) == PF_REPRODUCED);
+	CHECK(check_state_of(&v, "the sampler costs ≤ 1%") == PF_PASS);
+	CHECK(check_state_of(&v, "`pitfalls watch` costs ≤ 2%") == PF_PASS);
+	CHECK(check_state_of(&v, "the sampler's own CPU") == PF_INFO);
+	CHECK(check_state_of(&v, "a bare wake-up at the interval") == PF_INFO);
+	CHECK(check_state_of(&v, "`pitfalls watch`'s own CPU") == PF_INFO);
+	pf_verdict_free(&v);
+	fake_free(&f);
+
+	/* a sampler that costs 5% refutes "≤ 1%" */
+	measured(&f, PF_QUICK, 0.1575, 0.3015, 0.001);
+	CHECK(fake_verdict(&f, &v) == PF_NOT_REPRODUCED);
+	CHECK(check_state_of(&v, "the sampler costs ≤ 1%") == PF_FAIL);
+	CHECK(check_state_of(&v, "`pitfalls watch` costs ≤ 2%") == PF_PASS);
+	pf_verdict_free(&v);
+	fake_free(&f);
+
+	/* a watcher that slows the program by 5% refutes "≤ 2%" */
+	measured(&f, PF_QUICK, 0.1503, 0.315, 0.001);
+	CHECK(fake_verdict(&f, &v) == PF_NOT_REPRODUCED);
+	CHECK(check_state_of(&v, "`pitfalls watch` costs ≤ 2%") == PF_FAIL);
+	pf_verdict_free(&v);
+	fake_free(&f);
+
+	/* 1% with a 10% spread: the data cannot decide, never a refutation */
+	measured(&f, PF_QUICK, 0.1515, 0.3015, 0.10);
+	CHECK(fake_verdict(&f, &v) == PF_STATUS_INCONCLUSIVE);
+	CHECK(check_state_of(&v, "the sampler costs ≤ 1%") == PF_INCONCLUSIVE);
+	pf_verdict_free(&v);
+	fake_free(&f);
+
+	/* at smoke a 5% cost is recorded, not judged */
+	measured(&f, PF_SMOKE, 0.1575, 0.315, 0.001);
+	CHECK(fake_verdict(&f, &v) == PF_REPRODUCED);
+	CHECK(check_state_of(&v, "the sampler costs ≤ 1%") == PF_INFO);
+	pf_verdict_free(&v);
+	fake_free(&f);
+
+	/* a kernel whose sum is wrong timed nothing worth comparing */
+	measured(&f, PF_QUICK, 0.1503, 0.3015, 0.001);
+	fake_metric(&f, "watch_cost", "rel_error", 1e-3);
+	CHECK(fake_verdict(&f, &v) == PF_NOT_REPRODUCED);
+	CHECK(check_state_of(&v, "the kernel's answer (watched)") == PF_FAIL);
+	pf_verdict_free(&v);
+	fake_free(&f);
+	return TEST_DONE();
+}
