@@ -31,9 +31,9 @@
 /* ---- parameters ---------------------------------------------------------- */
 
 static const struct pf_param params[] = {
-	{ .name = "n", .unit = PF_COUNT, .value = { 4000, 14000, 20000, 1e6 },
+	{ .name = "n", .unit = PF_COUNT, .value = { 4000, 10000, 20000, 1e6 },
 	  .min = 16, .max = 1e7,
-	  .help = "length of a (n,1) and b (1,n); quick: 8n² = 1.46 GiB; paper: the article's 1e6" },
+	  .help = "length of a (n,1) and b (1,n); quick: 8n² = 0.75 GiB, past any L3; paper: the article's 1e6" },
 	{ .name = "article_n", .unit = PF_COUNT, .value = { 1e6, 1e6, 1e6, 1e6 },
 	  .min = 16, .max = 1e7,
 	  .help = "n of the *_article variants: seed 003's np.random.rand(1000000, 1)" },
@@ -43,7 +43,7 @@ static const struct pf_param params[] = {
 	{ .name = "mem_limit", .unit = PF_BYTES, .value = { 1 * PF_GiB, 3 * PF_GiB, 5 * PF_GiB, 4 * PF_GiB },
 	  .min = 64 * PF_MiB, .max = 64 * PF_GiB,
 	  .help = "memory cgroup limit of each variant" },
-	{ .name = "dask_n", .unit = PF_COUNT, .value = { 8000, 14000, 40000, 1e5 },
+	{ .name = "dask_n", .unit = PF_COUNT, .value = { 8000, 10000, 40000, 1e5 },
 	  .min = 16, .max = 1e7,
 	  .help = "n of the dask variant: the article's 1e6 is 1e12 pairs (hours here); quick: numpy's n; "
 		  "smoke: 8 chunks a side, so a few chunks in flight are well under 8n²" },
