@@ -25,7 +25,7 @@
 static const struct pf_param params[] = {
 	{ "n", PF_COUNT, { 256, 512, 1024, 2048 }, 16, 8192,
 	  "matrix order of the dgemm compared between the libraries" },
-	{ "probe_s", PF_SECONDS, { 0.15, 0.3, 0.5, 1 }, 0.01, 10,
+	{ "probe_s", PF_SECONDS, { 0.15, 0.15, 0.5, 1 }, 0.01, 10,
 	  "seconds of repeated dgemm while the threads that work are counted" },
 	{ .name = NULL },
 };

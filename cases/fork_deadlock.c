@@ -56,7 +56,7 @@ static const struct pf_param params[] = {
 		  "(up to 20x); fixes wait without one (the harness timeout)" },
 	{ .name = "hold", .unit = PF_SECONDS, .value = { 0.02, 0.02, 0.02, 0.02 }, .min = 0, .max = 5,
 	  .help = "how long the holder thread keeps the mutex after the fork began" },
-	{ .name = "startup_iters", .unit = PF_COUNT, .value = { 20, 20, 200, 200 }, .min = 1, .max = 100000,
+	{ .name = "startup_iters", .unit = PF_COUNT, .value = { 20, 8, 200, 200 }, .min = 1, .max = 100000,
 	  .help = "process starts per timed repetition of the start-up benchmarks" },
 	{ .name = "parent_rss", .unit = PF_BYTES, .value = { 64 * MiB_, 256 * MiB_, 1 * PF_GiB, 1 * PF_GiB },
 	  .min = 0, .max = 16 * PF_GiB,
