@@ -166,7 +166,9 @@ def at_n(fn, n, arrays=0, peak=False):
     pr.phase("main N")
     base = pr.rss()
     pr.peak_reset()
-    value, med, mn = measure(fn, n, min(3, pr.reps()))
+    # full arrays are allocated (and faulted in) afresh by every call: a
+    # warm-up call would warm nothing, and costs seconds at N = 1e8
+    value, med, mn = measure(fn, n, min(3, pr.reps()), warmup=not arrays)
     if arrays or peak:
         grown = pr.peak_rss() - base
         pr.metric("peak_bytes", grown, "B")
@@ -262,7 +264,7 @@ def main():
         arrays = 4 if style == "numpy" else 3
         at_n(lambda k: full(k, steps), n, arrays)
         for name in STEP_NAMES:
-            v = sorted(steps.get(name, [])[1:])   # the first call is the warm-up
+            v = sorted(steps.get(name, []))   # every call is timed (no warm-up)
             k = len(v)
             med = (v[k // 2] if k % 2 else (v[k // 2 - 1] + v[k // 2]) / 2) if k else float("nan")
             pr.metric(f"step.{name}", med, "s")
