@@ -110,7 +110,7 @@ def _row(f, t_origin, r):
 def run_threading(pr, mod, np, data, collect):
     """threading backend: tasks write their own rows and metrics as they end."""
     from joblib import Parallel, delayed
-    tasks, n_jobs, work_s = pr.param("tasks", int), pr.param("n_jobs", int), pr.param("work_s")
+    tasks, n_jobs, work_s = pr.param("tasks", int), pr.param("n_jobs", int), pr.param("thread_work_s")
     path = os.path.join(pr.outdir(), os.environ.get("PITFALLS_VARIANT", "py") + ".tasks.tsv")
     lock = threading.Lock()
     state = {"done": 0, "held_peak": 0, "held_last": 0, "coll0": mod._ncoll[0]}
