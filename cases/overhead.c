@@ -81,6 +81,42 @@ static int v_idle(struct pf_ctx *ctx)
 	return PF_OK;
 }
 
+/* ---- every call, in the order it ran (the plots) ---------------------------- */
+
+#define MAX_CALLS 512
+struct calls {
+	int n;
+	double secs[MAX_CALLS];
+	int arm[MAX_CALLS];
+};
+
+static double note_call(struct calls *c, int arm, double secs)
+{
+	if (c->n < MAX_CALLS) {
+		c->arm[c->n] = arm;
+		c->secs[c->n++] = secs;
+	}
+	return secs;
+}
+
+/* The table "calls": i, arm, seconds, warmup (1: the untimed first call of
+ * its arm, which pf_bench_group makes before the repetitions). */
+static int write_calls(struct pf_ctx *ctx, const struct calls *c, const char *const names[2])
+{
+	FILE *t = pf_table_open(ctx, "calls", "i\tarm\tseconds\twarmup");
+	bool seen[2] = { false, false };
+
+	if (!t)
+		return pf_fail(ctx, "table calls: %s", strerror(errno));
+	for (int i = 0; i < c->n; i++) {
+		fprintf(t, "%d\t%s\t%.9f\t%d\n", i, names[c->arm[i]], c->secs[i], !seen[c->arm[i]]);
+		seen[c->arm[i]] = true;
+	}
+	if (pf_table_close(ctx, t) < 0)
+		return pf_fail(ctx, "table calls: %s", strerror(errno));
+	return PF_OK;
+}
+
 /* ---- sampler_cost ---------------------------------------------------------- */
 
 struct kernel_arm {
@@ -88,6 +124,7 @@ struct kernel_arm {
 	double n, value;
 	size_t chunk;
 	int workers;
+	struct calls calls;
 };
 
 static double run_sampled(void *arg)
@@ -95,7 +132,7 @@ static double run_sampled(void *arg)
 	struct kernel_arm *k = arg;
 
 	pf_sampler_pause(k->ctx, false);
-	return basel_threads_time(k->n, k->chunk, k->workers, &k->value);
+	return note_call(&k->calls, 0, basel_threads_time(k->n, k->chunk, k->workers, &k->value));
 }
 
 static double run_unsampled(void *arg)
@@ -103,19 +140,21 @@ static double run_unsampled(void *arg)
 	struct kernel_arm *k = arg;
 
 	pf_sampler_pause(k->ctx, true);
-	return basel_threads_time(k->n, k->chunk, k->workers, &k->value);
+	return note_call(&k->calls, 1, basel_threads_time(k->n, k->chunk, k->workers, &k->value));
 }
 
 /* The sampler's cost in one process: the kernel on every core with the
  * parent's sampler running and paused, interleaved. */
 static int v_sampler_cost(struct pf_ctx *ctx)
 {
-	struct kernel_arm k = { .ctx = ctx, .n = pf_param(ctx, "n_sampler"), .chunk = (size_t)pf_param(ctx, "chunk"),
-				.workers = workers_of(ctx), .value = NAN };
+	static struct kernel_arm k;	/* static: its call record is 6 KiB */
+	static const char *const names[2] = { "sampled", "unsampled" };
 	struct pf_bench_arm arms[2] = { { "sampled", run_sampled, &k }, { "unsampled", run_unsampled, &k } };
 	struct pf_bench_opts o = { .iterations = 1, .manual_time = true, .repetitions = reps_cost(ctx) };
 	int rc;
 
+	k = (struct kernel_arm){ .ctx = ctx, .n = pf_param(ctx, "n_sampler"), .chunk = (size_t)pf_param(ctx, "chunk"),
+				 .workers = workers_of(ctx), .value = NAN };
 	pf_metric(ctx, "workers", k.workers, "1");
 	pf_phase(ctx, "sampler on/off");
 	rc = pf_bench_group(ctx, arms, 2, &o, NULL);
@@ -123,7 +162,7 @@ static int v_sampler_cost(struct pf_ctx *ctx)
 	if (rc < 0)
 		return PF_FAILED;
 	pf_metric(ctx, "rel_error", basel_rel_error(k.value, k.n), "1");
-	return PF_OK;
+	return write_calls(ctx, &k.calls, names);
 }
 
 /* ---- watch_cost ------------------------------------------------------------ */
@@ -139,6 +178,7 @@ struct watch_arm {
 	double n, value;
 	int workers;
 	double watcher_cpu, watcher_wall;	/* watch's own CPU time while the program ran, and the wall */
+	struct calls *calls;			/* both arms' */
 	char err[1400];
 };
 
@@ -206,11 +246,13 @@ static double run_watch_arm(void *arg)
 	(void)unlink(out);
 	if (a->watched && pf_rm_rf(wdir) < 0 && errno != ENOENT && !a->err[0])
 		snprintf(a->err, sizeof(a->err), "removing %s: %s", wdir, strerror(errno));
-	return a->err[0] ? -1 : secs;
+	return a->err[0] ? -1 : note_call(a->calls, !a->watched, secs);
 }
 
 static int v_watch_cost(struct pf_ctx *ctx)
 {
+	static const char *const names[2] = { "watched", "bare" };
+	static struct calls calls;
 	struct watch_arm a[2];
 	struct pf_bench_arm arms[2] = { { "watched", run_watch_arm, &a[0] }, { "bare", run_watch_arm, &a[1] } };
 	struct pf_bench_opts o = { .iterations = 1, .manual_time = true, .repetitions = reps_cost(ctx) };
@@ -220,7 +262,7 @@ static int v_watch_cost(struct pf_ctx *ctx)
 		return pf_skip(ctx, "/proc/self/exe not executable: the program is this binary re-executed");
 	for (int i = 0; i < 2; i++)
 		a[i] = (struct watch_arm){ .ctx = ctx, .watched = i == 0, .n = pf_param(ctx, "n_watch"),
-					   .workers = workers, .value = NAN };
+					   .workers = workers, .value = NAN, .calls = &calls };
 	pf_metric(ctx, "workers", workers, "1");
 	pf_phase(ctx, "bare / under watch");
 	if (pf_bench_group(ctx, arms, 2, &o, NULL) < 0 || a[0].err[0] || a[1].err[0])
@@ -230,7 +272,7 @@ static int v_watch_cost(struct pf_ctx *ctx)
 	/* what the slowdown is made of: the watcher's CPU beside the program */
 	pf_metric(ctx, "watcher_cpu_share", a[0].watcher_cpu / a[0].watcher_wall, "1");
 	pf_metric(ctx, "watcher_machine_share", a[0].watcher_cpu / a[0].watcher_wall / workers, "1");
-	return PF_OK;
+	return write_calls(ctx, &calls, names);
 }
 
 /* ---- the verdict ------------------------------------------------------------ */
