@@ -258,6 +258,7 @@ static int v_watch_cost(struct pf_ctx *ctx)
 	struct pf_bench_opts o = { .iterations = 1, .manual_time = true, .repetitions = reps_cost(ctx) };
 	int workers = workers_of(ctx);
 
+	calls.n = 0;
 	if (access("/proc/self/exe", X_OK) != 0)
 		return pf_skip(ctx, "/proc/self/exe not executable: the program is this binary re-executed");
 	for (int i = 0; i < 2; i++)
