@@ -206,6 +206,7 @@ struct scenario {
 	bool drop_caches;	/* PITFALLS_DROP_CACHES=1: pitfalls run --drop-caches */
 	double checksum;	/* keeps the re-read alive */
 	double *out;		/* the re-read's result array, pre-touched */
+	bool verified;		/* one re-read checked element by element */
 };
 
 /* Flush the file and drop its page cache as the variant says (a no-op on
@@ -256,17 +257,25 @@ static double reread(struct scenario *sc)
 	for (size_t i = 0; i < n; i++)
 		out[i] = m[i] + 1.0;
 	dt = pf_now() - t0;
-	/* the article asserts new_array == data[:half] + 1: so do we (untimed) */
-	for (size_t i = 0; i < n; i++) {
-		if (out[i] != (double)i + 1.0) {
-			pf_fail(sc->ctx, "re-read element %zu is %g, wrote %zu", i, out[i] - 1, i);
-			dt = -1;
-			break;
+	/* the article asserts new_array == data[:half] + 1: so do we (untimed),
+	 * every element the first time, then one a page (each page was read
+	 * back; a quick-scale re-read is 256 MiB, and 45 full checks and clears
+	 * were 4 s of the case) */
+	{
+		size_t step = sc->verified ? 4096 / sizeof(double) : 1;
+
+		for (size_t i = 0; i < n; i += step) {
+			if (out[i] != (double)i + 1.0) {
+				pf_fail(sc->ctx, "re-read element %zu is %g, wrote %zu", i, out[i] - 1, i);
+				dt = -1;
+				break;
+			}
+			sum += out[i];
+			out[i] = 0;	/* the next re-read must write it again */
 		}
-		sum += out[i];
+		sc->verified = true;
 	}
 	sc->checksum += sum;
-	memset(out, 0, n * sizeof(double));
 	munmap((void *)m, sc->bytes);
 	return dt;
 }
