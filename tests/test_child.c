@@ -3,9 +3,11 @@
  * hang is ended at the timeout with its whole tree (a forked grandchild that
  * would otherwise live on); an argv child runs by exec; the sampler samples,
  * and without a cgroup keeps the tree's members between /proc scans; the
- * descendants walk finds children and grandchildren. */
+ * descendants walk finds children and grandchildren; the sampler's kept
+ * descriptors read a small file as it is now. */
 #include "pf_test.h"
 
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/wait.h>
@@ -245,6 +247,30 @@ int main(void)
 			close(go[1]);
 		} else
 			printf("no memory cgroup (%s): the cgroup half of the memo test is not run\n", err);
+	}
+	/* the sampler's one-read path: a small file through a kept descriptor
+	 * (what it says now, not when it was opened), -1 for a file longer than
+	 * the buffer or one that cannot be opened */
+	{
+		struct pf_fdcache fc = { .n = 0 };
+		char path[64], buf[16], big[64];
+		int fd;
+
+		snprintf(path, sizeof(path), "/tmp/pf-test-cache-%d", (int)getpid());
+		fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+		CHECK(fd >= 0 && write(fd, "123 456\n", 8) == 8);
+		CHECK(pf_cache_pread(&fc, path, buf, sizeof(buf)) == 8 && !strcmp(buf, "123 456\n"));
+		CHECK(fc.n == 1);
+		CHECK(pwrite(fd, "789", 3, 0) == 3);
+		CHECK(pf_cache_pread(&fc, path, buf, sizeof(buf)) == 8 && !strncmp(buf, "789 456", 7));
+		CHECK(fc.n == 1);	/* the same descriptor, read again */
+		memset(big, 'x', sizeof(big));
+		CHECK(pwrite(fd, big, sizeof(big), 0) == (ssize_t)sizeof(big));
+		CHECK(pf_cache_pread(&fc, path, buf, sizeof(buf)) == -1);
+		CHECK(pf_cache_pread(&fc, "/nonexistent/pf-test", buf, sizeof(buf)) == -1);
+		close(fd);
+		unlink(path);
+		pf_cache_close(&fc);
 	}
 	return TEST_DONE();
 }
