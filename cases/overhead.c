@@ -58,7 +58,7 @@ static int workers_of(const struct pf_ctx *ctx)
 
 /* The child sleeps in poll() at the sampler's interval and counts what each
  * wake-up costs its own thread: the floor under any sampler at that interval
- * on this machine (a KVM guest pays for the timer's exits).  The parent's
+ * on this machine (~60 µs on the README's KVM guest).  The parent's
  * sampler meanwhile samples this child: its sampler_s over wall_s is the
  * sampler's own share of a core, wake-ups included. */
 static int v_idle(struct pf_ctx *ctx)
@@ -83,16 +83,38 @@ static int v_idle(struct pf_ctx *ctx)
 
 /* ---- every call, in the order it ran (the plots) ---------------------------- */
 
-#define MAX_CALLS 512
 struct calls {
-	int n;
-	double secs[MAX_CALLS];
-	int arm[MAX_CALLS];
+	int n, cap;
+	double *secs;
+	int *arm;
 };
+
+/* room for every call of two arms of `reps` repetitions and their warm-ups */
+static int calls_init(struct pf_ctx *ctx, struct calls *c, int reps)
+{
+	c->n = 0;
+	c->cap = 2 * (reps + 1);
+	c->secs = calloc((size_t)c->cap, sizeof(*c->secs));
+	c->arm = calloc((size_t)c->cap, sizeof(*c->arm));
+	if (!c->secs || !c->arm) {
+		free(c->secs);
+		free(c->arm);
+		return pf_fail(ctx, "calloc of %d calls: %s", c->cap, strerror(errno));
+	}
+	return PF_OK;
+}
+
+static void calls_free(struct calls *c)
+{
+	free(c->secs);
+	free(c->arm);
+	c->secs = NULL;
+	c->arm = NULL;
+}
 
 static double note_call(struct calls *c, int arm, double secs)
 {
-	if (c->n < MAX_CALLS) {
+	if (c->n < c->cap) {	/* sized for every call pf_bench_group makes */
 		c->arm[c->n] = arm;
 		c->secs[c->n++] = secs;
 	}
@@ -147,22 +169,27 @@ static double run_unsampled(void *arg)
  * parent's sampler running and paused, interleaved. */
 static int v_sampler_cost(struct pf_ctx *ctx)
 {
-	static struct kernel_arm k;	/* static: its call record is 6 KiB */
 	static const char *const names[2] = { "sampled", "unsampled" };
+	struct kernel_arm k = { .ctx = ctx, .n = pf_param(ctx, "n_sampler"), .chunk = (size_t)pf_param(ctx, "chunk"),
+				.workers = workers_of(ctx), .value = NAN };
 	struct pf_bench_arm arms[2] = { { "sampled", run_sampled, &k }, { "unsampled", run_unsampled, &k } };
 	struct pf_bench_opts o = { .iterations = 1, .manual_time = true, .repetitions = reps_cost(ctx) };
 	int rc;
 
-	k = (struct kernel_arm){ .ctx = ctx, .n = pf_param(ctx, "n_sampler"), .chunk = (size_t)pf_param(ctx, "chunk"),
-				 .workers = workers_of(ctx), .value = NAN };
+	if (calls_init(ctx, &k.calls, o.repetitions) != PF_OK)
+		return PF_FAILED;
 	pf_metric(ctx, "workers", k.workers, "1");
 	pf_phase(ctx, "sampler on/off");
 	rc = pf_bench_group(ctx, arms, 2, &o, NULL);
 	pf_sampler_pause(ctx, false);
-	if (rc < 0)
+	if (rc < 0) {
+		calls_free(&k.calls);
 		return PF_FAILED;
+	}
 	pf_metric(ctx, "rel_error", basel_rel_error(k.value, k.n), "1");
-	return write_calls(ctx, &k.calls, names);
+	rc = write_calls(ctx, &k.calls, names);
+	calls_free(&k.calls);
+	return rc;
 }
 
 /* ---- watch_cost ------------------------------------------------------------ */
@@ -252,28 +279,33 @@ static double run_watch_arm(void *arg)
 static int v_watch_cost(struct pf_ctx *ctx)
 {
 	static const char *const names[2] = { "watched", "bare" };
-	static struct calls calls;
+	struct calls calls;
 	struct watch_arm a[2];
 	struct pf_bench_arm arms[2] = { { "watched", run_watch_arm, &a[0] }, { "bare", run_watch_arm, &a[1] } };
 	struct pf_bench_opts o = { .iterations = 1, .manual_time = true, .repetitions = reps_cost(ctx) };
-	int workers = workers_of(ctx);
+	int workers = workers_of(ctx), rc;
 
-	calls.n = 0;
 	if (access("/proc/self/exe", X_OK) != 0)
 		return pf_skip(ctx, "/proc/self/exe not executable: the program is this binary re-executed");
+	if (calls_init(ctx, &calls, o.repetitions) != PF_OK)
+		return PF_FAILED;
 	for (int i = 0; i < 2; i++)
 		a[i] = (struct watch_arm){ .ctx = ctx, .watched = i == 0, .n = pf_param(ctx, "n_watch"),
 					   .workers = workers, .value = NAN, .calls = &calls };
 	pf_metric(ctx, "workers", workers, "1");
 	pf_phase(ctx, "bare / under watch");
-	if (pf_bench_group(ctx, arms, 2, &o, NULL) < 0 || a[0].err[0] || a[1].err[0])
+	if (pf_bench_group(ctx, arms, 2, &o, NULL) < 0 || a[0].err[0] || a[1].err[0]) {
+		calls_free(&calls);
 		return pf_fail(ctx, "%s", a[0].err[0] ? a[0].err : a[1].err[0] ? a[1].err : "pf_bench_group failed");
+	}
 	pf_metric(ctx, "rel_error", basel_rel_error(a[0].value, a[0].n), "1");
 	pf_metric(ctx, "rel_error_bare", basel_rel_error(a[1].value, a[1].n), "1");
 	/* what the slowdown is made of: the watcher's CPU beside the program */
 	pf_metric(ctx, "watcher_cpu_share", a[0].watcher_cpu / a[0].watcher_wall, "1");
 	pf_metric(ctx, "watcher_machine_share", a[0].watcher_cpu / a[0].watcher_wall / workers, "1");
-	return write_calls(ctx, &calls, names);
+	rc = write_calls(ctx, &calls, names);
+	calls_free(&calls);
+	return rc;
 }
 
 /* ---- the verdict ------------------------------------------------------------ */
