@@ -11,6 +11,8 @@
 #include <cerrno>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <unistd.h>
+#include <cstdlib>
 #include <vector>
 
 extern "C" {
@@ -96,14 +98,13 @@ extern "C" void pf_bench_counter(const char *name, double value)
 		current->counters[name] = value;
 }
 
-extern "C" int pf_bench_group(struct pf_ctx *ctx, const struct pf_bench_arm *arms, int narms,
-			      const struct pf_bench_opts *opts, struct pf_bench_stats *out)
+// One call of Google Benchmark over the arms in the order of `order` (NULL:
+// as given), each with `reps` repetitions, its JSON to a file of its own in
+// <outdir>/.gbench (merged per case); the runs land in cap.  With `shuffle`,
+// Google Benchmark's random interleaving shuffles all the repetitions.
+static void run_round(struct pf_ctx *ctx, const struct pf_bench_arm *arms, const int *order, int narms,
+		      const struct pf_bench_opts &o, int reps, bool shuffle, const std::string &prefix, Capture &cap)
 {
-	struct pf_bench_opts o = {};
-	if (opts)
-		o = *opts;
-	int reps = o.repetitions > 0 ? o.repetitions : pf_reps(ctx);
-	std::string prefix = std::string(pf_case_name(ctx)) + "/" + pf_variant_name(ctx) + "/";
 	std::string dir = std::string(pf_outdir(ctx)) + "/.gbench";
 	char file[64];
 
@@ -111,19 +112,16 @@ extern "C" int pf_bench_group(struct pf_ctx *ctx, const struct pf_bench_arm *arm
 	snprintf(file, sizeof(file), "/%s.%03d.json", pf_variant_name(ctx), seq++);
 	std::string outflag = "--benchmark_out=" + dir + file;
 	std::string fmtflag = "--benchmark_out_format=json";
-	std::string ilflag = std::string("--benchmark_enable_random_interleaving=") + (narms > 1 ? "true" : "false");
+	std::string ilflag = std::string("--benchmark_enable_random_interleaving=") + (shuffle ? "true" : "false");
 	char *argv[] = { (char *)"pitfalls", (char *)outflag.c_str(), (char *)fmtflag.c_str(),
 			 (char *)ilflag.c_str(), nullptr };
 	int argc = 4;
 	benchmark::Initialize(&argc, argv);
 
-	if (!o.skip_warmup)
-		for (int a = 0; a < narms; a++)
-			(void)arms[a].fn(arms[a].arg);	// warm-up: page in, train predictors (STREAM)
-
 	benchmark::ClearRegisteredBenchmarks();
 	bool manual = o.manual_time;
-	for (int a = 0; a < narms; a++) {
+	for (int k = 0; k < narms; k++) {
+		int a = order ? order[k] : k;
 		pf_bench_fn fn = arms[a].fn;
 		void *arg = arms[a].arg;
 		benchmark::internal::Benchmark *b = benchmark::RegisterBenchmark(
@@ -144,8 +142,6 @@ extern "C" int pf_bench_group(struct pf_ctx *ctx, const struct pf_bench_arm *arm
 		if (manual)
 			b->UseManualTime();
 	}
-
-	Capture cap;
 	benchmark::RunSpecifiedBenchmarks(&cap);
 	benchmark::ClearRegisteredBenchmarks();
 	{
@@ -157,6 +153,43 @@ extern "C" int pf_bench_group(struct pf_ctx *ctx, const struct pf_bench_arm *arm
 		if (stat(path.c_str(), &st) < 0 || st.st_size == 0)
 			pf_report_write_failure(ctx, path.c_str(),
 						statvfs(dir.c_str(), &fs) == 0 && fs.f_bavail == 0 ? ENOSPC : EIO);
+	}
+}
+
+extern "C" int pf_bench_group(struct pf_ctx *ctx, const struct pf_bench_arm *arms, int narms,
+			      const struct pf_bench_opts *opts, struct pf_bench_stats *out)
+{
+	struct pf_bench_opts o = {};
+	if (opts)
+		o = *opts;
+	int reps = o.repetitions > 0 ? o.repetitions : pf_reps(ctx);
+	std::string prefix = std::string(pf_case_name(ctx)) + "/" + pf_variant_name(ctx) + "/";
+	Capture cap;
+
+	if (!o.skip_warmup)
+		for (int a = 0; a < narms; a++)
+			(void)arms[a].fn(arms[a].arg);	// warm-up: page in, train predictors (STREAM)
+	if (narms == 1) {
+		run_round(ctx, arms, nullptr, narms, o, reps, false, prefix, cap);
+	} else {
+		// Balanced blocks: every round runs each arm once, in a random order
+		// (A B, B A, B A, A B, ...).  Google Benchmark's own interleaving
+		// shuffles all repetitions at once, so one arm's repetitions can
+		// bunch at one end of the run: a quick run's sampler_cost had 13 of
+		// its 18 unsampled ones in the first half while the host slowed by
+		// 15%, and measured a 10% "cost" (CI 1.03-1.17).  In blocks a drift
+		// slower than a round falls on both arms alike.  The order within a
+		// round is ours (Fisher-Yates), not Google Benchmark's shuffle.
+		std::vector<int> order((size_t)narms);
+		unsigned seed = (unsigned)getpid() ^ (unsigned)(pf_now() * 1e6);
+
+		for (int r = 0; r < reps && cap.error.empty(); r++) {
+			for (int k = 0; k < narms; k++)
+				order[(size_t)k] = k;
+			for (int k = narms - 1; k > 0; k--)
+				std::swap(order[(size_t)k], order[(size_t)(rand_r(&seed) % (unsigned)(k + 1))]);
+			run_round(ctx, arms, order.data(), narms, o, 1, false, prefix, cap);
+		}
 	}
 	if (!cap.error.empty()) {
 		pf_fail(ctx, "benchmark %s: %s", (prefix + arms[0].name).c_str(), cap.error.c_str());
