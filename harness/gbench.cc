@@ -181,7 +181,7 @@ extern "C" int pf_bench_group(struct pf_ctx *ctx, const struct pf_bench_arm *arm
 		// slower than a round falls on both arms alike.  The order within a
 		// round is ours (Fisher-Yates), not Google Benchmark's shuffle.
 		std::vector<int> order((size_t)narms);
-		unsigned seed = (unsigned)getpid() ^ (unsigned)(pf_now() * 1e6);
+		unsigned seed = (unsigned)getpid() ^ (unsigned)(unsigned long long)(pf_now() * 1e6);	// truncated on purpose
 
 		for (int r = 0; r < reps && cap.error.empty(); r++) {
 			for (int k = 0; k < narms; k++)
