@@ -115,23 +115,14 @@ int pf_cg_attach(struct pf_cgroup *cg, pid_t pid)
  * when fc is not NULL. */
 static double cg_file_num(const struct pf_cgroup *cg, struct pf_fdcache *fc, const char *file)
 {
-	char path[600], buf[64], *s, *end;
-	double d = -1;
+	char path[600], buf[64], *end;
+	double d;
 
 	snprintf(path, sizeof(path), "%s/%s", cg->path, file);
-	if (fc) {
-		if (pf_cache_pread(fc, path, buf, sizeof(buf)) < 0)
-			return -1;
-		s = buf;
-	} else if (!(s = pf_read_file(path, NULL))) {
+	if (pf_cache_pread(fc, path, buf, sizeof(buf)) < 0)
 		return -1;
-	}
-	d = strtod(s, &end);
-	if (end == s)
-		d = -1;
-	if (s != buf)
-		free(s);
-	return d;
+	d = strtod(buf, &end);
+	return end == buf ? -1 : d;
 }
 
 static double cg_keyed(const struct pf_cgroup *cg, const char *file, const char *key)

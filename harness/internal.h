@@ -57,7 +57,8 @@ struct pf_fdcache {
 };
 char *pf_cache_read(struct pf_fdcache *c, const char *path);	/* c NULL: pf_read_file */
 /* A small file in one read into buf (NUL-terminated, no allocation): its
- * length, or -1 (unreadable, gone, or not shorter than len - 1).  c not NULL. */
+ * length, or -1 (unreadable, gone, or not shorter than len - 1).  c NULL:
+ * opened, read and closed. */
 ssize_t pf_cache_pread(struct pf_fdcache *c, const char *path, char *buf, size_t len);
 void pf_cache_close(struct pf_fdcache *c);
 double pf_read_keyed(const char *path, const char *key);	/* "key value" line, or -1 */

@@ -180,21 +180,20 @@ void pf_sample_take(struct pf_sample *s, pid_t leader, const struct pf_cgroup *c
 	s->pss = with_pss ? 0 : -1;
 	s->nprocs = 0;		/* the members alive now */
 	for (int i = 0; i < n; i++) {
-		char buf[256], *heap = NULL, *t = buf;
+		char buf[256];
 
 		snprintf(path, sizeof(path), "/proc/%d/statm", (int)pids[i]);
-		if (memo ? pf_cache_pread(&memo->files, path, buf, sizeof(buf)) < 0 : !(t = heap = pf_read_file(path, NULL)))
+		if (pf_cache_pread(memo ? &memo->files : NULL, path, buf, sizeof(buf)) < 0)
 			continue;	/* exited since the list was made */
 		s->nprocs++;
 		{	/* "size resident ...": no sscanf in the hot path */
 			char *p, *end;
 			unsigned long res;
 
-			(void)strtoul(t, &p, 10);
+			(void)strtoul(buf, &p, 10);
 			res = strtoul(p, &end, 10);
 			if (end != p)
 				s->rss += (double)res * (double)page;
-			free(heap);
 		}
 		if (with_pss) {
 			double pss;

@@ -354,7 +354,7 @@ char *pf_cache_read(struct pf_fdcache *c, const char *path)
 
 ssize_t pf_cache_pread(struct pf_fdcache *c, const char *path, char *buf, size_t len)
 {
-	int i = cache_entry(c, path), fd;
+	int i = c ? cache_entry(c, path) : -2, fd;
 	ssize_t n;
 
 	if (len < 2)

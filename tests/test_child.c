@@ -261,6 +261,7 @@ int main(void)
 		CHECK(fd >= 0 && write(fd, "123 456\n", 8) == 8);
 		CHECK(pf_cache_pread(&fc, path, buf, sizeof(buf)) == 8 && !strcmp(buf, "123 456\n"));
 		CHECK(fc.n == 1);
+		CHECK(pf_cache_pread(NULL, path, buf, sizeof(buf)) == 8 && !strcmp(buf, "123 456\n"));	/* no cache */
 		CHECK(pwrite(fd, "789", 3, 0) == 3);
 		CHECK(pf_cache_pread(&fc, path, buf, sizeof(buf)) == 8 && !strncmp(buf, "789 456", 7));
 		CHECK(fc.n == 1);	/* the same descriptor, read again */
