@@ -616,14 +616,6 @@ static const struct alloc_cfg cfg_je_eager = {
 static const struct alloc_cfg cfg_je_decay = {
 	.jemalloc = true, .malloc_conf = "oversize_threshold:0,muzzy_decay_ms:-1" };
 
-/* Repetitions of a timing claim: >= 9 from quick scale on. */
-static int timing_reps(const struct pf_ctx *ctx)
-{
-	int r = pf_reps(ctx);
-
-	return pf_scale(ctx) >= PF_QUICK && r < TIMING_REPS_MIN ? TIMING_REPS_MIN : r;
-}
-
 /* The timing claim's evidence: eager jemalloc, glibc and sane decay, each
  * repetition a fresh worker process, interleaved in random order in this one
  * variant (Google Benchmark's random interleaving) so drift cancels. */
@@ -631,7 +623,8 @@ static int run_interleaved(struct pf_ctx *ctx)
 {
 	static const struct alloc_cfg *const cfgs[3] = { &cfg_je_eager, &cfg_glibc, &cfg_je_decay };
 	static const char *const names[3] = { "jemalloc_eager", "glibc", "jemalloc_decay" };
-	struct pf_bench_opts bo = { .iterations = 1, .manual_time = true, .repetitions = timing_reps(ctx) };
+	struct pf_bench_opts bo = { .iterations = 1, .manual_time = true,
+				    .repetitions = pf_reps_timing(ctx, TIMING_REPS_MIN) };
 	struct pf_bench_stats st[3];
 	struct pf_bench_arm arms[3];
 	struct alloc_run ar[3];

@@ -86,15 +86,6 @@ static const struct pf_param params[] = {
 					 * dispatch: a pool that has not won is refuted only once N
 					 * reaches 10x the predicted crossover */
 
-/* Repetitions: a timing claim's sides get >= 9 (compare.py's advice) from
- * quick scale on; sweeps that only draw a curve get few. */
-static int reps_timing(const struct pf_ctx *ctx)
-{
-	int r = pf_reps(ctx);
-
-	return pf_scale(ctx) == PF_SMOKE || r >= PF_RECOMMENDED_REPS ? r : PF_RECOMMENDED_REPS;
-}
-
 static int reps_sweep(const struct pf_ctx *ctx)
 {
 	return pf_reps(ctx) > 3 ? 3 : pf_reps(ctx);
@@ -811,7 +802,7 @@ static int chunks_vs_broadcast(struct pf_ctx *ctx, struct job *j)
 {
 	struct job b = *j;
 	struct pf_bench_arm arms[2] = { { "cmp_broadcast", run_broadcast, &b }, { "cmp_chunked", run_chunked, j } };
-	struct pf_bench_opts o = { .iterations = 1, .repetitions = reps_timing(ctx) };
+	struct pf_bench_opts o = { .iterations = 1, .repetitions = pf_reps_timing(ctx, 0) };
 	char why[160];
 
 	j->n = b.n = pf_param(ctx, "n_cmp");
@@ -891,7 +882,7 @@ static int chunk_sweep(struct pf_ctx *ctx, struct job *j)
 	{
 		struct job in = *j, band = *j;
 		struct pf_bench_arm arms[2] = { { "l2_inside", run_chunked, &in }, { "l2_band", run_chunked, &band } };
-		struct pf_bench_opts o = { .iterations = 1, .repetitions = reps_timing(ctx) };
+		struct pf_bench_opts o = { .iterations = 1, .repetitions = pf_reps_timing(ctx, 0) };
 		int rc;
 
 		in.chunk = best_c;
@@ -952,7 +943,7 @@ static int v_chunked(struct pf_ctx *ctx)
 		rc = chunks_vs_broadcast(ctx, &j);
 	if (rc == PF_OK)
 		rc = scaling(ctx, run_chunked, &j, pf_param(ctx, "n_min"), pf_param(ctx, "n_max"), 0, false,
-			     reps_sweep(ctx), reps_timing(ctx));
+			     reps_sweep(ctx), pf_reps_timing(ctx, 0));
 	if (rc == PF_OK)
 		rc = crossover(ctx, run_chunked, &j, false);
 	if (rc == PF_OK)
@@ -990,7 +981,7 @@ static int v_processes(struct pf_ctx *ctx)
 	rc = at_n(ctx, run_processes, &j, pf_param(ctx, "n"), 0, true);
 	if (rc == PF_OK)
 		rc = scaling(ctx, run_processes, &j, pf_param(ctx, "n_min"), pf_param(ctx, "n_max"), 0, true,
-			     reps_sweep(ctx), reps_timing(ctx));
+			     reps_sweep(ctx), pf_reps_timing(ctx, 0));
 	if (rc == PF_OK)
 		rc = crossover(ctx, run_processes, &j, true);
 	return rc;
@@ -1008,7 +999,7 @@ static int v_simd(struct pf_ctx *ctx)
 	static const enum kern kerns[5] = { K_SIMD, K_SIMD_DIV, K_FMA, K_ADD, K_DIV };
 	struct pf_bench_arm arms[5];
 	struct pf_bench_stats st[5];
-	struct pf_bench_opts o = { .iterations = 1, .manual_time = true, .repetitions = reps_timing(ctx) };
+	struct pf_bench_opts o = { .iterations = 1, .manual_time = true, .repetitions = pf_reps_timing(ctx, 0) };
 	double n = pf_param(ctx, "n_simd");
 	char key[64];
 	int rc;

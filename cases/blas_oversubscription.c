@@ -519,14 +519,6 @@ static void add_configs(struct config *cs, int *ncfg, struct pf_ctx *ctx, const 
 	}
 }
 
-/* Repetitions: the run's, but at least compare.py's 9 from quick scale on. */
-static int reps_of(struct pf_ctx *ctx)
-{
-	int r = pf_reps(ctx);
-
-	return pf_scale(ctx) >= PF_QUICK && r < PF_RECOMMENDED_REPS ? PF_RECOMMENDED_REPS : r;
-}
-
 /* Run a runtime's configurations: for each P, T = cores (over), T = cores/P
  * (fit), and for OpenMP runtimes T = cores with OMP_WAIT_POLICY=passive and
  * T = cores/P pinned; for BLAS the n sweep at P = 2.  Reports the series
@@ -537,7 +529,7 @@ static int run_runtime(struct pf_ctx *ctx, int rid)
 	const struct runtime *rt = &runtimes[rid];
 	int cores = pf_ncores(ctx), *plist = NULL, np, ncfg = 0, rc = PF_OK, maxp;
 	int sz = rt->kind == RT_OMP ? (int)pf_param(ctx, "omp_m") : (int)pf_param(ctx, "blas_n");
-	struct pf_bench_opts opts = { .repetitions = reps_of(ctx), .manual_time = true,
+	struct pf_bench_opts opts = { .repetitions = pf_reps_timing(ctx, 0), .manual_time = true,
 				      .iterations = rt->kind == RT_OMP ? (int64_t)pf_param(ctx, "omp_iterations") : 1 };
 	struct config *cs = NULL;
 	struct pf_bench_arm *arms = NULL;

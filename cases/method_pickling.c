@@ -400,10 +400,6 @@ out:
 	return rc;
 }
 
-/* Repetitions of the interleaved timing from quick scale on: the claim is
- * judged with a U test (compare.py recommends 9+). */
-#define TIMING_REPS_MIN 9
-
 /* The timing claim's evidence: the method form and the function form at the
  * largest attribute, each with its own pool, their repetitions interleaved in
  * this one process (pf_bench_group), so that a shared machine's drift lands on
@@ -423,7 +419,7 @@ static int run_interleaved(struct pf_ctx *ctx)
 	signal(SIGPIPE, SIG_IGN);
 	if (!pf_fits(ctx, (2.0 + 2.0 * nworkers) * amax, "the object, its serialised copy and the workers' copies"))
 		return PF_SKIPPED;
-	bo.repetitions = pf_scale(ctx) >= PF_QUICK && pf_reps(ctx) < TIMING_REPS_MIN ? TIMING_REPS_MIN : pf_reps(ctx);
+	bo.repetitions = pf_reps_timing(ctx, 0);
 	for (int k = 0; k < 2; k++) {
 		p[k].nworkers = nworkers;
 		p[k].tasks = (uint64_t)pf_param(ctx, "timing_tasks");

@@ -42,11 +42,7 @@ static const struct pf_param params[] = {
 /* Repetitions of a 1-2% effect: twice compare.py's 9 from quick scale on. */
 static int reps_cost(const struct pf_ctx *ctx)
 {
-	int r = pf_reps(ctx);
-
-	if (pf_scale(ctx) != PF_SMOKE && r < PF_RECOMMENDED_REPS)
-		r = PF_RECOMMENDED_REPS;
-	return 2 * r;
+	return 2 * pf_reps_timing(ctx, 0);
 }
 
 static int workers_of(const struct pf_ctx *ctx)

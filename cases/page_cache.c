@@ -494,7 +494,7 @@ static int run_interleaved(struct pf_ctx *ctx)
 	if (!pf_fits(ctx, 2.0 * (double)bytes + 2.0 * (double)half * sizeof(double),
 		     "the tmpfs file, the warm file's cache and the re-read array"))
 		return PF_SKIPPED;
-	bo.repetitions = pf_scale(ctx) >= PF_QUICK && pf_reps(ctx) < REREAD_REPS_MIN ? REREAD_REPS_MIN : pf_reps(ctx);
+	bo.repetitions = pf_reps_timing(ctx, REREAD_REPS_MIN);
 	out = malloc(half * sizeof(double) + 1);
 	if (!out)
 		return pf_fail(ctx, "malloc of the re-read array: %s", strerror(errno));

@@ -58,6 +58,13 @@ double pf_param(const struct pf_ctx *ctx, const char *name)
 
 enum pf_scale pf_scale(const struct pf_ctx *ctx) { return ctx->scale; }
 int pf_reps(const struct pf_ctx *ctx) { return ctx->reps; }
+
+int pf_reps_timing(const struct pf_ctx *ctx, int min)
+{
+	if (min <= 0)
+		min = PF_RECOMMENDED_REPS;
+	return ctx->scale >= PF_QUICK && ctx->reps < min ? min : ctx->reps;
+}
 const char *pf_case_name(const struct pf_ctx *ctx) { return ctx->c->name; }
 const char *pf_variant_name(const struct pf_ctx *ctx) { return ctx->v->name; }
 const char *pf_outdir(const struct pf_ctx *ctx) { return ctx->outdir; }

@@ -67,6 +67,12 @@ struct pf_variant {
 	const char *python;		/* Python original: "basel.py generator" (cases/python/) */
 	unsigned flags;			/* PF_V_* */
 	double timeout_s;		/* 0: the case's needs.timeout_s */
+	/* > 0 for a variant that hangs on purpose: it is ended as at its timeout
+	 * (outcome timeout, the hang recorded) once its processes have used less
+	 * than PF_STALL_SHARE of one core for stall_s seconds.  No exit and no
+	 * progress is a hang's evidence; the rest of the timeout would be waited
+	 * for nothing. */
+	double stall_s;
 	const char *mem_limit;		/* parameter naming this variant's own memory limit, or NULL: the case's */
 };
 
@@ -107,6 +113,9 @@ struct pf_case {
 double pf_param(const struct pf_ctx *ctx, const char *name); /* unknown name: abort */
 enum pf_scale pf_scale(const struct pf_ctx *ctx);
 int pf_reps(const struct pf_ctx *ctx);		/* repetitions for Google Benchmark */
+/* Repetitions of a timing claim's sides: the run's, but from quick scale on at
+ * least min (0: compare.py's PF_RECOMMENDED_REPS).  Smoke judges no timing. */
+int pf_reps_timing(const struct pf_ctx *ctx, int min);
 const char *pf_case_name(const struct pf_ctx *ctx);
 const char *pf_variant_name(const struct pf_ctx *ctx);
 const char *pf_outdir(const struct pf_ctx *ctx);	/* the case's results directory */
