@@ -515,8 +515,9 @@ static const struct pf_variant variants[] = {
 	{ .name = "py_xgb_multiprocessing", .role = PF_PATHOLOGY,
 	  .summary = "XGBoost: the same tasks on the multiprocessing backend (article: hangs); wait channels at the timeout",
 	  .python = "circular_refs.py xgb_multiprocessing", .mem_limit = "xgb_mem_limit",
-	  .timeout_s = 15 },	/* the article saw it hang: this is how long we wait (it reaches its
-				 * cgroup's limit in ~2 s, then is OOM-killed or hangs) */
+	  .timeout_s = 15, .stall_s = 3 },	/* the article saw it hang: this is how long we wait (it
+						 * reaches its cgroup's limit in ~2 s, a worker is OOM-killed,
+						 * the pool waits for its task): ended after 3 s without progress */
 	{ .name = "model_cycles", .role = PF_PATHOLOGY,
 	  .summary = "C model: cycles collected only when the generation-0 count passes 700",
 	  .run = model_cycles },

@@ -51,7 +51,7 @@ static const struct pf_param params[] = {
 	  .help = "forks (or spawns) with the program's mutex held by another thread" },
 	{ .name = "forks", .unit = PF_COUNT, .value = { 20, 100, 400, 400 }, .min = 1, .max = 10000,
 	  .help = "forks while a thread hammers an allocator's lock (pool_lock, malloc_fork)" },
-	{ .name = "deadline", .unit = PF_SECONDS, .value = { 1.5, 3, 5, 5 }, .min = 0.05, .max = 60,
+	{ .name = "deadline", .unit = PF_SECONDS, .value = { 1.5, 1.5, 5, 5 }, .min = 0.05, .max = 60,
 	  .help = "pathologies: after this, a child still there is hung if asleep in a futex wait, else waited for "
 		  "(up to 20x); fixes wait without one (the harness timeout)" },
 	{ .name = "hold", .unit = PF_SECONDS, .value = { 0.02, 0.02, 0.02, 0.02 }, .min = 0, .max = 5,
@@ -74,8 +74,10 @@ static const struct pf_param params[] = {
 /* A child still running (not blocked) at the deadline is waited for, up to
  * this factor of the deadline, before it counts as hung: slowness is not a hang. */
 #define CONFIRM_FACTOR 20
-/* The harness-timeout variant's own timeout (seconds): short, it is a hang. */
+/* The harness-timeout variant's own timeout (seconds): short, it is a hang;
+ * and its stall_s: both processes asleep for a second ends it sooner. */
 #define HARNESS_TIMEOUT_S 3
+#define HARNESS_STALL_S 1
 
 /* The environment variable that makes a re-executed image of this program
  * run the child's task (from a constructor, before main) and exit. */
@@ -580,14 +582,6 @@ static double start_iteration(void *arg)
 	return (pf_now() - t0) / b->iters;	/* seconds per process start */
 }
 
-/* Repetitions of a timing claim: >= 9 from quick scale on. */
-static int timing_reps(const struct pf_ctx *ctx)
-{
-	int r = pf_reps(ctx);
-
-	return pf_scale(ctx) >= PF_QUICK && r < PF_RECOMMENDED_REPS ? PF_RECOMMENDED_REPS : r;
-}
-
 /* Start-up of each kind, interleaved (A B B A …) so drift cancels: first
  * from a small parent, then from a parent holding parent_rss resident (fork
  * copies its page tables; spawn does not).  Series "<kind>.time". */
@@ -597,7 +591,7 @@ static int run_startup(struct pf_ctx *ctx)
 		{ "fork", START_FORK }, { "fork_exec", START_FORK_EXEC },
 		{ "spawn", START_SPAWN }, { "spawn_true", START_SPAWN_TRUE },
 	}, big[] = { { "fork_big", START_FORK }, { "spawn_big", START_SPAWN } };
-	struct pf_bench_opts bo = { .iterations = 1, .manual_time = true, .repetitions = timing_reps(ctx) };
+	struct pf_bench_opts bo = { .iterations = 1, .manual_time = true, .repetitions = pf_reps_timing(ctx, 0) };
 	struct start_bench b[6];
 	struct pf_bench_arm arms[6];
 	struct pf_bench_stats st[6];
@@ -652,8 +646,8 @@ static const struct pf_variant variants[] = {
 	{ .name = "fork_mutex", .role = PF_PATHOLOGY, .run = run_fork_mutex,
 	  .summary = "fork() while another thread holds the program's mutex; the child takes it" },
 	{ .name = "fork_mutex_harness", .role = PF_PATHOLOGY, .run = run_fork_mutex_harness,
-	  .timeout_s = HARNESS_TIMEOUT_S,
-	  .summary = "the same, waiting for the child without a deadline: the harness timeout ends it" },
+	  .timeout_s = HARNESS_TIMEOUT_S, .stall_s = HARNESS_STALL_S,
+	  .summary = "the same, waiting for the child without a deadline: the harness's hang rule ends it" },
 	{ .name = "fork_mutex_atfork", .role = PF_FIX, .run = run_fork_mutex_atfork,
 	  .summary = "pthread_atfork: prepare takes the mutex, parent and child release it" },
 	{ .name = "spawn", .role = PF_FIX, .run = run_spawn,
@@ -711,7 +705,8 @@ static const struct pf_claim claims[] = {
 	HANGS("fork: the hung children wait on the lock", "fork_mutex", "hung_in_futex_share", 1,
 	      "each asleep in a futex wait (/proc/<pid>/wchan, syscall), not merely slow"),
 	{ .name = "harness timeout catches the hang", .kind = PF_K_OUTCOME, .a = "fork_mutex_harness",
-	  .outcome = PF_OUT_TIMEOUT, .bound = "the variant waits forever; its own short timeout ends it" },
+	  .outcome = PF_OUT_TIMEOUT,
+	  .bound = "the variant waits forever; the hang rule (1 s without progress) or its short timeout ends it" },
 	NEVER_HANGS("atfork never hangs", "fork_mutex_atfork"),
 	NEVER_HANGS("spawn never hangs", "spawn"),
 	HANGS("fork with an allocator lock hammered hangs", "pool_lock", "hung", 1,

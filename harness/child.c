@@ -363,8 +363,44 @@ double pf_machine_busy_s(void)
 	return (double)(v[0] + v[1] + v[2] + v[5] + v[6] + v[7]) / hz;
 }
 
+/* The stall rule (spec.stall > 0): true once the tree's processes have used
+ * less than PF_STALL_SHARE of one core over spec.stall seconds.  The window
+ * starts again whenever the tree used more than that budget since its start,
+ * or lost a member (its CPU time leaves the sum: an exit is an event). */
+struct stall {
+	double next, t_base, cpu_base;
+};
+
+static bool stalled(const struct pf_child_spec *sp, pid_t child, const struct pf_cgroup *cg, struct stall *st,
+		    double now)
+{
+	pid_t pids[512];
+	double cpu = 0;
+	int n;
+
+	if (!(sp->stall > 0) || now < st->next)
+		return false;
+	st->next = now + PF_STALL_CHECK_S;
+	n = cg->kind != PF_CG_NONE ? pf_tree_pids(child, cg, pids, 512) : pf_tree_walk(child, pids, 512);
+	if (n < 0)
+		n = pf_tree_pids(child, NULL, pids, 512);
+	for (int i = 0; i < n; i++) {
+		double c = pf_proc_cpu_s(pids[i]);
+
+		if (c > 0)
+			cpu += c;
+	}
+	if (!(st->t_base > 0) || cpu < st->cpu_base || cpu - st->cpu_base > PF_STALL_SHARE * sp->stall) {
+		st->t_base = now;
+		st->cpu_base = cpu;
+		return false;
+	}
+	return now - st->t_base >= sp->stall;
+}
+
 /* The event loop: samples at the interval, report lines as they come, the
- * timeout and interruptions; returns when the child has exited (unreaped). */
+ * timeout, the stall rule and interruptions; returns when the child has
+ * exited (unreaped). */
 static void event_loop(const struct pf_child_spec *sp, pid_t child, int rep, int pidfd,
 		       const struct pf_cgroup *cg, double t0, struct lines *l, struct pf_child_out *out)
 {
@@ -375,6 +411,7 @@ static void event_loop(const struct pf_child_spec *sp, pid_t child, int rep, int
 	double next_sample = t0, next_pss = 0, loop_cpu0 = pf_thread_cpu(), drain_s = 0;
 	struct pf_sample s;
 	struct pf_tree_memo *memo = pf_tree_memo_new();
+	struct stall stall = { 0 };
 
 	for (;;) {
 		double now = pf_now();
@@ -407,6 +444,8 @@ static void event_loop(const struct pf_child_spec *sp, pid_t child, int rep, int
 				next_sample = now + sp->interval;
 		}
 		wait_ms = sampler && !paused ? (int)ceil((next_sample - pf_now()) * 1000) : 50;
+		if (sp->stall > 0 && wait_ms > PF_STALL_CHECK_S * 1000)
+			wait_ms = (int)(PF_STALL_CHECK_S * 1000);
 		if (wait_ms < 0)
 			wait_ms = 0;
 		pr = poll(pfd, pidfd >= 0 ? 2 : 1, wait_ms);
@@ -420,8 +459,10 @@ static void event_loop(const struct pf_child_spec *sp, pid_t child, int rep, int
 		/* with a pidfd its POLLIN says the child exited: no waitid each turn */
 		if ((pidfd < 0 || (pr > 0 && pfd[1].revents)) && exited_unreaped(child))
 			break;
-		if (interrupted || pf_now() - t0 > sp->timeout) {
+		if (interrupted || pf_now() - t0 > sp->timeout ||
+		    (out->stalled = stalled(sp, child, cg, &stall, pf_now()))) {
 			out->timed_out = !interrupted;
+			out->stalled = out->stalled && !interrupted;
 			out->interrupted = interrupted != 0;
 			if (out->timed_out && sp->on_timeout)
 				sp->on_timeout(sp->cb, child);	/* the hang's evidence, while it lasts */

@@ -190,6 +190,12 @@ int pf_tree_pids(pid_t leader, const struct pf_cgroup *cg, pid_t *pids, int max)
 /* The leader and its descendants (children files: cost by the tree's size,
  * not the machine's); -1 when the kernel has no children files. */
 int pf_tree_walk(pid_t leader, pid_t *pids, int max);
+/* A process's user + system CPU seconds (/proc/PID/stat), or -1. */
+double pf_proc_cpu_s(pid_t pid);
+/* The stall rule (pf_variant.stall_s): a tree that used less than this share
+ * of one core over stall_s seconds is hung; checked every PF_STALL_CHECK_S. */
+#define PF_STALL_SHARE 0.01
+#define PF_STALL_CHECK_S 0.1
 /* What a sampler keeps between samples, so that one sample at the 10 ms
  * default costs about 1% of a core (overhead/sampler_cost), most of it the
  * wake-up itself (on a KVM guest ~60 µs, and the first system call after it
@@ -388,6 +394,7 @@ struct pf_child_spec {
 	double shm_size;
 	double mem_limit;		/* memory cgroup limit (0: none; a cgroup still accounts) */
 	double timeout;			/* seconds */
+	double stall;			/* > 0: a hang after this long without progress (pf_variant.stall_s) */
 	double interval;		/* sampler interval; 0: no timeline */
 	bool counters;			/* perf software/hardware counters, inherited */
 	bool profile;			/* sample call stacks (profile.c) from the first instruction */
@@ -401,6 +408,7 @@ struct pf_child_spec {
 };
 struct pf_child_out {
 	bool started, timed_out, interrupted;
+	bool stalled;			/* timed_out by the stall rule (spec.stall), not the timeout */
 	int status;			/* wait status */
 	struct rusage ru;
 	double t0, wall;		/* pf_now() at the start; seconds, start to exit */

@@ -421,8 +421,13 @@ static void classify(const struct pf_job *job, const struct pf_child_out *o, con
 
 	if (o->timed_out) {
 		r->outcome = PF_OUT_TIMEOUT;
-		snprintf(r->reason, sizeof(r->reason), "no exit after %.0f s: a hang; process group killed",
-			 job->timeout);
+		if (o->stalled)
+			snprintf(r->reason, sizeof(r->reason),
+				 "no exit and no progress after %.1f s (its processes used < %.0f%% of a core for "
+				 "%.1f s): a hang; process group killed", o->wall, 100 * PF_STALL_SHARE, job->v->stall_s);
+		else
+			snprintf(r->reason, sizeof(r->reason), "no exit after %.0f s: a hang; process group killed",
+				 job->timeout);
 	} else if (o->interrupted) {
 		r->outcome = PF_OUT_SIGNAL;
 		snprintf(r->reason, sizeof(r->reason), "interrupted by the user");
@@ -513,7 +518,7 @@ int pf_run_variant(const struct pf_job *job, struct pf_result *r)
 		.name = name, .fn = variant_main, .arg = &ctx,
 		.cpus = job->v->flags & PF_V_NO_PIN ? NULL : job->cpus,
 		.private_shm = local.private_shm, .shm_size = job->shm_size,
-		.mem_limit = job->mem_limit, .timeout = job->timeout,
+		.mem_limit = job->mem_limit, .timeout = job->timeout, .stall = job->v->stall_s,
 		.interval = job->v->flags & PF_V_NO_SAMPLER ? 0 : job->interval,
 		.counters = !(job->v->flags & PF_V_NO_COUNTERS), .logfd = logfd,
 		.profile = job->profile || (job->v->flags & PF_V_PROFILE),

@@ -48,6 +48,31 @@ int pf_tree_pids(pid_t leader, const struct pf_cgroup *cg, pid_t *pids, int max)
 	return n;
 }
 
+double pf_proc_cpu_s(pid_t pid)
+{
+	static double hz;
+	char path[64], buf[1024], *p;
+	unsigned long ut, st;
+	ssize_t n;
+	int fd;
+
+	if (!hz)
+		hz = (double)sysconf(_SC_CLK_TCK);
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = 0;
+	/* after ") ": state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime */
+	if (!(p = strrchr(buf, ')')) ||
+	    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2 || !(hz > 0))
+		return -1;
+	return (double)(ut + st) / hz;
+}
+
 /* The leader and its descendants through /proc/<pid>/task/<tid>/children:
  * the cost grows with the tree, not with the machine's processes.  -1 when
  * the kernel has no children files (CONFIG_PROC_CHILDREN). */
