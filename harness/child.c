@@ -371,8 +371,8 @@ struct stall {
 	double next, t_base, cpu_base;
 };
 
-static bool stalled(const struct pf_child_spec *sp, pid_t child, const struct pf_cgroup *cg, struct stall *st,
-		    double now)
+static bool stalled(const struct pf_child_spec *sp, pid_t child, const struct pf_cgroup *cg,
+		    struct pf_tree_memo *memo, struct stall *st, double now)
 {
 	pid_t pids[512];
 	double cpu = 0;
@@ -381,9 +381,7 @@ static bool stalled(const struct pf_child_spec *sp, pid_t child, const struct pf
 	if (!(sp->stall > 0) || now < st->next)
 		return false;
 	st->next = now + PF_STALL_CHECK_S;
-	n = cg->kind != PF_CG_NONE ? pf_tree_pids(child, cg, pids, 512) : pf_tree_walk(child, pids, 512);
-	if (n < 0)
-		n = pf_tree_pids(child, NULL, pids, 512);
+	n = pf_tree_members(child, cg->kind != PF_CG_NONE ? cg : NULL, memo, false, pids, 512);
 	for (int i = 0; i < n; i++) {
 		double c = pf_proc_cpu_s(pids[i]);
 
@@ -460,7 +458,7 @@ static void event_loop(const struct pf_child_spec *sp, pid_t child, int rep, int
 		if ((pidfd < 0 || (pr > 0 && pfd[1].revents)) && exited_unreaped(child))
 			break;
 		if (interrupted || pf_now() - t0 > sp->timeout ||
-		    (out->stalled = stalled(sp, child, cg, &stall, pf_now()))) {
+		    (out->stalled = stalled(sp, child, cg, memo, &stall, pf_now()))) {
 			out->timed_out = !interrupted;
 			out->stalled = out->stalled && !interrupted;
 			out->interrupted = interrupted != 0;

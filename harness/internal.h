@@ -200,28 +200,40 @@ double pf_proc_cpu_s(pid_t pid);
  * default costs about 1% of a core (overhead/sampler_cost), most of it the
  * wake-up itself (on a KVM guest ~60 µs, and the first system call after it
  * runs cold):
- * - the tree's members: without a cgroup the process group is found by
- *   scanning all of /proc (a millisecond and more on a busy machine: 15% of a
- *   core at 10 ms), with one by reading cgroup.procs.  The list is refreshed
- *   every PF_MEMO_REFRESH_S, and a /proc scan no oftener than keeps scans at
- *   1/PF_SCAN_SPACING of a core; members that exit drop out at once, new ones
- *   appear at the next refresh;
+ * - the tree's members (pf_tree_members): with a cgroup its cgroup.procs;
+ *   without one the leader's descendants (pf_tree_walk: cost by the tree)
+ *   and the process group of the last scan of all of /proc (a member whose
+ *   parent exited is no one's descendant; a scan is a millisecond and more on
+ *   a busy machine, 15% of a core at 10 ms), scanned no oftener than keeps
+ *   scans at 1/PF_SCAN_SPACING of a core, the first PF_SCAN_FIRST_S after
+ *   the first sample (a tree just started has no orphans to find; a scan in
+ *   a 0.3 s program is 0.7% of its life).  The list is refreshed every
+ *   PF_MEMO_REFRESH_S; members that exit drop out at once, new ones appear
+ *   at the next refresh;
  * - the breakdowns that move at page-cache speed (the cgroup's memory.stat:
  *   anon / file / shmem; /proc/meminfo: available, cached, shmem, dirty) are
  *   read every PF_MEMO_REFRESH_S and carried in between.  RSS, the cgroup's
  *   usage and /dev/shm are read at every sample. */
-#define PF_SCAN_SPACING 300
+#define PF_SCAN_SPACING 1000
+#define PF_SCAN_FIRST_S 1.0	/* the first /proc scan, after the first sample */
 #define PF_MEMO_REFRESH_S 0.1
 struct pf_tree_memo {
 	pid_t pids[4096];
 	int n;
 	double next_scan;	/* pf_now() of the next refresh of the members */
+	pid_t group[1024];	/* the process group at the last /proc scan (no cgroup) */
+	int ngroup;
+	double next_group;	/* pf_now() of the next /proc scan */
 	double next_slow;	/* … of the breakdowns */
 	double cg_anon, cg_file, cg_shmem, mem_available, cached, shmem, dirty;
 	struct pf_fdcache files;	/* statm, memory.usage/stat, meminfo: kept open */
 	int shm_fd;		/* O_PATH of the tree's /dev/shm, for fstatfs; 0: not yet */
 };
 struct pf_tree_memo *pf_tree_memo_new(void);
+/* The tree's members, from the memo's list (refreshed when older than
+ * PF_MEMO_REFRESH_S, or now when `fresh`); without a memo pf_tree_pids. */
+int pf_tree_members(pid_t leader, const struct pf_cgroup *cg, struct pf_tree_memo *memo, bool fresh, pid_t *pids,
+		    int max);
 void pf_tree_memo_free(struct pf_tree_memo *m);	/* closes its files */
 /* with_shm: the tree is to have a private /dev/shm; it is measured from the
  * first sample that finds the tree in its own mount namespace. */

@@ -168,8 +168,36 @@ double pf_meminfo(const char *field)
 
 /* The tree's members: the memo's list until its refresh is due (see
  * struct pf_tree_memo), else the cgroup's or the process group's now. */
-static int tree_members(pid_t leader, const struct pf_cgroup *cg, struct pf_tree_memo *memo, pid_t *pids,
-			int max)
+/* Without a cgroup: the leader's descendants and the process group of the
+ * last /proc scan (at 1/PF_SCAN_SPACING of a core). */
+static int walk_and_group(pid_t leader, struct pf_tree_memo *memo, pid_t *pids, int max)
+{
+	const int gcap = (int)(sizeof(memo->group) / sizeof(memo->group[0]));
+	int n = pf_tree_walk(leader, pids, max);
+	double t0;
+
+	if (n < 0)	/* no children files: the scan at every refresh */
+		return pf_tree_pids(leader, NULL, pids, max);
+	t0 = pf_now();
+	if (memo->next_group == 0)	/* at the start every member is a descendant */
+		memo->next_group = t0 + PF_SCAN_FIRST_S;
+	if (t0 >= memo->next_group) {
+		memo->ngroup = pf_tree_pids(leader, NULL, memo->group, gcap);
+		memo->next_group = t0 + PF_SCAN_SPACING * (pf_now() - t0);
+	}
+	for (int i = 0; i < memo->ngroup && n < max; i++) {
+		bool seen = false;
+
+		for (int k = 0; k < n && !seen; k++)
+			seen = pids[k] == memo->group[i];
+		if (!seen)
+			pids[n++] = memo->group[i];
+	}
+	return n;
+}
+
+int pf_tree_members(pid_t leader, const struct pf_cgroup *cg, struct pf_tree_memo *memo, bool fresh, pid_t *pids,
+		    int max)
 {
 	const int cap = (int)(sizeof(memo->pids) / sizeof(memo->pids[0]));
 	double t0 = pf_now();
@@ -177,15 +205,15 @@ static int tree_members(pid_t leader, const struct pf_cgroup *cg, struct pf_tree
 
 	if (!memo)
 		return pf_tree_pids(leader, cg, pids, max);
-	if (t0 < memo->next_scan && memo->n > 0) {
+	if (!fresh && t0 < memo->next_scan && memo->n > 0) {
 		n = memo->n < max ? memo->n : max;
 		memcpy(pids, memo->pids, (size_t)n * sizeof(*pids));
 		return n;
 	}
-	n = pf_tree_pids(leader, cg, pids, max);
+	n = cg && cg->kind != PF_CG_NONE ? pf_tree_pids(leader, cg, pids, max) : walk_and_group(leader, memo, pids, max);
 	memo->n = n < cap ? n : cap;
 	memcpy(memo->pids, pids, (size_t)memo->n * sizeof(*pids));
-	memo->next_scan = t0 + fmax(PF_MEMO_REFRESH_S, PF_SCAN_SPACING * (pf_now() - t0));
+	memo->next_scan = t0 + PF_MEMO_REFRESH_S;
 	return n;
 }
 
@@ -194,7 +222,7 @@ void pf_sample_take(struct pf_sample *s, pid_t leader, const struct pf_cgroup *c
 {
 	static long page;
 	pid_t pids[4096];
-	int n = tree_members(leader, cg, memo, pids, 4096);
+	int n = pf_tree_members(leader, cg, memo, false, pids, 4096);
 	char path[96];
 	char *mi;
 	bool slow;

@@ -193,13 +193,17 @@ struct deep_state {
 	char shm_dir[64];
 	char dirs[16][256];	/* where joblib folders may be: /tmp, JOBLIB_TEMP_FOLDER, from maps */
 	int ndirs;
+	struct {		/* each one's joblib folders, as of its mtime */
+		struct timespec mtime;
+		bool trusted;	/* listed ≥ ROOT_QUIET_S after that mtime: a change since has a later one */
+		char (*sub)[256];
+		int nsub;
+	} roots[16];
 	struct { pid_t pid; char comm[32]; } env_seen[WATCH_MAX_PIDS];	/* environments read (an exec re-reads) */
 	int nenv_seen;
 	struct { char path[256]; unsigned long ino; int n; } mapped[512];	/* this sample */
 	int nmapped;
-	pid_t group[WATCH_MAX_PIDS];	/* the process group at the last /proc scan */
-	int ngroup;
-	double next_scan;
+	struct pf_tree_memo *memo;	/* the members, shared with the fast samples */
 };
 
 static bool watched_file(const char *path)
@@ -409,11 +413,11 @@ static void read_proc(struct deep_state *ds, pid_t pid, double t, struct pf_wpro
 	snprintf(path, sizeof(path), "/proc/%d/smaps_rollup", (int)pid);
 	s = pf_read_file(path, NULL);
 	if (s) {
-		const char *keys[] = { "\nRss:", "\nPrivate_Dirty:", "\nShared_Dirty:", "\nShared_Clean:",
+		const char *keys[] = { "\nRss:", "\nPss:", "\nPrivate_Dirty:", "\nShared_Dirty:", "\nShared_Clean:",
 				       "\nAnonymous:" };
-		double *dst[] = { &p->rss, &p->private_dirty, &p->shared_dirty, &p->shared_clean, &p->anon };
+		double *dst[] = { &p->rss, &p->pss, &p->private_dirty, &p->shared_dirty, &p->shared_clean, &p->anon };
 
-		for (int k = 0; k < 5; k++) {
+		for (int k = 0; k < 6; k++) {
 			char *f = strstr(s, keys[k]);
 
 			*dst[k] = f ? strtod(f + strlen(keys[k]), NULL) * 1024.0 : 0;
@@ -439,8 +443,9 @@ static struct pf_wfile *file_entry(struct pf_watch *w, const char *path, unsigne
 	return &w->files[w->nfiles++];
 }
 
-/* Files of one directory (and of joblib folders one level down). Files that
- * were there before the command started are not the command's. */
+/* Files of one directory: the command's /dev/shm (and its joblib folders one
+ * level down), or a joblib folder (depth 1).  Files that were there before
+ * the command started are not the command's. */
 static void list_dir(struct deep_state *ds, const char *dir, const char *shown, double t, int depth,
 		     char **before, size_t nbefore)
 {
@@ -456,10 +461,6 @@ static void list_dir(struct deep_state *ds, const char *dir, const char *shown, 
 
 		if (e->d_name[0] == '.')
 			continue;
-		/* in /tmp and the like only joblib's folders count: not a stat()
-		 * for every other name at every deep sample */
-		if (depth == 0 && strcmp(shown, "/dev/shm") && !strstr(e->d_name, "joblib_memmapping_folder_"))
-			continue;
 		snprintf(full, sizeof(full), "%s/%s", dir, e->d_name);
 		snprintf(disp, sizeof(disp), "%s/%s", shown, e->d_name);
 		if (stat(full, &st) < 0)
@@ -469,7 +470,7 @@ static void list_dir(struct deep_state *ds, const char *dir, const char *shown, 
 				list_dir(ds, full, disp, t, 1, before, nbefore);
 			continue;
 		}
-		if (!S_ISREG(st.st_mode) || (depth == 0 && strcmp(shown, "/dev/shm")))
+		if (!S_ISREG(st.st_mode))
 			continue;
 		{
 			bool old = false;
@@ -487,6 +488,56 @@ static void list_dir(struct deep_state *ds, const char *dir, const char *shown, 
 		f->joblib = strstr(disp, "joblib_memmapping_folder_") != NULL;
 	}
 	closedir(d);
+}
+
+/* A directory where joblib folders may be (/tmp, JOBLIB_TEMP_FOLDER, …):
+ * only its joblib_memmapping_folder_* entries count, and they come and go
+ * with the directory's mtime, so it is read again only when that changed (a
+ * /tmp of a few hundred names cost more than the rest of a deep sample).
+ * Timestamps are coarse: a listing made within ROOT_QUIET_S of the mtime is
+ * not trusted, and the next deep sample reads the directory again. */
+#define ROOT_QUIET_S 0.05
+static void list_root(struct deep_state *ds, int k, double t)
+{
+	const char *dir = ds->dirs[k];
+	struct stat st;
+	struct timespec now;
+
+	if (stat(dir, &st) < 0)
+		return;
+	if (!ds->roots[k].trusted || st.st_mtim.tv_sec != ds->roots[k].mtime.tv_sec ||
+	    st.st_mtim.tv_nsec != ds->roots[k].mtime.tv_nsec) {
+		DIR *d = opendir(dir);
+		struct dirent *e;
+
+		if (!d)
+			return;
+		ds->roots[k].nsub = 0;
+		while ((e = readdir(d))) {
+			char full[512];
+			struct stat sst;
+
+			if (!strstr(e->d_name, "joblib_memmapping_folder_"))
+				continue;
+			snprintf(full, sizeof(full), "%s/%s", dir, e->d_name);
+			if (stat(full, &sst) < 0 || !S_ISDIR(sst.st_mode))
+				continue;
+			ds->roots[k].sub = pf_xrealloc(ds->roots[k].sub,
+						       (size_t)(ds->roots[k].nsub + 1) * sizeof(*ds->roots[k].sub));
+			snprintf(ds->roots[k].sub[ds->roots[k].nsub++], sizeof(ds->roots[k].sub[0]), "%s", e->d_name);
+		}
+		closedir(d);
+		clock_gettime(CLOCK_REALTIME, &now);
+		ds->roots[k].mtime = st.st_mtim;
+		ds->roots[k].trusted = (double)(now.tv_sec - st.st_mtim.tv_sec) +
+					       1e-9 * (double)(now.tv_nsec - st.st_mtim.tv_nsec) > ROOT_QUIET_S;
+	}
+	for (int i = 0; i < ds->roots[k].nsub; i++) {
+		char full[512];
+
+		snprintf(full, sizeof(full), "%s/%s", dir, ds->roots[k].sub[i]);
+		list_dir(ds, full, full, t, 1, NULL, 0);
+	}
 }
 
 static char **shm_before;
@@ -508,37 +559,13 @@ static void snapshot_shm(void)
 	closedir(d);
 }
 
-/* The command's processes: the cgroup's members; without one, the leader's
- * descendants (their cost grows with the tree: a scan of all of /proc at every
- * deep sample was most of its cost on a machine of a few hundred processes)
- * and the process group of the last /proc scan (a member whose parent exited
- * is no one's descendant), scanned at 1/PF_SCAN_SPACING of a core. */
-static int tree(struct deep_state *ds, const struct pf_cgroup *cg, pid_t *pids)
-{
-	int n = cg ? -1 : pf_tree_walk(ds->leader, pids, WATCH_MAX_PIDS);
-	double t0;
-
-	if (n < 0)
-		return pf_tree_pids(ds->leader, cg, pids, WATCH_MAX_PIDS);
-	if ((t0 = pf_now()) >= ds->next_scan) {
-		ds->ngroup = pf_tree_pids(ds->leader, NULL, ds->group, WATCH_MAX_PIDS);
-		ds->next_scan = t0 + PF_SCAN_SPACING * (pf_now() - t0);
-	}
-	for (int i = 0; i < ds->ngroup && n < WATCH_MAX_PIDS; i++) {
-		bool seen = false;
-
-		for (int k = 0; k < n && !seen; k++)
-			seen = pids[k] == ds->group[i];
-		if (!seen)
-			pids[n++] = ds->group[i];
-	}
-	return n;
-}
-
 static void deep_sample(struct deep_state *ds, const struct pf_cgroup *cg, double t)
 {
 	pid_t pids[WATCH_MAX_PIDS];
-	int n = tree(ds, cg, pids);
+	/* the command's processes, refreshed for the fast samples too: with a
+	 * cgroup its members; without, the leader's descendants and its process
+	 * group (pf_tree_members: the cost grows with the tree, not the machine) */
+	int n = pf_tree_members(ds->leader, cg, ds->memo, true, pids, WATCH_MAX_PIDS);
 	struct pf_watch *w = ds->w;
 	char root[128];
 
@@ -555,7 +582,7 @@ static void deep_sample(struct deep_state *ds, const struct pf_cgroup *cg, doubl
 	snprintf(root, sizeof(root), "/proc/%d/root/dev/shm", (int)ds->leader);
 	list_dir(ds, root, "/dev/shm", t, 0, ds->shm_dir[0] ? NULL : shm_before, ds->shm_dir[0] ? 0 : nshm_before);
 	for (int i = 0; i < ds->ndirs; i++)
-		list_dir(ds, ds->dirs[i], ds->dirs[i], t, 0, NULL, 0);
+		list_root(ds, i, t);
 	for (int i = 0; i < ds->nmapped; i++) {
 		struct pf_wfile *f = file_entry(w, ds->mapped[i].path, ds->mapped[i].ino);
 
@@ -890,7 +917,7 @@ int pf_cmd_watch(int argc, char **argv)
 	hwloc_bitmap_t cpus = NULL;
 	int rc = parse_opts(argc, argv, &o), go[2] = { -1, -1 }, logfd = -1, status = 0, nf = 0;
 	char err[512], *rundir = NULL, *dir = NULL, *events = NULL, *path, *outdir = NULL;
-	double t0, next_sample, next_deep, next_pss = 0, rlimit_as = 0, cpu_t0;
+	double t0, next_sample, next_deep, rlimit_as = 0, cpu_t0;
 	struct sigaction sa = { .sa_handler = on_stop };
 	struct rusage ru = { 0 };
 	size_t cap = 0;
@@ -1013,6 +1040,7 @@ int pf_cmd_watch(int argc, char **argv)
 	next_sample = next_deep = t0;
 	cpu_t0 = pf_thread_cpu();
 	memo = pf_tree_memo_new();	/* members, open files and breakdowns between samples */
+	ds.memo = memo;
 
 	for (;;) {
 		double now = pf_now(), wait_s;
@@ -1021,7 +1049,6 @@ int pf_cmd_watch(int argc, char **argv)
 		pid_t r;
 
 		if (now >= next_sample) {
-			bool with_pss = now >= next_pss;
 			struct pf_wsample *x;
 			double c0 = pf_thread_cpu(), vals[PF_NCOUNTERS];
 			bool sup[PF_NCOUNTERS];
@@ -1031,10 +1058,8 @@ int pf_cmd_watch(int argc, char **argv)
 				w.samples = pf_xrealloc(w.samples, cap * sizeof(*w.samples));
 			}
 			x = &w.samples[w.nsamples++];
-			pf_sample_take(&x->s, child, cg.kind != PF_CG_NONE ? &cg : NULL, with_pss, o.shm_size > 0,
-				       memo);
-			if (with_pss)	/* PSS walks page tables: keep it at 1% of a core */
-				next_pss = now + fmax(period, 100 * (pf_thread_cpu() - c0));
+			/* PSS: from the deep sample's smaps_rollup (it reads them anyway) */
+			pf_sample_take(&x->s, child, cg.kind != PF_CG_NONE ? &cg : NULL, false, o.shm_size > 0, memo);
 			x->s.t = now - t0;
 			pf_counters_read(&pc, vals, sup);
 			w.cost_fast += pf_thread_cpu() - c0;
@@ -1049,8 +1074,11 @@ int pf_cmd_watch(int argc, char **argv)
 				deep_sample(&ds, cg.kind != PF_CG_NONE ? &cg : NULL, now - t0);
 				w.cost_deep += pf_thread_cpu() - c0;
 				next_deep = now + fmax(period, WATCH_DEEP_COST_SHARE * (pf_thread_cpu() - c0));
-				for (size_t i = first; i < w.nprocs; i++)
+				x->s.pss = 0;
+				for (size_t i = first; i < w.nprocs; i++) {
 					last_running += w.procs[i].running;
+					x->s.pss += w.procs[i].pss;
+				}
 				x->running = last_running;
 				/* without the perf counter (unprivileged, perf_event_paranoid 2):
 				 * the tree's minor faults from /proc/<pid>/stat, at the deep rate */
@@ -1201,6 +1229,8 @@ out:
 	free(fs);
 	free(w.samples);
 	pf_tree_memo_free(memo);
+	for (int i = 0; i < 16; i++)
+		free(ds.roots[i].sub);
 	free(w.procs);
 	free(w.files);
 	free(w.events);

@@ -30,7 +30,7 @@ struct pf_wproc {
 	double read_bytes;	/* /proc/<pid>/io: bytes this process had read from storage */
 	int threads, running;	/* threads; threads in state R */
 	double nvcsw;		/* involuntary context switches (leader) */
-	double rss, private_dirty, shared_dirty, shared_clean;
+	double rss, pss, private_dirty, shared_dirty, shared_clean;
 	double anon;		/* smaps_rollup Anonymous: (RSS without the files it maps) */
 	double hwm;		/* VmHWM: the highest RSS it ever had (first touches raise it) */
 	double max_anon;	/* largest anonymous mapping */

@@ -132,9 +132,10 @@ int main(void)
 	}
 	(void)unlink(pid_file);
 
-	/* without a cgroup the sampler keeps the process group's members between
-	 * /proc scans: one that exits drops out at once, a new one comes at the
-	 * next scan */
+	/* without a cgroup the sampler keeps the tree's members between refreshes:
+	 * one that exits drops out at once; a new one comes at the next refresh
+	 * when it is a descendant, at the next /proc scan (not before
+	 * PF_SCAN_FIRST_S) when it is only in the process group */
 	{
 		struct pf_tree_memo *memo = pf_tree_memo_new();
 		struct pf_sample smp;
@@ -158,9 +159,13 @@ int main(void)
 		memo->next_scan = pf_now() + 3600;	/* not due: the list is reused */
 		pf_sample_take(&smp, lead, NULL, false, false, memo);
 		CHECK(smp.nprocs == 1);
-		memo->next_scan = 0;			/* due: the scan finds the new member */
+		memo->next_scan = 0;			/* a refresh: the descendants only */
 		pf_sample_take(&smp, lead, NULL, false, false, memo);
-		CHECK(smp.nprocs == 2 && smp.rss > 0);
+		CHECK(smp.nprocs == 1 && memo->next_group > pf_now());
+		memo->next_scan = 0;
+		memo->next_group = pf_now() - 1;	/* a scan due: it finds the group's member */
+		pf_sample_take(&smp, lead, NULL, false, false, memo);
+		CHECK(smp.nprocs == 2 && smp.rss > 0 && memo->ngroup == 2);
 		kill(other, SIGKILL);
 		waitpid(other, NULL, 0);
 		memo->next_scan = pf_now() + 3600;
