@@ -257,7 +257,9 @@ int pf_verdict_from_json(const struct pf_json *j, struct pf_verdict *v, char *er
 int pf_load_case_run(const char *dir, const struct pf_case *c, struct pf_run *run,
 		     double *params, char *err, size_t len);
 void pf_run_free(struct pf_run *run);
-struct pf_json *pf_machine_json(void);
+struct pf_json *pf_machine_json(void);	/* = _now + _python */
+struct pf_json *pf_machine_json_now(void);	/* all but numpy's BLAS (no python3 start-up) */
+void pf_machine_json_python(struct pf_json *m);	/* numpy's BLAS and thread pools (~0.3 s) */
 int pf_write_result(const char *casedir, const struct pf_case *c, enum pf_scale scale,
 		    const double *params, const struct pf_result *r);
 int pf_write_report(const char *rundir, char *err, size_t len);

@@ -914,6 +914,7 @@ int pf_cmd_watch(int argc, char **argv)
 	const struct pf_containment *cp = NULL;
 	struct pf_profile *prof = NULL;
 	struct pf_tree_memo *memo = NULL;
+	struct pf_json *machine = NULL;
 	hwloc_bitmap_t cpus = NULL;
 	int rc = parse_opts(argc, argv, &o), go[2] = { -1, -1 }, logfd = -1, status = 0, nf = 0;
 	char err[512], *rundir = NULL, *dir = NULL, *events = NULL, *path, *outdir = NULL;
@@ -950,7 +951,6 @@ int pf_cmd_watch(int argc, char **argv)
 	/* the run directory, like `pitfalls run` */
 	{
 		char *out = o.out ? pf_xstrdup(o.out) : pf_xasprintf("%s/results", pf_home());
-		struct pf_json *m;
 
 		rundir = pf_mkdir_p(out) == 0 ? pf_make_run_dir(out) : NULL;
 		if (!rundir) {
@@ -966,12 +966,10 @@ int pf_cmd_watch(int argc, char **argv)
 			rc = 2;
 			goto out;
 		}
-		m = pf_machine_json();
-		path = pf_xasprintf("%s/machine.json", rundir);
-		if (pf_json_save(path, m) < 0)
-			fprintf(stderr, "pitfalls: watch: write %s: %s\n", path, strerror(errno));
-		free(path);
-		pf_json_free(m);
+		/* the machine as the command starts; numpy's BLAS (a python3
+		 * start-up, ~0.3 s) once it has ended: the command is not kept
+		 * waiting, nor shares the cores with the probe */
+		machine = pf_machine_json_now();
 		outdir = out;
 	}
 	if (o.mem_limit > 0) {
@@ -1128,6 +1126,11 @@ int pf_cmd_watch(int argc, char **argv)
 	pf_cg_kill_all(&cg);
 	pf_counters_read(&pc, w.counters, w.supported);
 	pf_counters_close(&pc);
+	pf_machine_json_python(machine);
+	path = pf_xasprintf("%s/machine.json", rundir);
+	if (pf_json_save(path, machine) < 0)
+		fprintf(stderr, "pitfalls: watch: write %s: %s\n", path, strerror(errno));
+	free(path);
 	w.prof_fault_share = w.prof_madv_share = NAN;
 	if (prof && pf_profile_stop(prof, dir, "command", w.command, NULL) < 0)
 		fprintf(stderr, "pitfalls: watch --profile: writing the flame graph in %s failed\n", dir);
@@ -1229,6 +1232,7 @@ out:
 	free(fs);
 	free(w.samples);
 	pf_tree_memo_free(memo);
+	pf_json_free(machine);
 	for (int i = 0; i < 16; i++)
 		free(ds.roots[i].sub);
 	free(w.procs);
