@@ -32,10 +32,12 @@
 static const struct pf_param params[] = {
 	{ .name = "n", .unit = PF_COUNT, .value = { 1e6, 1e8, 1e8, 1e8 }, .min = 1e3, .max = 1e12,
 	  .help = "N of the step table, the peak-memory and speed-up checks (article: 1e8)" },
-	{ .name = "n_min", .unit = PF_COUNT, .value = { 1e5, 1e7, 1e7, 1e7 }, .min = 1e3, .max = 1e12,
+	{ .name = "n_min", .unit = PF_COUNT, .value = { 1e5, 3e6, 1e7, 1e7 }, .min = 1e3, .max = 1e12,
 	  .help = "smallest N of the scaling sweep (article's plots: 1e7)" },
-	{ .name = "n_max", .unit = PF_COUNT, .value = { 1e7, 3e8, 1e10, 1e11 }, .min = 1e3, .max = 1e12,
-	  .help = "largest N for variants that need no N-sized memory (article: up to 1e11)" },
+	{ .name = "n_max", .unit = PF_COUNT, .value = { 1e7, 1e8, 1e10, 1e11 }, .min = 1e3, .max = 1e12,
+	  .help = "largest N for variants that need no N-sized memory (article: up to 1e11); the pools' "
+		  "crossovers are judged there (quick: 1e8, where both pools win by 1.3-1.7x, 9 repetitions "
+		  "a side)" },
 	{ .name = "n_mem_max", .unit = PF_COUNT, .value = { 1e6, 3e7, 1e9, 1e10 }, .min = 1e3, .max = 1e12,
 	  .help = "largest N for full-array variants; sizes that do not fit are SKIPPED (article: 1e10 ran out of memory)" },
 	{ .name = "n_cmp", .unit = PF_COUNT, .value = { 1e6, 3e7, 1e8, 1e8 }, .min = 1e3, .max = 1e12,
@@ -720,7 +722,9 @@ static int scaling(struct pf_ctx *ctx, pf_bench_fn fn, struct job *j, double lo,
 static int at_n(struct pf_ctx *ctx, pf_bench_fn fn, struct job *j, double n, int arrays, bool manual)
 {
 	/* full arrays are allocated (and faulted in) afresh by every call: a
-	 * warm-up call would warm nothing, and costs seconds at N = 1e8 */
+	 * warm-up call would warm nothing, and costs seconds at N = 1e8.  The
+	 * median of the calls still matters: on a KVM guest the first call's
+	 * 3 GB are also the host's first touch (6 s against 0.8 s after) */
 	struct pf_bench_opts o = { .iterations = 1, .manual_time = manual, .repetitions = reps_sweep(ctx),
 				   .skip_warmup = arrays > 0 };
 	struct pf_bench_stats st;

@@ -226,11 +226,6 @@ def interleaved(arms, repeat):
     return values
 
 
-def timing_reps():
-    """Repetitions of a timing claim's sides: >= 9 from quick scale on."""
-    return pr.reps() if pr.scale() == "smoke" else max(9, pr.reps())
-
-
 def basel_dask(n, chunk):
     """The chunked sum as a dask.array reduction (threaded scheduler)."""
     da = DA
@@ -280,9 +275,9 @@ def main():
         pr.metric("cmp_n", n_cmp, "1")
         pr.phase("chunks vs broadcast")
         interleaved([("cmp_broadcast", lambda: basel_broadcast(n_cmp)),
-                     ("cmp_chunked", lambda: basel_chunked(n_cmp, chunk))], timing_reps())
+                     ("cmp_chunked", lambda: basel_chunked(n_cmp, chunk))], pr.timing_reps())
         scaling(lambda k: basel_chunked(k, chunk), max(1000, n_min // 100), n_max, 1,
-                repeat_last=timing_reps())
+                repeat_last=pr.timing_reps())
         chunk_sweep(grid, sweep_reps)
     elif style == "chunked_no_mmap":
         # the same sweep with glibc keeping freed arrays in its heap: no
@@ -302,7 +297,7 @@ def main():
         pr.metric("pool_startup", startup, "s")
         at_n(lambda k: basel_multiprocessing(k, chunk, workers), n)
         scaling(lambda k: basel_multiprocessing(k, chunk, workers), max(1000, n_min // 100), n_max, 1,
-                repeat_last=timing_reps())
+                repeat_last=pr.timing_reps())
     elif style == "dask":
         dask = pr.need("dask", "python3-dask")
         import dask.array

@@ -199,7 +199,7 @@ def interleaved(np, nbytes, half, drop_caches):
     rng = random.Random(0)
     pr.phase("interleaved re-reads")
     # as the C variant's REREAD_REPS_MIN: the ratio sits near its bound here
-    for _ in range(pr.timing_reps() if pr.scale() == "smoke" else max(pr.timing_reps(), 15)):
+    for _ in range(pr.timing_reps(15)):
         order = list(files)
         rng.shuffle(order)
         for k in order:

@@ -79,10 +79,11 @@ def reps():
 TIMING_REPS_MIN = 9
 
 
-def timing_reps():
+def timing_reps(minimum=TIMING_REPS_MIN):
     """Repetitions of a timed figure a claim is judged on: reps(), at least
-    TIMING_REPS_MIN from quick scale on (smoke: reps(), recorded only)."""
-    return reps() if scale() == "smoke" else max(reps(), TIMING_REPS_MIN)
+    `minimum` from quick scale on (smoke: reps(), recorded only).  The C
+    side's pf_reps_timing."""
+    return reps() if scale() == "smoke" else max(reps(), minimum)
 
 
 def ncores():
@@ -274,9 +275,3 @@ def mem_available():
                 return int(line.split()[1]) * 1024
     return -1
 
-
-def timing_reps():
-    """Repetitions for a timing claim: at least 9 from quick scale on
-    (Google Benchmark's compare.py recommends 9+)."""
-    n = reps()
-    return max(n, 9) if scale() != "smoke" else n
