@@ -44,6 +44,11 @@ static const struct pf_param params[] = {
 	{ .name = "tasks", .unit = PF_COUNT,
 	  .value = { 56, 80, 128, 300 }, .min = 2, .max = 100000,
 	  .help = "joblib tasks (paper: range(300))" },
+	{ .name = "loky_tasks", .unit = PF_COUNT,
+	  .value = { 56, 40, 128, 300 }, .min = 2, .max = 100000,
+	  .help = "tasks of py_loky: each worker must pass loky's 300 MB more than once (quick: 20 tasks "
+		  "of 48 MiB a worker, 3 collections each); the threading variants need all of `tasks` to "
+		  "pass the memory limit" },
 	{ .name = "n_jobs", .unit = PF_COUNT,
 	  .value = { 2, 2, 2, 30 }, .min = 2, .max = 256,
 	  .help = "joblib workers (paper: n_jobs=30)" },

@@ -79,8 +79,8 @@ static void article_shape(struct pf_fake *f)
 	fake_metric(f, "processes", "pool_startup", 2e-3);
 	fake_metric(f, "processes", "workers", 2);
 	sweep(f, "py_chunked", 1e3, 3e8, 1e-9, 0, true);
-	sweep(f, "py_multiprocessing", 1e3, 3e8, 0.5e-9, 0.05, true);
-	fake_metric(f, "py_multiprocessing", "pool_startup", 0.05);
+	sweep(f, "py_multiprocessing", 1e3, 3e8, 0.5e-9, 0.02, true);
+	fake_metric(f, "py_multiprocessing", "pool_startup", 0.02);
 	fake_metric(f, "py_multiprocessing", "workers", 2);
 	sweep(f, "py_dask", 1e3, 3e8, 0.5e-9, 0.003, false);
 	fake_metric(f, "py_dask", "pool_startup", 0.003);
@@ -179,6 +179,26 @@ int main(void)
 	fake_metric(&f, "py_multiprocessing", "pool_startup", 50.0);
 	CHECK(fake_verdict(&f, &v) == PF_REPRODUCED);
 	CHECK(check_state_of(&v, "multiprocessing: crossover with chunked (Python)") == PF_MISSING);
+	pf_verdict_free(&v);
+	fake_free(&f);
+
+	/* the Python pool's large-N side measured in its own process, interleaved
+	 * (cross_pool / cross_serial): those decide, not the two variants' series */
+	article_shape(&f);
+	rewrite(&f, "py_multiprocessing", "N:100000000.time", 2, 0, 0);	/* apart: the pool would lose */
+	fake_metric(&f, "py_multiprocessing", "cross_n", 1e8);
+	series(&f, "py_multiprocessing", "cross_serial.time", 0.30, 0.01);
+	series(&f, "py_multiprocessing", "cross_pool.time", 0.20, 0.01);
+	CHECK(fake_verdict(&f, &v) == PF_REPRODUCED);
+	CHECK(check_state_of(&v, "multiprocessing: crossover with chunked (Python)") == PF_PASS);
+	pf_verdict_free(&v);
+	fake_free(&f);
+	article_shape(&f);
+	fake_metric(&f, "py_multiprocessing", "cross_n", 1e8);
+	series(&f, "py_multiprocessing", "cross_serial.time", 0.20, 0.01);
+	series(&f, "py_multiprocessing", "cross_pool.time", 0.30, 0.01);	/* together: it loses */
+	CHECK(fake_verdict(&f, &v) == PF_NOT_REPRODUCED);
+	CHECK(check_state_of(&v, "multiprocessing: crossover with chunked (Python)") == PF_FAIL);
 	pf_verdict_free(&v);
 	fake_free(&f);
 

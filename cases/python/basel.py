@@ -276,8 +276,9 @@ def main():
         pr.phase("chunks vs broadcast")
         interleaved([("cmp_broadcast", lambda: basel_broadcast(n_cmp)),
                      ("cmp_chunked", lambda: basel_chunked(n_cmp, chunk))], pr.timing_reps())
-        scaling(lambda k: basel_chunked(k, chunk), max(1000, n_min // 100), n_max, 1,
-                repeat_last=pr.timing_reps())
+        # the crossover's large-N side is timed by py_multiprocessing, both
+        # sides in its process: one call a point here draws the curve
+        scaling(lambda k: basel_chunked(k, chunk), max(1000, n_min // 100), n_max, 1)
         chunk_sweep(grid, sweep_reps)
     elif style == "chunked_no_mmap":
         # the same sweep with glibc keeping freed arrays in its heap: no
@@ -296,8 +297,16 @@ def main():
         _, startup, _ = measure(empty_pool, 0, 3)
         pr.metric("pool_startup", startup, "s")
         at_n(lambda k: basel_multiprocessing(k, chunk, workers), n)
-        scaling(lambda k: basel_multiprocessing(k, chunk, workers), max(1000, n_min // 100), n_max, 1,
-                repeat_last=pr.timing_reps())
+        scaling(lambda k: basel_multiprocessing(k, chunk, workers), max(1000, n_min // 100), n_max, 1)
+        # the crossover's large-N side: the pool against the serial chunked
+        # sum, interleaved in this process.  The workers are forks of it, so
+        # both sides have the same heap: glibc's trim of the chunks'
+        # temporaries (one process pays it, another not, by its history)
+        # made the pool's win over the separate py_chunked 0.6-1.0x by run.
+        pr.metric("cross_n", n_max, "1")
+        pr.phase("crossover: pool vs serial, interleaved")
+        interleaved([("cross_serial", lambda: basel_chunked(n_max, chunk)),
+                     ("cross_pool", lambda: basel_multiprocessing(n_max, chunk, workers))], pr.timing_reps())
     elif style == "dask":
         dask = pr.need("dask", "python3-dask")
         import dask.array

@@ -140,7 +140,7 @@ def run_threading(pr, mod, np, data, collect):
 def run_loky(pr, mod, np, data):
     """loky backend: rows come back with the results; derive when loky collected."""
     from joblib import Parallel, delayed
-    tasks, n_jobs, work_s = pr.param("tasks", int), pr.param("n_jobs", int), pr.param("work_s")
+    tasks, n_jobs, work_s = pr.param("loky_tasks", int), pr.param("n_jobs", int), pr.param("work_s")
     try:
         from joblib.externals.loky import process_executor as pe
         leak_size, delay = pe._MAX_MEMORY_LEAK_SIZE, pe._MEMORY_LEAK_CHECK_DELAY
