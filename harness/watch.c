@@ -52,7 +52,8 @@ static const char *const help_watch =
 	"  --out DIR          results directory (default <source>/results)\n"
 	"  --json             stdout: one JSON object only; the command's output goes to its log\n"
 	"  --fail-on-findings exit 1 when a finding of medium severity or more was found\n"
-	"  --no-python-hook   do not load the Python start-up hook (sitecustomize)\n"
+	"  --no-python-hook   do not load the Python start-up hook (sitecustomize), nor\n"
+	"                     probe numpy's BLAS for machine.json\n"
 	"  --profile          sample call stacks (profile.c): watch/command.folded and .flame.svg\n"
 	"\n"
 	"Exit status: the command's own (128+N when killed by signal N, 124 at --timeout),\n"
@@ -1126,7 +1127,10 @@ int pf_cmd_watch(int argc, char **argv)
 	pf_cg_kill_all(&cg);
 	pf_counters_read(&pc, w.counters, w.supported);
 	pf_counters_close(&pc);
-	pf_machine_json_python(machine);
+	if (o.python_hook)
+		pf_machine_json_python(machine);
+	else	/* the user kept Python out of it */
+		pf_json_set_str(pf_json_get(machine, "libraries"), "numpy_blas", "not probed (--no-python-hook)");
 	path = pf_xasprintf("%s/machine.json", rundir);
 	if (pf_json_save(path, machine) < 0)
 		fprintf(stderr, "pitfalls: watch: write %s: %s\n", path, strerror(errno));
