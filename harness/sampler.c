@@ -166,8 +166,6 @@ double pf_meminfo(const char *field)
 	return kb < 0 ? -1 : kb * 1024.0;
 }
 
-/* The tree's members: the memo's list until its refresh is due (see
- * struct pf_tree_memo), else the cgroup's or the process group's now. */
 /* Without a cgroup: the leader's descendants and the process group of the
  * last /proc scan (at 1/PF_SCAN_SPACING of a core). */
 static int walk_and_group(pid_t leader, struct pf_tree_memo *memo, pid_t *pids, int max)
