@@ -723,8 +723,8 @@ static int at_n(struct pf_ctx *ctx, pf_bench_fn fn, struct job *j, double n, int
 {
 	/* full arrays are allocated (and faulted in) afresh by every call: a
 	 * warm-up call would warm nothing, and costs seconds at N = 1e8.  The
-	 * median of the calls still matters: on a KVM guest the first call's
-	 * 3 GB are also the host's first touch (6 s against 0.8 s after) */
+	 * median of the calls still matters: on the KVM guest the first call
+	 * took 6.2 s and the next two 0.8 s (the host backing the pages?) */
 	struct pf_bench_opts o = { .iterations = 1, .manual_time = manual, .repetitions = reps_sweep(ctx),
 				   .skip_warmup = arrays > 0 };
 	struct pf_bench_stats st;
