@@ -75,6 +75,13 @@ PY
 	fi
 	case "$result" in ok|skipped|known-*|ran*) ;; *) bad=1 ;; esac
 	printf "%s\t%s\t%s\t%s\t%s\t%s\n" "$c" "$v" "$role" "$outcome" "$fired" "$result"
+	case "$result" in
+	MISSED|FALSE-POSITIVE|no-json)	# what the next look needs: watch's stderr, the hook's events
+		tail -5 "$out/w.err" | sed "s|^|  $cv stderr: |" >&2
+		for ev in "$out"/[0-9]*/watch/python.events.tsv; do
+			[ -f "$ev" ] && cut -f1 "$ev" | sort | uniq -c | tr '\n' ' ' | sed "s|^|  $cv events: |" >&2 && echo >&2
+		done ;;
+	esac
 	find "$out" -mindepth 1 -maxdepth 1 ! -name "w.*" -exec rm -rf {} +	# the run directories (named by date)
 done
 exit $bad
