@@ -325,7 +325,11 @@ def _install():
     watcher = _Once()
 
     def audit(event, args):
-        if event != "import" or (watcher.done and state.get("mp") and state.get("jp")):
+        # an "import" event comes before the module runs: what it defines is
+        # wrapped at a later import, or at the latest before a pool's first
+        # fork (no task is pickled before its workers exist), whatever the
+        # threads' timing
+        if event not in ("import", "os.fork") or (watcher.done and state.get("mp") and state.get("jp")):
             return
         np = sys.modules.get("numpy")
         if not watcher.done and np is not None and hasattr(np, "seterrcall"):
