@@ -300,7 +300,7 @@ def main():
         scaling(lambda k: basel_multiprocessing(k, chunk, workers), max(1000, n_min // 100), n_max, 1)
         # the crossover's large-N side: the pool against the serial chunked
         # sum, interleaved in this process.  The workers are forks of it, so
-        # both sides have the same heap: glibc's trim of the chunks'
+        # both sides have the same heap: glibc's trim (likely) of the chunks'
         # temporaries (one process pays it, another not, by its history)
         # made the pool's win over the separate py_chunked 0.6-1.0x by run.
         pr.metric("cross_n", n_max, "1")
