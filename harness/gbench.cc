@@ -100,10 +100,11 @@ extern "C" void pf_bench_counter(const char *name, double value)
 
 // One call of Google Benchmark over the arms in the order of `order` (NULL:
 // as given), each with `reps` repetitions, its JSON to a file of its own in
-// <outdir>/.gbench (merged per case); the runs land in cap.  With `shuffle`,
-// Google Benchmark's random interleaving shuffles all the repetitions.
+// <outdir>/.gbench (merged per case); the runs land in cap.  Google
+// Benchmark's own random interleaving stays off (also against its
+// environment variable): the order is the caller's.
 static void run_round(struct pf_ctx *ctx, const struct pf_bench_arm *arms, const int *order, int narms,
-		      const struct pf_bench_opts &o, int reps, bool shuffle, const std::string &prefix, Capture &cap)
+		      const struct pf_bench_opts &o, int reps, const std::string &prefix, Capture &cap)
 {
 	std::string dir = std::string(pf_outdir(ctx)) + "/.gbench";
 	char file[64];
@@ -112,7 +113,7 @@ static void run_round(struct pf_ctx *ctx, const struct pf_bench_arm *arms, const
 	snprintf(file, sizeof(file), "/%s.%03d.json", pf_variant_name(ctx), seq++);
 	std::string outflag = "--benchmark_out=" + dir + file;
 	std::string fmtflag = "--benchmark_out_format=json";
-	std::string ilflag = std::string("--benchmark_enable_random_interleaving=") + (shuffle ? "true" : "false");
+	std::string ilflag = "--benchmark_enable_random_interleaving=false";
 	char *argv[] = { (char *)"pitfalls", (char *)outflag.c_str(), (char *)fmtflag.c_str(),
 			 (char *)ilflag.c_str(), nullptr };
 	int argc = 4;
@@ -170,7 +171,7 @@ extern "C" int pf_bench_group(struct pf_ctx *ctx, const struct pf_bench_arm *arm
 		for (int a = 0; a < narms; a++)
 			(void)arms[a].fn(arms[a].arg);	// warm-up: page in, train predictors (STREAM)
 	if (narms == 1) {
-		run_round(ctx, arms, nullptr, narms, o, reps, false, prefix, cap);
+		run_round(ctx, arms, nullptr, narms, o, reps, prefix, cap);
 	} else {
 		// Balanced blocks: every round runs each arm once, in a random order
 		// (A B, B A, B A, A B, ...).  Google Benchmark's own interleaving
@@ -188,7 +189,7 @@ extern "C" int pf_bench_group(struct pf_ctx *ctx, const struct pf_bench_arm *arm
 				order[(size_t)k] = k;
 			for (int k = narms - 1; k > 0; k--)
 				std::swap(order[(size_t)k], order[(size_t)(rand_r(&seed) % (unsigned)(k + 1))]);
-			run_round(ctx, arms, order.data(), narms, o, 1, false, prefix, cap);
+			run_round(ctx, arms, order.data(), narms, o, 1, prefix, cap);
 		}
 	}
 	if (!cap.error.empty()) {

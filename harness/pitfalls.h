@@ -225,8 +225,8 @@ int pf_bench(struct pf_ctx *ctx, const char *name, pf_bench_fn fn, void *arg,
 	     const struct pf_bench_opts *opts, struct pf_bench_stats *out);
 /* Several kernels measured so that drift cancels: their repetitions are
  * interleaved in this one process in balanced rounds, each arm once a round
- * in a random order (Google Benchmark's --benchmark_enable_random_interleaving
- * within the round): A B, B A, B A, A B …  Each arm reports the
+ * in a random order of our own (Fisher-Yates; each round one Google Benchmark
+ * run): A B, B A, B A, A B …  Each arm reports the
  * series "<name>.time" (seconds per iteration, one value a repetition) and the
  * scalars of pf_bench; out[i] (may be NULL) gets arm i's statistics. */
 struct pf_bench_arm {
