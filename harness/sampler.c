@@ -53,19 +53,12 @@ double pf_proc_cpu_s(pid_t pid)
 	static double hz;
 	char path[64], buf[1024], *p;
 	unsigned long ut, st;
-	ssize_t n;
-	int fd;
 
 	if (!hz)
 		hz = (double)sysconf(_SC_CLK_TCK);
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+	if (pf_cache_pread(NULL, path, buf, sizeof(buf)) < 0)
 		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = 0;
 	/* after ") ": state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime */
 	if (!(p = strrchr(buf, ')')) ||
 	    sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2 || !(hz > 0))
