@@ -13,6 +13,7 @@
 #define _GNU_SOURCE
 #include "pitfalls.h"
 #include "basel.h"
+#include "basel_simd.h"
 #include "json.h"
 
 #include <errno.h>
@@ -232,83 +233,6 @@ static long double sum_simd_div(double first, double last)
 		for (int l = 0; l < 4; l++)
 			total += (long double)sum[u][l] + comp[u][l];
 	for (double k = first + blocks * 64; k <= last; k++)
-		tail += 1.0L / ((long double)k * k);
-	return total + tail;
-}
-
-/* The fastest kernel, on the machine's widest vector unit (the build is
- * -march=native: 8 lanes with AVX-512, else 4 with AVX2).  Four terms per
- * division, written around their centre m (terms m-6, m-2, m+2, m+6, u = m^2):
- *   1/(m-6)^2 + 1/(m+6)^2 + 1/(m-2)^2 + 1/(m+2)^2
- *     = 2 ((u+36) q^2 + (u+4) p^2) / (p^2 q^2),   p = u - 36, q = u - 4,
- * which takes 6 multiplies (FMA pipes) where the product form took 9.  The
- * terms of SIMD_BLOCK steps are summed plainly into fresh accumulators and
- * only each block's partial sum is added with TwoSum, so the adds stay off
- * the critical path.  A block's plain sum loses at most SIMD_BLOCK ulps of a
- * partial that is itself a small part of the total: error <= 1e-16.  u is
- * exact below m = 9.4e7; beyond, the terms are < 1e-15 of the sum.
- * p^2 q^2 stays below 1e300 for k < 1e37: no overflow at any N we accept. */
-#if defined(__AVX512F__)
-#define SIMD_LANES 8
-typedef double vnd __attribute__((vector_size(64)));
-#else
-#define SIMD_LANES 4
-typedef double vnd __attribute__((vector_size(32)));
-#endif
-#define SIMD_UNROLL 4			/* independent accumulators: hide the add latency */
-#define SIMD_STEP (4 * SIMD_LANES)	/* terms per division vector (a, b, c, d) */
-#define SIMD_BLOCK 64			/* steps summed plainly before a TwoSum merge */
-/* vector operations per SIMD_STEP terms (the loop body below, as compiled:
- * the numerator's sum of products contracts to one multiply + one FMA) */
-#define SIMD_MULS 6			/* u, p^2, q^2, (u+4)p^2, FMA, p^2 q^2 */
-#define SIMD_ADDS 6			/* m, p, q, u+36, u+4, accumulate */
-#define SIMD_DIVS 1
-
-static vnd vsplat(double x)
-{
-	vnd v;
-
-	for (int l = 0; l < SIMD_LANES; l++)
-		v[l] = x;
-	return v;
-}
-
-static long double sum_simd(double first, double last)
-{
-	const vnd step = vsplat(SIMD_STEP * SIMD_UNROLL), c36 = vsplat(36), c4 = vsplat(4);
-	vnd sum = vsplat(0), comp = vsplat(0), k0, off[SIMD_UNROLL];
-	double steps = floor((last - first + 1) / (SIMD_STEP * SIMD_UNROLL)), done = 0;
-	long double total = 0, tail = 0;
-
-	for (int l = 0; l < SIMD_LANES; l++)
-		k0[l] = first + l;
-	for (int u = 0; u < SIMD_UNROLL; u++)
-		off[u] = vsplat(SIMD_STEP * u + 6);	/* the centre of a, a+4, a+8, a+12 */
-	while (done < steps) {
-		double end = fmin(done + SIMD_BLOCK, steps);
-		vnd part[SIMD_UNROLL], p, s, bb;
-
-		for (int u = 0; u < SIMD_UNROLL; u++)
-			part[u] = vsplat(0);
-		for (; done < end; done++) {
-			for (int u = 0; u < SIMD_UNROLL; u++) {
-				vnd m = k0 + off[u], sq = m * m, p = sq - c36, q = sq - c4;
-				vnd p2 = p * p, q2 = q * q;
-
-				part[u] += ((sq + c36) * q2 + (sq + c4) * p2) / (p2 * q2);
-			}
-			k0 += step;
-		}
-		p = (part[0] + part[1]) + (part[2] + part[3]);
-		/* TwoSum of the running total and the block's partial */
-		s = sum + p;
-		bb = s - sum;
-		comp += (sum - (s - bb)) + (p - bb);
-		sum = s;
-	}
-	for (int l = 0; l < SIMD_LANES; l++)
-		total += 2.0L * ((long double)sum[l] + comp[l]);	/* the factor 2, exact */
-	for (double k = first + steps * SIMD_STEP * SIMD_UNROLL; k <= last; k++)
 		tail += 1.0L / ((long double)k * k);
 	return total + tail;
 }
