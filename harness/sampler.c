@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
@@ -130,17 +131,19 @@ void pf_tree_memo_free(struct pf_tree_memo *m)
 	free(m);
 }
 
-/* Has the child entered its own mount namespace yet?  Until it has, its
- * /dev/shm is the host's (another tenant's files), not the variant's. */
-static bool in_own_mount_ns(pid_t child)
+/* Has the child mounted its private /dev/shm yet?  It unshares its mount
+ * namespace after "go" and then mounts a tmpfs; until the mount, its
+ * /dev/shm is the host's (another tenant's files), the same filesystem as
+ * ours.  A new namespace alone is not enough: between the unshare and the
+ * mount it still shows the host's directory, and a descriptor opened then
+ * would keep reading the host's tmpfs for the rest of the run. */
+static bool private_shm_mounted(const char *path)
 {
-	char path[64], mine[64] = "", theirs[64] = "";
+	struct stat ours, theirs;
 
-	snprintf(path, sizeof(path), "/proc/%d/ns/mnt", (int)child);
-	if (readlink("/proc/self/ns/mnt", mine, sizeof(mine) - 1) < 0 ||
-	    readlink(path, theirs, sizeof(theirs) - 1) < 0)
+	if (stat(path, &theirs) < 0)
 		return false;
-	return strcmp(mine, theirs) != 0;
+	return stat("/dev/shm", &ours) < 0 || ours.st_dev != theirs.st_dev;
 }
 
 static double meminfo_field(const char *text, const char *field)
@@ -259,15 +262,14 @@ void pf_sample_take(struct pf_sample *s, pid_t leader, const struct pf_cgroup *c
 	} else
 		s->cg_usage = s->cg_anon = s->cg_file = s->cg_shmem = -1;
 	s->shm_used = -1;
-	/* until the tree is in its own mount namespace its /dev/shm is the host's
-	 * (the child unshares after "go"); once the directory is open, it is the
-	 * tree's for good */
-	if (with_shm && !(memo && memo->shm_fd > 0) && !in_own_mount_ns(leader))
+	/* until the tree has mounted its own tmpfs its /dev/shm is the host's;
+	 * once the directory is open, it is the tree's for good */
+	snprintf(path, sizeof(path), "/proc/%d/root/dev/shm", (int)leader);
+	if (with_shm && !(memo && memo->shm_fd > 0) && !private_shm_mounted(path))
 		with_shm = false;
 	if (with_shm) {
 		struct statvfs vfs;
 
-		snprintf(path, sizeof(path), "/proc/%d/root/dev/shm", (int)leader);
 		if (memo && memo->shm_fd == 0) {
 			int fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
 
