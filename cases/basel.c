@@ -13,6 +13,7 @@
 #define _GNU_SOURCE
 #include "pitfalls.h"
 #include "basel.h"
+#include "basel_chunks.h"
 #include "basel_simd.h"
 #include "json.h"
 
@@ -122,26 +123,6 @@ static double rel_error(double value, double n)
 }
 /* ---- kernels ------------------------------------------------------------- */
 
-/* NumPy's sum is pairwise: blocks of 128 summed in 8 lanes, halves recursed. */
-static double pairwise_sum(const double *a, size_t n)
-{
-	if (n <= 128) {
-		double r[8] = { 0 }, s = 0;
-		size_t i = 0;
-
-		for (; i + 8 <= n; i += 8)
-			for (int j = 0; j < 8; j++)
-				r[j] += a[i + j];
-		s = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
-		for (; i < n; i++)
-			s += a[i];
-		return s;
-	}
-	size_t h = (n / 2) & ~(size_t)7;
-
-	return pairwise_sum(a, h) + pairwise_sum(a + h, n - h);
-}
-
 /* The plain loop of the article's C, with a double index so k*k cannot
  * overflow (the article's int did, and it printed inf). */
 static double sum_loop(double first, double last)
@@ -150,54 +131,6 @@ static double sum_loop(double first, double last)
 
 	for (double k = first; k <= last; k++)
 		s += 1.0 / (k * k);
-	return s;
-}
-
-/* One chunk the NumPy way: arange, divide, square, sum — three passes over
- * three chunk-sized arrays that stay in cache when the chunk is small. */
-struct chunk_bufs {
-	int64_t *r;
-	double *div, *sq;
-	size_t cap;
-};
-
-static int bufs_alloc(struct chunk_bufs *b, size_t chunk)
-{
-	b->cap = chunk;
-	b->r = malloc(chunk * sizeof(*b->r));
-	b->div = malloc(chunk * sizeof(*b->div));
-	b->sq = malloc(chunk * sizeof(*b->sq));
-	return b->r && b->div && b->sq ? 0 : -1;
-}
-
-static void bufs_free(struct chunk_bufs *b)
-{
-	free(b->r);
-	free(b->div);
-	free(b->sq);
-}
-
-static double chunk_sum(struct chunk_bufs *b, int64_t first, size_t len)
-{
-	for (size_t i = 0; i < len; i++)
-		b->r[i] = first + (int64_t)i;
-	for (size_t i = 0; i < len; i++)
-		b->div[i] = 1.0 / (double)b->r[i];
-	for (size_t i = 0; i < len; i++)
-		b->sq[i] = b->div[i] * b->div[i];
-	return pairwise_sum(b->sq, len);
-}
-
-/* Terms first..last (inclusive) chunk by chunk, Python's `s += chunk` order. */
-static double sum_chunked(struct chunk_bufs *b, int64_t first, int64_t last, size_t chunk)
-{
-	double s = 0;
-
-	for (int64_t k = first; k <= last; k += (int64_t)chunk) {
-		size_t len = (size_t)(last - k + 1) < chunk ? (size_t)(last - k + 1) : chunk;
-
-		s += chunk_sum(b, k, len);
-	}
 	return s;
 }
 
@@ -783,12 +716,12 @@ static int chunk_sweep(struct pf_ctx *ctx, struct job *j)
 		j->chunk = grid[i];
 		j->n = n;
 		if (bufs_alloc(&j->bufs, j->chunk) < 0) {
-			fclose(t);
+			pf_table_discard(t);
 			return pf_fail(ctx, "malloc chunk %zu: %s", j->chunk, strerror(errno));
 		}
 		snprintf(name, sizeof(name), "chunk:%zu", j->chunk);
 		if (pf_bench(ctx, name, run_chunked, j, &o, &st) < 0) {
-			fclose(t);
+			pf_table_discard(t);
 			return PF_FAILED;
 		}
 		fprintf(t, "%zu\t%.0f\t%.6g\t%.9g\n", j->chunk, ws, st.median / n * 1e9, st.median);
@@ -850,7 +783,7 @@ static int crossover(struct pf_ctx *ctx, pf_bench_fn fn, struct job *j, bool man
 		j->n = ns[i];
 		snprintf(name, sizeof(name), "N:%.0f", ns[i]);
 		if (pf_bench(ctx, name, fn, j, &o, &st) < 0) {
-			fclose(t);
+			pf_table_discard(t);
 			return PF_FAILED;
 		}
 		fprintf(t, "%.0f\t%.9g\n", ns[i], st.median);
@@ -1004,29 +937,13 @@ static int kernel_threads(char **argv)
 	return 0;
 }
 
-/* `pitfalls kernel basel chunked CHUNK N`: the chunked sum alone (N = 0: the
- * process without the kernel, whose misses are subtracted); or `threads`. */
+/* `pitfalls kernel basel threads …` (the chunked sum alone, for cachegrind,
+ * is a program of its own: cases/kernels/basel_chunked.c). */
 static int basel_kernel(int argc, char **argv)
 {
-	struct chunk_bufs b;
-	double chunk, n, v = 0;
-	char *e1, *e2;
-
 	if (argc == 5 && !strcmp(argv[0], "threads"))
 		return kernel_threads(argv + 1);
-	if (argc != 3 || strcmp(argv[0], "chunked"))
-		return fprintf(stderr, "usage: pitfalls kernel basel chunked CHUNK N | threads CHUNK N WORKERS OUT\n"), 2;
-	chunk = strtod(argv[1], &e1);
-	n = strtod(argv[2], &e2);
-	if (*e1 || *e2 || !(chunk >= 1 && chunk <= 1e9) || !(n >= 0 && n <= 1e12))
-		return fprintf(stderr, "kernel basel: bad CHUNK '%s' or N '%s'\n", argv[1], argv[2]), 2;
-	if (n > 0) {
-		if (bufs_alloc(&b, (size_t)chunk) < 0)
-			return fprintf(stderr, "kernel basel: malloc: %s\n", strerror(errno)), 1;
-		v = sum_chunked(&b, 1, (int64_t)n, (size_t)chunk);
-		bufs_free(&b);
-	}
-	return printf("%.17g\n", v) < 0 ? 1 : 0;
+	return fprintf(stderr, "usage: pitfalls kernel basel threads CHUNK N WORKERS OUT\n"), 2;
 }
 
 static const char *valgrind_path(void)
@@ -1068,17 +985,31 @@ static int cg_geometry(int level, char *arg, size_t len, double *size_out, char 
 	return 0;
 }
 
-/* Start cachegrind on the chunked kernel; returns its pid (output in `out`). */
-static pid_t cg_start(const char *valgrind, const char *d1, const char *ll, const char *out,
-		      size_t chunk, double n)
+/* The program cachegrind runs, pitfalls-basel-chunked beside this
+ * executable (built with it, without AVX-512); NULL if it is not there. */
+static const char *cg_program(void)
 {
-	char a_d1[96], a_ll[96], a_out[1500], a_chunk[32], a_n[32], self[1024];
+	static char path[1100];
+	char self[1024], *slash;
 	ssize_t len = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	pid_t pid;
 
 	if (len <= 0)
-		return -1;
+		return NULL;
 	self[len] = 0;
+	slash = strrchr(self, '/');
+	if (!slash)
+		return NULL;
+	*slash = 0;
+	snprintf(path, sizeof(path), "%s/pitfalls-basel-chunked", self);
+	return access(path, X_OK) == 0 ? path : NULL;
+}
+
+/* Start cachegrind on the chunked kernel; returns its pid (output in `out`). */
+static pid_t cg_start(const char *valgrind, const char *prog, const char *d1, const char *ll,
+		      const char *out, size_t chunk, double n)
+{
+	char a_d1[96], a_ll[96], a_out[1500], a_chunk[32], a_n[32];
+	pid_t pid;
 
 	snprintf(a_d1, sizeof(a_d1), "--D1=%s", d1);
 	snprintf(a_ll, sizeof(a_ll), "--LL=%s", ll);
@@ -1089,12 +1020,12 @@ static pid_t cg_start(const char *valgrind, const char *d1, const char *ll, cons
 	if (pid == 0) {
 		int null = open("/dev/null", O_WRONLY);
 
-		if (null >= 0) {
+		/* the sum on stdout is not needed; valgrind's own complaints
+		 * (-q: nothing else) go to the variant's log */
+		if (null >= 0)
 			dup2(null, 1);
-			dup2(null, 2);
-		}
-		execl(valgrind, "valgrind", "--tool=cachegrind", "--cache-sim=yes", a_d1, a_ll, a_out,
-		      self, "kernel", "basel", "chunked", a_chunk, a_n, (char *)NULL);
+		execl(valgrind, "valgrind", "-q", "--tool=cachegrind", "--cache-sim=yes", a_d1, a_ll, a_out,
+		      prog, a_chunk, a_n, (char *)NULL);
 		_exit(127);
 	}
 	return pid;
@@ -1132,8 +1063,8 @@ static int cg_read(const char *path, double *d1, double *ll)
 
 /* One point: the kernel under two simulations at once (LL = L2 and LL = L3),
  * one per core; misses of each in `m` (D1, L2, L3). */
-static int cg_point(struct pf_ctx *ctx, const char *valgrind, char geo[3][96], size_t chunk,
-		    double n, double m[3])
+static int cg_point(struct pf_ctx *ctx, const char *valgrind, const char *prog, char geo[3][96],
+		    size_t chunk, double n, double m[3])
 {
 	char out[2][1400];
 	pid_t pid[2];
@@ -1142,7 +1073,7 @@ static int cg_point(struct pf_ctx *ctx, const char *valgrind, char geo[3][96], s
 
 	for (int i = 0; i < 2; i++) {
 		snprintf(out[i], sizeof(out[i]), "%s/cg.%zu.%d.out", pf_workdir(ctx), chunk, i);
-		pid[i] = geo[i + 1][0] ? cg_start(valgrind, geo[0], geo[i + 1], out[i], chunk, n) : 0;
+		pid[i] = geo[i + 1][0] ? cg_start(valgrind, prog, geo[0], geo[i + 1], out[i], chunk, n) : 0;
 	}
 	for (int i = 0; i < 2; i++) {
 		int status = 0;
@@ -1170,7 +1101,7 @@ static int cg_point(struct pf_ctx *ctx, const char *valgrind, char geo[3][96], s
  * cachegrind simulates two levels, so L2 and L3 each get a run as the LL. */
 static int v_cachegrind(struct pf_ctx *ctx)
 {
-	const char *valgrind = valgrind_path();
+	const char *valgrind = valgrind_path(), *prog = cg_program();
 	char geo[3][96] = { "", "", "" }, note[3][160] = { "", "", "" };
 	double size[3] = { 0 }, base[3], n0 = pf_param(ctx, "cg_n");
 	int stride = (int)round(GRID_PER_DECADE / pf_param(ctx, "cg_per_decade"));
@@ -1184,17 +1115,25 @@ static int v_cachegrind(struct pf_ctx *ctx)
 #if defined(__SANITIZE_ADDRESS__)
 	return pf_skip(ctx, "an AddressSanitizer build: valgrind cannot run it (use the release build)");
 #endif
+	if (!prog)
+		return pf_skip(ctx, "pitfalls-basel-chunked (the program cachegrind simulates) is not beside pitfalls: "
+			       "build the target of that name");
 	for (int l = 0; l < 3; l++)
 		if (cg_geometry(l + 1, geo[l], sizeof(geo[l]), &size[l], note[l], sizeof(note[l])) < 0 && l < 2)
 			return pf_skip(ctx, "hwloc reports no L%d data cache to give cachegrind", l + 1);
-	pf_text(ctx, "simulated", "simulated (cachegrind): D1 = L1d %s%s, LL = L2 %s%s, and LL = L3 %s%s",
-		geo[0], note[0], geo[1], note[1], geo[2][0] ? geo[2] : "none", note[2]);
+#if defined(__AVX512F__)
+#define CG_BUILD_NOTE "; the simulated program is built without AVX-512, which valgrind cannot decode"
+#else
+#define CG_BUILD_NOTE ""
+#endif
+	pf_text(ctx, "simulated", "simulated (cachegrind): D1 = L1d %s%s, LL = L2 %s%s, and LL = L3 %s%s%s",
+		geo[0], note[0], geo[1], note[1], geo[2][0] ? geo[2] : "none", note[2], CG_BUILD_NOTE);
 	pf_metric(ctx, "cache.L1", size[0], "B");
 	pf_metric(ctx, "cache.L2", size[1], "B");
 	if (size[2] > 0)
 		pf_metric(ctx, "cache.L3", size[2], "B");
 	pf_phase(ctx, "cachegrind");
-	if (cg_point(ctx, valgrind, geo, 1, 0, base) < 0)
+	if (cg_point(ctx, valgrind, prog, geo, 1, 0, base) < 0)
 		return pf_fail(ctx, "cachegrind on the empty kernel failed (%s)", valgrind);
 	t = pf_table_open(ctx, "misses", "chunk\tworking_set\tN\td1_per_term\tl2_per_term\tl3_per_term");
 	if (!t)
@@ -1204,8 +1143,8 @@ static int v_cachegrind(struct pf_ctx *ctx)
 		char key[64];
 		static const char *const lv[3] = { "d1", "l2", "l3" };
 
-		if (cg_point(ctx, valgrind, geo, grid[i], n, m) < 0) {
-			fclose(t);
+		if (cg_point(ctx, valgrind, prog, geo, grid[i], n, m) < 0) {
+			pf_table_discard(t);
 			return pf_fail(ctx, "cachegrind on chunk %zu failed", grid[i]);
 		}
 		for (int l = 0; l < 3; l++) {

@@ -258,6 +258,29 @@ FILE *pf_table_open(struct pf_ctx *ctx, const char *name, const char *header)
 	return NULL;
 }
 
+static void table_drop(int i)
+{
+	(void)fclose(tables[i].f);
+	(void)unlink(tables[i].tmp);
+	free(tables[i].tmp);
+	free(tables[i].final);
+	tables[i].f = NULL;
+}
+
+void pf_table_discard(FILE *f)
+{
+	for (int i = 0; i < MAX_TABLES; i++)
+		if (f && tables[i].f == f)
+			table_drop(i);
+}
+
+void pf_tables_discard_open(void)
+{
+	for (int i = 0; i < MAX_TABLES; i++)
+		if (tables[i].f)
+			table_drop(i);
+}
+
 int pf_table_close(struct pf_ctx *ctx, FILE *f)
 {
 	for (int i = 0; i < MAX_TABLES; i++) {

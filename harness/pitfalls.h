@@ -184,6 +184,10 @@ int pf_pool_run(struct pf_ctx *ctx, int n, pf_worker_fn fn, void *arg, unsigned 
  * <outdir>/<variant>.<name>.tsv appears only at pf_table_close. */
 FILE *pf_table_open(struct pf_ctx *ctx, const char *name, const char *header);
 int pf_table_close(struct pf_ctx *ctx, FILE *f);
+/* Drop a table on a failure path: nothing of it stays behind.  A table
+ * still open when the variant returns is dropped so (pf_tables_discard_open). */
+void pf_table_discard(FILE *f);
+void pf_tables_discard_open(void);
 
 /* Small utilities every case needs. */
 double pf_now(void);			/* CLOCK_MONOTONIC seconds */

@@ -79,13 +79,16 @@ void pf_exec_python(struct pf_ctx *ctx)
 static int variant_main(void *arg, int report_fd)
 {
 	struct pf_ctx *ctx = arg;
+	int rc;
 
 	ctx->fd = report_fd;
 	if (ctx->private_shm)
 		snprintf(ctx->shm, sizeof(ctx->shm), "/dev/shm");
 	if (ctx->v->python)
 		pf_exec_python(ctx);
-	return ctx->v->run(ctx);
+	rc = ctx->v->run(ctx);
+	pf_tables_discard_open();	/* a table a failure path left open: not kept half-written */
+	return rc;
 }
 
 /* ---- the parent's side ---- */

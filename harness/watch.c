@@ -1358,7 +1358,10 @@ int pf_cmd_run_variant(int argc, char **argv)
 	if (pid == 0) {
 		if (v->python)
 			pf_exec_python(&ctx);
-		pf_child_exit(v->run(&ctx));
+		int rc = v->run(&ctx);
+
+		pf_tables_discard_open();
+		pf_child_exit(rc);
 	}
 	while (pid > 0 && waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;

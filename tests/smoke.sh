@@ -53,6 +53,10 @@ if [ -f "$(dirname "$0")/../plots/$case.gp" ] && [ "$status" != SKIPPED ]; then
 	ls "$out"/latest/plots/"$case"*.png >/dev/null 2>&1 || fail "no PNG plot drawn"
 	ls "$out"/latest/plots/"$case"*.svg >/dev/null 2>&1 || fail "no SVG plot drawn"
 fi
+# nothing half-written: a table or result is written to NAME.tmp.PID and
+# renamed when complete, and a failure path drops it (pf_table_discard)
+half=$(find "$out" -name '*.tmp.*' 2>/dev/null)
+[ -z "$half" ] || fail "half-written files left: $half"
 shm_after=$(ls -A /dev/shm | sort)
 # new files only (another tenant's files may come and go meanwhile)
 shm_new=$(comm -13 <(echo "$shm_before") <(echo "$shm_after"))
