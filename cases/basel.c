@@ -1471,6 +1471,14 @@ static void check_cg_l2(struct pf_verdict *v, const struct pf_run *run)
 		else if (24.0 * x[i] <= l3)
 			band[nb++] = y[i];
 	}
+	if (!k && r->outcome != PF_OUT_OK) {
+		/* it ran and broke before simulating: a failed check, not a gap (the
+		 * same rule as pf_want's) */
+		pf_check_bool(v, PF_K_OUTCOME, name, false, "cachegrind (%s%s%s) simulated no chunk",
+			      pf_outcome_name(r->outcome), r->reason[0] ? ": " : "", r->reason);
+		v->checks[v->nchecks - 1].measured = NAN;
+		return;
+	}
 	if (!ni || !nb) {
 		pf_check_missing(v, name, "the simulated sweep has no chunk %s L2", ni ? "between L2 and L3" : "inside");
 		return;

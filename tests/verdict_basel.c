@@ -277,6 +277,17 @@ int main(void)
 	pf_verdict_free(&v);
 	fake_free(&f);
 
+	/* cachegrind ran and broke after recording the caches (valgrind could
+	 * not decode the build's AVX-512): a failed check, not a missing one */
+	fake_init(&f, &pf_case_basel, PF_QUICK);
+	fake_metric(&f, "materialized", "peak_arrays", 4.0);
+	fake_metric(&f, "cachegrind", "cache.L2", 512 * 1024);
+	fake_outcome(&f, "cachegrind", PF_OUT_FAILED, "cachegrind on chunk 500 failed");
+	CHECK(fake_verdict(&f, &v) == PF_NOT_REPRODUCED);
+	CHECK(check_state_of(&v, "simulated (cachegrind) L2 misses per term rise past L2") == PF_FAIL);
+	pf_verdict_free(&v);
+	fake_free(&f);
+
 	/* nothing measured: SKIPPED with reasons */
 	fake_init(&f, &pf_case_basel, PF_QUICK);
 	CHECK(fake_verdict(&f, &v) == PF_STATUS_SKIPPED && v.reason[0]);
