@@ -990,18 +990,9 @@ static int cg_geometry(int level, char *arg, size_t len, double *size_out, char 
 static const char *cg_program(void)
 {
 	static char path[1100];
-	char self[1024], *slash;
-	ssize_t len = readlink("/proc/self/exe", self, sizeof(self) - 1);
 
-	if (len <= 0)
-		return NULL;
-	self[len] = 0;
-	slash = strrchr(self, '/');
-	if (!slash)
-		return NULL;
-	*slash = 0;
-	snprintf(path, sizeof(path), "%s/pitfalls-basel-chunked", self);
-	return access(path, X_OK) == 0 ? path : NULL;
+	return pf_exe_sibling("pitfalls-basel-chunked", path, sizeof(path)) == 0 && access(path, X_OK) == 0 ? path
+												    : NULL;
 }
 
 /* Start cachegrind on the chunked kernel; returns its pid (output in `out`). */

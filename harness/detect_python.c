@@ -1,6 +1,6 @@
-/* detect_python.c — detectors that only the Python hook can feed: pickled
- * bytes per task (method_pickling), unchecked floating-point errors
- * (type_casting). */
+/* detect_python.c — detectors that only the hooks can feed: pickled bytes
+ * per task (method_pickling, the Python hook), unchecked floating-point
+ * errors (type_casting: the Python hook, and the preload hook for any program). */
 #define _GNU_SOURCE
 #include "watch.h"
 
@@ -58,18 +58,19 @@ const struct pf_detector pf_detect_method_pickling = {
 
 /* ---- type_casting ----
  * NumPy warns once per location and goes on with inf / nan; a program that
- * never set its own error mode never checked. */
+ * never set its own error mode never checked.  Any other program (C, C++,
+ * Fortran) is told by the preload hook (harness/hook/preload.c): a process
+ * that exited with FE_OVERFLOW raised and never read the flags. */
 #define FPE_MIN_EVENTS 1		/* overflow / invalid / divide events */
 
 static int detect_type_casting(const struct pf_watch *w, struct pf_finding *f)
 {
 	const struct pf_wevent *e, *set, *g;
-	double total = 0, over = 0, invalid = 0, t = -1;
+	double total = 0, over = 0, invalid = 0, t = -1, cprocs = 0, cinvalid = 0;
+	bool numpy_checks = pf_watch_events(w, "fpeset", &set);	/* its own np.seterr: it checks */
 
-	if (pf_watch_events(w, "fpeset", &set))
-		return 0;	/* the program chose its own np.seterr: it checks */
 	/* per process and kind: the first event says 1, the exit line the total */
-	for (pf_watch_events(w, "fpe", &e); e; e = pf_watch_event_next(w, e, "fpe")) {
+	for (pf_watch_events(w, "fpe", &e); e && !numpy_checks; e = pf_watch_event_next(w, e, "fpe")) {
 		bool later = false;
 
 		if (t < 0)
@@ -84,15 +85,32 @@ static int detect_type_casting(const struct pf_watch *w, struct pf_finding *f)
 		if (!strcmp(e->text, "invalid value"))
 			invalid += e->v[0];
 	}
-	if (total < FPE_MIN_EVENTS)
+	/* overflow only: FE_INVALID alone is also what an ordered comparison
+	 * with a NaN raises (Python's float('nan') < 1), which is no error */
+	for (pf_watch_events(w, "cfpe", &e); e; e = pf_watch_event_next(w, e, "cfpe")) {
+		if (e->nv < 2 || !(e->v[0] > 0))
+			continue;
+		if (t < 0 || e->t < t)
+			t = e->t;
+		cprocs++;
+		cinvalid += e->v[1] > 0;
+	}
+	if (total < FPE_MIN_EVENTS && cprocs < 1)
 		return 0;
 	f->t = t;
 	f->severity = PF_SEV_MEDIUM;
 	pf_finding_ev(f, "fp_events", total, "1");
 	pf_finding_ev(f, "overflow", over, "1");
 	pf_finding_ev(f, "invalid", invalid, "1");
-	pf_finding_summary(f, "%.0f NumPy floating-point error event(s) (overflow %.0f, invalid %.0f) under the default "
-			   "'warn' mode: results went on as inf/nan, the program never checked", total, over, invalid);
+	pf_finding_ev(f, "unread_flag_processes", cprocs, "1");
+	if (total >= FPE_MIN_EVENTS)
+		pf_finding_summary(f, "%.0f NumPy floating-point error event(s) (overflow %.0f, invalid %.0f) under the "
+				   "default 'warn' mode: results went on as inf/nan, the program never checked",
+				   total, over, invalid);
+	else
+		pf_finding_summary(f, "%.0f process(es) exited with the IEEE overflow flag%s raised and never read "
+				   "(no fetestexcept): results went on as inf/nan, unchecked", cprocs,
+				   cinvalid ? " (and invalid)" : "");
 	return 1;
 }
 
@@ -100,8 +118,9 @@ const struct pf_detector pf_detect_type_casting = {
 	.name = "unchecked_fp_errors",
 	.case_name = "type_casting",
 	.rule = ">= " STR(FPE_MIN_EVENTS) " NumPy overflow/invalid/divide event (np.seterrcall) while the program "
-		"never set its own np.seterr / errstate",
-	.fix = "np.seterr(over='raise', invalid='raise') (or errstate) around the casts; check int64 -> float64 "
-	       "round trips; see `pitfalls run type_casting`",
+		"never set its own np.seterr / errstate; or a process that exits with FE_OVERFLOW raised and "
+		"never read the flags (fetestexcept; the LD_PRELOAD hook)",
+	.fix = "np.seterr(over='raise', invalid='raise') (or errstate) around the casts, or fetestexcept "
+	       "after them in C; check int64 -> float64 round trips; see `pitfalls run type_casting`",
 	.detect = detect_type_casting,
 };

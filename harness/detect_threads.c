@@ -172,10 +172,41 @@ const struct pf_detector pf_detect_blas_oversubscription = {
 /* ---- blas_conflict ---- */
 #define CONFLICT_MIN_LIBS 2		/* BLAS libraries, or OpenMP runtimes, in one process */
 
+/* The libraries the preload hook saw loaded in `pid` at its exit ("lib"
+ * lines): a process that loaded its second BLAS just before it ended may
+ * have no deep sample that shows both. */
+static unsigned libs_at_exit(const struct pf_watch *w, pid_t pid, double *t)
+{
+	const struct pf_wevent *e;
+	unsigned libs = 0;
+	int k;
+
+	for (pf_watch_events(w, "lib", &e); e; e = pf_watch_event_next(w, e, "lib"))
+		if (e->pid == pid && (k = pf_wlib_of(e->text)) >= 0) {
+			libs |= 1u << k;
+			*t = e->t;
+		}
+	return libs;
+}
+
 static int detect_blas_conflict(const struct pf_watch *w, struct pf_finding *f)
 {
-	for (size_t i = 0; i < w->nprocs; i++) {
-		const struct pf_wproc *p = &w->procs[i];
+	const struct pf_wevent *e;
+	struct pf_wproc exited = { .t = 0 };
+
+	/* the processes as the hook saw them at exit, after the deep samples */
+	for (pf_watch_events(w, "lib", &e); e; e = pf_watch_event_next(w, e, "lib")) {
+		unsigned libs = libs_at_exit(w, e->pid, &exited.t);
+
+		if (popcount(libs & PF_LIBS_BLAS) >= CONFLICT_MIN_LIBS || popcount(libs & PF_LIBS_OMP) >= CONFLICT_MIN_LIBS) {
+			exited.pid = e->pid;
+			exited.libs = libs;
+			snprintf(exited.comm, sizeof(exited.comm), "at exit");
+			break;
+		}
+	}
+	for (size_t i = 0; i <= w->nprocs; i++) {
+		const struct pf_wproc *p = i < w->nprocs ? &w->procs[i] : &exited;
 		unsigned blas = p->libs & PF_LIBS_BLAS, omp = p->libs & PF_LIBS_OMP, both;
 		char names[160] = "";
 
@@ -203,7 +234,8 @@ const struct pf_detector pf_detect_blas_conflict = {
 	.name = "two_runtimes",
 	.case_name = "blas_conflict",
 	.rule = ">= " STR(CONFLICT_MIN_LIBS) " BLAS libraries (OpenBLAS, BLIS, MKL, reference) or >= "
-		STR(CONFLICT_MIN_LIBS) " OpenMP runtimes (libgomp, libiomp, libomp) mapped in one process",
+		STR(CONFLICT_MIN_LIBS) " OpenMP runtimes (libgomp, libiomp, libomp) mapped in one process (its maps at a "
+		"deep sample, or its libraries at exit: the preload hook)",
 	.fix = "one BLAS per process (one wheel stack / one alternatives choice); see `pitfalls run blas_conflict`",
 	.detect = detect_blas_conflict,
 };

@@ -190,6 +190,9 @@ void pf_table_discard(FILE *f);
 void pf_tables_discard_open(void);
 
 /* Small utilities every case needs. */
+/* `name` beside this executable (the build's helpers: pitfalls-basel-chunked,
+ * libpitfalls-preload.so): its path in `path`, 0 if it is there and readable */
+int pf_exe_sibling(const char *name, char *path, size_t len);
 double pf_now(void);			/* CLOCK_MONOTONIC seconds */
 double pf_thread_cpu(void);		/* this thread's CPU seconds (CLOCK_THREAD_CPUTIME_ID) */
 void pf_peak_reset(void);		/* reset this process's VmHWM */

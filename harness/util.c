@@ -288,6 +288,23 @@ const char *pf_home(void)
 	return h && *h ? h : PF_SOURCE_DIR;
 }
 
+int pf_exe_sibling(const char *name, char *path, size_t len)
+{
+	char self[1024], *slash;
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+	if (n <= 0)
+		return -1;
+	self[n] = 0;
+	slash = strrchr(self, '/');
+	if (!slash)
+		return -1;
+	*slash = 0;
+	if (snprintf(path, len, "%s/%s", self, name) >= (int)len)
+		return -1;
+	return access(path, R_OK) == 0 ? 0 : -1;
+}
+
 /* pread the whole of fd from offset 0 (NULL on an error). */
 static char *pread_all(int fd)
 {

@@ -54,6 +54,8 @@ static const char *const help_watch =
 	"  --fail-on-findings exit 1 when a finding of medium severity or more was found\n"
 	"  --no-python-hook   do not load the Python start-up hook (sitecustomize), nor\n"
 	"                     probe numpy's BLAS for machine.json\n"
+	"  --no-preload       do not preload libpitfalls-preload.so (told at each exit:\n"
+	"                     floating-point flags left unread, BLAS / OpenMP loaded)\n"
 	"  --profile          sample call stacks (profile.c): watch/command.folded and .flame.svg\n"
 	"\n"
 	"Exit status: the command's own (128+N when killed by signal N, 124 at --timeout),\n"
@@ -63,7 +65,7 @@ static const char *const help_watch =
 struct watch_opts {
 	const char *cpus, *out;
 	double interval, mem_limit, shm_size, timeout;
-	bool json, fail_on_findings, python_hook, profile;
+	bool json, fail_on_findings, python_hook, preload, profile;
 	char **argv;
 };
 
@@ -93,7 +95,7 @@ static int parse_opts(int argc, char **argv, struct watch_opts *o)
 {
 	int i;
 
-	*o = (struct watch_opts){ .interval = WATCH_INTERVAL_S, .python_hook = true };
+	*o = (struct watch_opts){ .interval = WATCH_INTERVAL_S, .python_hook = true, .preload = true };
 	for (i = 1; i < argc; i++) {
 		const char *val = NULL;
 		int t;
@@ -120,6 +122,8 @@ static int parse_opts(int argc, char **argv, struct watch_opts *o)
 			o->fail_on_findings = true;
 		} else if (!strcmp(argv[i], "--no-python-hook")) {
 			o->python_hook = false;
+		} else if (!strcmp(argv[i], "--no-preload")) {
+			o->preload = false;
 		} else if (!strcmp(argv[i], "--profile")) {
 			o->profile = true;
 		} else if ((t = pf_take_value(argc, argv, &i, "--cpus", &val))) {
@@ -160,8 +164,7 @@ const char *const pf_wlib_names[PF_NLIBS] = {
 	[PF_LIB_LLVM_OMP] = "libomp", [PF_LIB_JEMALLOC] = "jemalloc", [PF_LIB_TCMALLOC] = "tcmalloc",
 };
 
-/* Which library of enum pf_wlib a mapped path is, or -1. */
-static int lib_of(const char *path)
+int pf_wlib_of(const char *path)
 {
 	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
 
@@ -317,7 +320,7 @@ static void read_maps(struct deep_state *ds, pid_t pid, struct pf_wproc *p)
 				p->max_anon = (double)(hi - lo);
 			continue;
 		}
-		if ((lib = lib_of(name)) >= 0)
+		if ((lib = pf_wlib_of(name)) >= 0)
 			p->libs |= 1u << lib;
 		if (watched_file(name) && nkept < 256) {
 			kept[nkept] = pf_xstrdup(name);
@@ -627,7 +630,8 @@ static void read_events(struct pf_watch *w, const char *path, double t0)
 			continue;
 		w->events = pf_xrealloc(w->events, (w->nevents + 1) * sizeof(*w->events));
 		w->events[w->nevents++] = e;
-		w->python_hook = true;
+		if (strcmp(e.kind, "cfpe") && strcmp(e.kind, "lib"))	/* the preload's: not the Python hook */
+			w->python_hook = true;
 	}
 	fclose(f);
 }
@@ -839,8 +843,45 @@ static int write_files(const struct pf_watch *w, const struct pf_finding *fs, in
 
 /* ---- the run ---- */
 
+/* The command's environment (in the child only: what the watcher runs after
+ * the command, like machine.json's numpy probe, gets neither hook). */
+static void setup_env(const struct watch_opts *o, const char *events)
+{
+	const char *old = getenv("PYTHONPATH");
+	char *dir = pf_xasprintf("%s/cases/python/pitfalls_watch", pf_home()), hook[1100];
+
+	setenv("PITFALLS_WATCH_EVENTS", events, 1);
+	if (o->preload && pf_exe_sibling("libpitfalls-preload.so", hook, sizeof(hook)) == 0) {
+		/* after the program's own preloads (jemalloc …): ours wraps no allocator */
+		const char *pre = getenv("LD_PRELOAD");
+		char *p = pre && *pre ? pf_xasprintf("%s:%s", pre, hook) : pf_xstrdup(hook);
+
+		setenv("LD_PRELOAD", p, 1);
+		free(p);
+#if defined(__SANITIZE_ADDRESS__)
+		{	/* an ASan-built command (pitfalls run-variant) must find its
+			 * runtime first in the list; the hook has no ASan in it */
+			const char *ao = getenv("ASAN_OPTIONS");
+			char *a = pf_xasprintf("%s%sverify_asan_link_order=0", ao && *ao ? ao : "", ao && *ao ? ":" : "");
+
+			setenv("ASAN_OPTIONS", a, 1);
+			free(a);
+		}
+#endif
+	}
+	if (o->python_hook && access(dir, R_OK) == 0) {
+		char *p = old && *old ? pf_xasprintf("%s:%s", dir, old) : pf_xstrdup(dir);
+
+		setenv("PYTHONPATH", p, 1);
+		free(p);
+	}
+	free(dir);
+}
+
+
 static void __attribute__((noreturn)) child_exec(const struct watch_opts *o, hwloc_bitmap_t cpus, int go_fd,
-						 int logfd, bool private_shm, bool userns, double rlimit_as)
+						 int logfd, bool private_shm, bool userns, double rlimit_as,
+						 const char *events)
 {
 	char c, err[512];
 
@@ -869,6 +910,7 @@ static void __attribute__((noreturn)) child_exec(const struct watch_opts *o, hwl
 		dup2(logfd, 1);
 		dup2(logfd, 2);
 	}
+	setup_env(o, events);
 	execvp(o->argv[0], o->argv);
 	fprintf(stderr, "pitfalls watch: %s: %s\n", o->argv[0], strerror(errno));
 	_exit(127);
@@ -886,21 +928,6 @@ static char *join_command(char **argv)
 		pf_buf_printf(&b, quote ? "'%s'" : "%s", argv[i]);
 	}
 	return b.data ? b.data : pf_xstrdup("");
-}
-
-static void setup_env(const struct watch_opts *o, const char *events)
-{
-	const char *old = getenv("PYTHONPATH");
-	char *dir = pf_xasprintf("%s/cases/python/pitfalls_watch", pf_home());
-
-	setenv("PITFALLS_WATCH_EVENTS", events, 1);
-	if (o->python_hook && access(dir, R_OK) == 0) {
-		char *p = old && *old ? pf_xasprintf("%s:%s", dir, old) : pf_xstrdup(dir);
-
-		setenv("PYTHONPATH", p, 1);
-		free(p);
-	}
-	free(dir);
 }
 
 int pf_cmd_watch(int argc, char **argv)
@@ -996,7 +1023,6 @@ int pf_cmd_watch(int argc, char **argv)
 	if (!o.json)
 		fprintf(stderr, "pitfalls watch: %s (log: %s/command.log)\n", w.command, dir);
 	snapshot_shm();
-	setup_env(&o, events);
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
@@ -1012,7 +1038,7 @@ int pf_cmd_watch(int argc, char **argv)
 	if (child == 0) {
 		close(go[1]);
 		child_exec(&o, cpus, go[0], logfd, o.shm_size > 0,
-			   cp && cp->via_userns, rlimit_as);
+			   cp && cp->via_userns, rlimit_as, events);
 	}
 	(void)setpgid(child, child);
 	close(go[0]);

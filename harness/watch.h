@@ -15,6 +15,8 @@ enum pf_wlib {
 	PF_LIB_JEMALLOC, PF_LIB_TCMALLOC, PF_NLIBS
 };
 extern const char *const pf_wlib_names[PF_NLIBS];
+/* Which library of enum pf_wlib a mapped path is, or -1. */
+int pf_wlib_of(const char *path);
 #define PF_LIBS_BLAS ((1u << PF_LIB_OPENBLAS) | (1u << PF_LIB_BLIS) | (1u << PF_LIB_MKL) | (1u << PF_LIB_REFBLAS))
 #define PF_LIBS_OMP ((1u << PF_LIB_GOMP) | (1u << PF_LIB_IOMP) | (1u << PF_LIB_LLVM_OMP))
 

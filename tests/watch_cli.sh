@@ -123,6 +123,13 @@ PY
 grep -q unchecked_fp_errors "$out/t" || fail "the table lacks the unchecked_fp_errors finding"
 "$bin" watch --out "$out" --no-python-hook -- $py "$out/fpe.py" >"$out/t" 2>&1
 grep -q unchecked_fp_errors "$out/t" && fail "--no-python-hook: the hook was loaded"
+# the preload hook: a float overflow no one reads, in any program (here
+# Python's own float, no NumPy); --no-preload leaves the command alone
+"$bin" watch --out "$out" --no-python-hook -- $py -c 'print(1e308 * 10)' >"$out/t" 2>&1
+grep -q unchecked_fp_errors "$out/t" || fail "the preload hook did not report an unread overflow flag"
+"$bin" watch --out "$out" --no-python-hook --no-preload -- sh -c 'echo "[$LD_PRELOAD]"; exec '"$py"' -c "print(1e308 * 10)"' >"$out/t" 2>&1
+grep -q unchecked_fp_errors "$out/t" && fail "--no-preload: the hook was loaded"
+grep -q 'libpitfalls-preload' "$out"/latest/watch/command.log && fail "--no-preload: LD_PRELOAD still names the hook"
 
 # the hook changes nothing NumPy does: same warning category, filters apply
 cat >"$out/same.py" <<'PY'

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# watch_programs.sh PITFALLS OMP_OVERSUB JEMALLOC_SO — programs the suite does
+# watch_programs.sh PITFALLS OMP_OVERSUB JEMALLOC_SO GROWTH_SIM — programs the suite does
 # not contain, written as users write them (tests/watch_programs/), each run
 # under `pitfalls watch`: the finding each must raise, by detector name.
 set -u
-bin=$1 omp=$2 jemalloc=${3:-}
+bin=$1 omp=$2 jemalloc=${3:-} growth=${4:-}
 dir=$(cd "$(dirname "$0")/watch_programs" && pwd)
 out=$(mktemp -d /tmp/pf-watch-prog-XXXXXX)
 trap 'rm -rf "$out"' EXIT
@@ -26,6 +26,23 @@ expect() {	# NAME DETECTOR -- COMMAND...
 	fi
 }
 
+silent() {	# NAME DETECTOR -- COMMAND...: the detector must not fire
+	local name=$1 det=$2
+	shift 3
+	"$bin" watch --json --timeout 60 --out "$out" -- "$@" >"$out/j" 2>"$out/e"
+	if grep -q '"outcome"' "$out/j" && ! grep -q "\"detector\": \"$det\"" "$out/j"; then
+		echo "watch_programs: $name: no $det, as it should"
+	else
+		echo "watch_programs: $name: $det found (or no JSON): $(head -c 300 "$out/j")" >&2
+		bad=1
+	fi
+}
+
+# a C program's float overflow, never checked: the preload hook's exit report
+if [ -n "$growth" ]; then
+	expect growth_sim unchecked_fp_errors -- "$growth"
+	silent "growth_sim checked" unchecked_fp_errors -- "$growth" checked
+fi
 # a private /dev/shm (watch sees inside it): loky's semaphores, left when its
 # resource tracker is killed with the command's group, never reach the host's
 WOPTS="--shm-size 2GiB" expect cv_joblib_slices shm_memmap_growth -- $py "$dir/cv_joblib_slices.py"
