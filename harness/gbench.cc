@@ -196,6 +196,10 @@ extern "C" int pf_bench_group(struct pf_ctx *ctx, const struct pf_bench_arm *arm
 		pf_fail(ctx, "benchmark %s: %s", (prefix + arms[0].name).c_str(), cap.error.c_str());
 		return -1;
 	}
+	// arms measured round by round carry the id of their round set: the
+	// verdict pairs their repetitions by round (pf_check_timing_paired)
+	static int group_seq;
+	int group = narms > 1 ? ++group_seq : 0;
 	for (int a = 0; a < narms; a++) {
 		std::string full = prefix + arms[a].name;
 		size_t i = 0;
@@ -207,6 +211,8 @@ extern "C" int pf_bench_group(struct pf_ctx *ctx, const struct pf_bench_arm *arm
 		if (out)
 			out[a] = st;
 		report(ctx, arms[a].name, cap.seconds[i], st);
+		if (group)
+			pf_metric(ctx, (std::string(arms[a].name) + ".rounds").c_str(), group, "1");
 	}
 	return 0;
 }

@@ -74,6 +74,10 @@ double pf_cv(const double *v, int n);	/* stdev / mean */
 /* Two-sided Mann–Whitney U p-value (exact without ties for small samples,
  * normal approximation with tie correction otherwise). */
 double pf_mann_whitney_p(const double *a, int na, const double *b, int nb);
+/* two-sided Wilcoxon signed-rank p of paired differences d (exact) */
+double pf_wilcoxon_p(const double *d, int n);
+/* bootstrap 95% interval of the median of r */
+void pf_bootstrap_median_ci(const double *r, int n, int iters, double *lo, double *hi);
 /* Bootstrap 95% CI of median(a)/median(b): `iters` resamples, fixed seed (a
  * verdict recomputed from saved results is the same verdict). */
 void pf_bootstrap_ratio_ci(const double *a, int na, const double *b, int nb, int iters,

@@ -351,10 +351,11 @@ enum pf_check_state { PF_PASS, PF_FAIL, PF_MISSING, PF_INFO, PF_INCONCLUSIVE };
 /* Statistics of a timing comparison (when both sides have repetitions). */
 struct pf_stats {
 	int na, nb;		/* repetitions of each side */
-	double ratio;		/* median(a) / median(b) */
+	double ratio;		/* median(a) / median(b); paired: median of a_i / b_i */
 	double ci_lo, ci_hi;	/* bootstrap 95% confidence interval of that ratio */
-	double p;		/* two-sided Mann–Whitney U p-value */
+	double p;		/* two-sided p: Mann–Whitney U, or Wilcoxon signed-rank when paired */
 	double cv_a, cv_b;	/* coefficient of variation of each side */
+	bool paired;		/* a_i and b_i measured in the same round (pf_bench_group) */
 };
 
 struct pf_check {
@@ -395,6 +396,16 @@ void pf_check_bool(struct pf_verdict *v, enum pf_kind kind, const char *name, bo
 void pf_check_timing(struct pf_verdict *v, const char *name, const double *a, int na,
 		     const double *b, int nb, enum pf_op op, double lo, double hi,
 		     const char *expect, ...) __attribute__((format(printf, 10, 11)));
+/* The same for two sides measured in the same rounds (a_i beside b_i, as
+ * pf_bench_group measures them): judged on the per-round ratios a_i / b_i
+ * (median, bootstrap CI of the median, Wilcoxon signed-rank test on their
+ * logarithms), so a step in the machine's speed between rounds cancels. */
+void pf_check_timing_paired(struct pf_verdict *v, const char *name, const double *a, const double *b, int n,
+			    enum pf_op op, double lo, double hi, const char *fmt, ...)
+	__attribute__((format(printf, 9, 10)));
+/* Were series ka of ra and kb of rb measured in the same rounds (one
+ * pf_bench_group, or a Python loop that reports the same "<arm>.rounds")? */
+bool pf_same_rounds(const struct pf_result *ra, const char *ka, const struct pf_result *rb, const char *kb);
 void pf_check_missing(struct pf_verdict *v, const char *name, const char *why, ...)
 	__attribute__((format(printf, 3, 4)));
 void pf_check_info(struct pf_verdict *v, const char *name, double measured,

@@ -276,7 +276,12 @@ struct pf_json *pf_verdict_json(const struct pf_case *c, const struct pf_verdict
 			pf_json_set_num(st, "ratio", k->stats.ratio);
 			pf_json_set_num(st, "ci95_lo", k->stats.ci_lo);
 			pf_json_set_num(st, "ci95_hi", k->stats.ci_hi);
-			pf_json_set_num(st, "p_mann_whitney", k->stats.p);
+			if (k->stats.paired) {
+				pf_json_add(st, "paired", pf_json_bool(true));
+				pf_json_set_num(st, "p_wilcoxon", k->stats.p);
+			} else {
+				pf_json_set_num(st, "p_mann_whitney", k->stats.p);
+			}
 			pf_json_set_num(st, "cv_a", k->stats.cv_a);
 			pf_json_set_num(st, "cv_b", k->stats.cv_b);
 		}
@@ -331,7 +336,9 @@ int pf_verdict_from_json(const struct pf_json *j, struct pf_verdict *v, char *er
 			k->stats.ratio = pf_json_get_num(stj, "ratio", NAN);
 			k->stats.ci_lo = pf_json_get_num(stj, "ci95_lo", NAN);
 			k->stats.ci_hi = pf_json_get_num(stj, "ci95_hi", NAN);
-			k->stats.p = pf_json_get_num(stj, "p_mann_whitney", NAN);
+			k->stats.paired = pf_json_get(stj, "paired") && pf_json_get(stj, "paired")->type == PF_JBOOL &&
+					  pf_json_get(stj, "paired")->b;
+			k->stats.p = pf_json_get_num(stj, k->stats.paired ? "p_wilcoxon" : "p_mann_whitney", NAN);
 			k->stats.cv_a = pf_json_get_num(stj, "cv_a", NAN);
 			k->stats.cv_b = pf_json_get_num(stj, "cv_b", NAN);
 		}
@@ -610,8 +617,9 @@ void pf_stats_line(const struct pf_check *k, char *out, size_t len)
 		out[0] = 0;
 		return;
 	}
-	snprintf(out, len, "ratio %.3g, 95%% CI [%.3g, %.3g], U-test p=%.2g, n=%d/%d, CV %.1f%%/%.1f%%",
-		 k->stats.ratio, k->stats.ci_lo, k->stats.ci_hi, k->stats.p, k->stats.na, k->stats.nb,
+	snprintf(out, len, "%s %.3g, 95%% CI [%.3g, %.3g], %s p=%.2g, n=%d/%d, CV %.1f%%/%.1f%%",
+		 k->stats.paired ? "per-round ratio" : "ratio", k->stats.ratio, k->stats.ci_lo, k->stats.ci_hi,
+		 k->stats.paired ? "signed-rank" : "U-test", k->stats.p, k->stats.na, k->stats.nb,
 		 100 * k->stats.cv_a, 100 * k->stats.cv_b);
 }
 

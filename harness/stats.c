@@ -1,7 +1,9 @@
 /* stats.c — the statistics a timing claim is judged with: medians, the
  * coefficient of variation, the two-sided Mann–Whitney U test (as Google
  * Benchmark's compare.py) and a bootstrap confidence interval of a ratio of
- * medians.  Deterministic: the same samples give the same verdict. */
+ * medians; for two sides measured in the same rounds (pf_bench_group), the
+ * per-round ratios, the Wilcoxon signed-rank test and a bootstrap interval
+ * of their median.  Deterministic: the same samples give the same verdict. */
 #define _GNU_SOURCE
 #include "internal.h"
 
@@ -164,4 +166,73 @@ void pf_bootstrap_ratio_ci(const double *a, int na, const double *b, int nb, int
 	free(ra);
 	free(rb);
 	free(ratios);
+}
+
+/* Two-sided Wilcoxon signed-rank p of d (H0: symmetric about 0), exact: the
+ * sign-flip distribution of the (average, doubled) ranks of |d| actually
+ * observed, so ties are counted as they are.  Zeros are dropped. */
+double pf_wilcoxon_p(const double *d, int n)
+{
+	double *ad = pf_xcalloc((size_t)(n > 0 ? n : 1), sizeof(double)), *cnt, wplus = 0, total, lo = 0, hi = 0;
+	int *r2 = pf_xcalloc((size_t)(n > 0 ? n : 1), sizeof(int)), m = 0, smax = 0, w;
+
+	for (int i = 0; i < n; i++)
+		if (d[i] != 0 && !isnan(d[i]))
+			ad[m++] = fabs(d[i]);
+	if (m == 0) {
+		free(ad);
+		free(r2);
+		return 1;
+	}
+	for (int i = 0; i < m; i++) {	/* doubled average rank: 2 * (less + (equal + 1) / 2) */
+		int less = 0, equal = 0;
+
+		for (int k = 0; k < m; k++) {
+			less += ad[k] < ad[i];
+			equal += ad[k] == ad[i];
+		}
+		r2[i] = 2 * less + equal + 1;
+		smax += r2[i];
+	}
+	for (int i = 0, k = 0; i < n; i++)
+		if (d[i] != 0 && !isnan(d[i]))
+			wplus += d[i] > 0 ? r2[k++] : (k++, 0);
+	w = (int)wplus;
+	cnt = pf_xcalloc((size_t)smax + 1, sizeof(double));
+	cnt[0] = 1;
+	for (int i = 0, top = 0; i < m; i++) {
+		for (int s = top; s >= 0; s--)
+			if (cnt[s] > 0)
+				cnt[s + r2[i]] += cnt[s];
+		top += r2[i];
+	}
+	total = ldexp(1, m);
+	for (int s = 0; s <= smax; s++) {
+		if (s <= w)
+			lo += cnt[s];
+		if (s >= w)
+			hi += cnt[s];
+	}
+	free(ad);
+	free(r2);
+	free(cnt);
+	return fmin(1, 2 * fmin(lo, hi) / total);
+}
+
+void pf_bootstrap_median_ci(const double *r, int n, int iters, double *lo, double *hi)
+{
+	double *rr = pf_xcalloc((size_t)(n > 0 ? n : 1), sizeof(double));
+	double *meds = pf_xcalloc((size_t)iters, sizeof(double));
+	unsigned long long seed = 0x9E3779B97F4A7C15ULL;
+
+	for (int it = 0; it < iters; it++) {
+		for (int i = 0; i < n; i++)
+			rr[i] = r[(int)(next_unit(&seed) * n) % n];
+		meds[it] = pf_median(rr, n);
+	}
+	qsort(meds, (size_t)iters, sizeof(double), cmp_double);
+	*lo = n > 0 ? meds[(int)floor(0.025 * (iters - 1))] : NAN;
+	*hi = n > 0 ? meds[(int)ceil(0.975 * (iters - 1))] : NAN;
+	free(rr);
+	free(meds);
 }

@@ -172,7 +172,8 @@ static void timing_judge(struct pf_check *c, const struct pf_verdict *v, enum pf
 	} else {
 		c->state = PF_INCONCLUSIVE;
 		snprintf(c->detail, sizeof(c->detail), "%s", !clears ? "the 95% CI straddles the bound"
-			 : "the difference is not significant (U test p ≥ 0.01)");
+			 : st->paired ? "the difference is not significant (signed-rank test p ≥ 0.01)"
+				      : "the difference is not significant (U test p ≥ 0.01)");
 	}
 	if (st->na < PF_RECOMMENDED_REPS || st->nb < PF_RECOMMENDED_REPS)
 		snprintf(c->detail + strlen(c->detail), sizeof(c->detail) - strlen(c->detail),
@@ -197,16 +198,55 @@ static void timing_stats(struct pf_check *c, const double *a, int na, const doub
 	c->measured = c->stats.ratio;
 }
 
+/* Paired rounds: the figure is the median of the per-round ratios, its
+ * interval a bootstrap over rounds, its test Wilcoxon's on log(a_i / b_i). */
+static void timing_stats_paired(struct pf_check *c, const double *a, const double *b, int n)
+{
+	double *r = pf_xcalloc((size_t)(n > 0 ? n : 1), sizeof(double)), *lr = pf_xcalloc((size_t)(n > 0 ? n : 1), sizeof(double));
+	int m = 0;
+
+	for (int i = 0; i < n; i++)
+		if (a[i] > 0 && b[i] > 0) {
+			r[m] = a[i] / b[i];
+			lr[m] = log(r[m]);
+			m++;
+		}
+	c->has_stats = true;
+	c->stats.paired = true;
+	c->stats.na = c->stats.nb = m;
+	c->stats.ratio = pf_median(r, m);
+	c->stats.p = pf_wilcoxon_p(lr, m);
+	pf_bootstrap_median_ci(r, m, 2000, &c->stats.ci_lo, &c->stats.ci_hi);
+	c->stats.cv_a = pf_cv(a, n);
+	c->stats.cv_b = pf_cv(b, n);
+	c->measured = c->stats.ratio;
+	free(r);
+	free(lr);
+}
+
 static void vtiming(struct pf_verdict *v, const char *name, const double *a, int na, const double *b,
-		    int nb, enum pf_op op, double lo, double hi, unsigned min_scale, const char *fmt,
+		    int nb, bool paired, enum pf_op op, double lo, double hi, unsigned min_scale, const char *fmt,
 		    va_list ap)
 {
 	struct pf_check *c = pf_verdict_add(v, name);
 
 	c->kind = PF_K_TIMING;
 	pf_vsnprintf_utf8(c->expect, sizeof(c->expect), fmt, ap);
-	timing_stats(c, a, na, b, nb);
+	if (paired && na == nb)
+		timing_stats_paired(c, a, b, na);
+	else
+		timing_stats(c, a, na, b, nb);
 	timing_judge(c, v, op, lo, hi, min_scale);
+}
+
+void pf_check_timing_paired(struct pf_verdict *v, const char *name, const double *a, const double *b, int n,
+			    enum pf_op op, double lo, double hi, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vtiming(v, name, a, n, b, n, true, op, lo, hi, 0, fmt, ap);
+	va_end(ap);
 }
 
 void pf_check_timing(struct pf_verdict *v, const char *name, const double *a, int na,
@@ -215,7 +255,7 @@ void pf_check_timing(struct pf_verdict *v, const char *name, const double *a, in
 	va_list ap;
 
 	va_start(ap, fmt);
-	vtiming(v, name, a, na, b, nb, op, lo, hi, 0, fmt, ap);
+	vtiming(v, name, a, na, b, nb, false, op, lo, hi, 0, fmt, ap);
 	va_end(ap);
 }
 
@@ -451,6 +491,30 @@ bool pf_check_busy(struct pf_check *c, const struct pf_run *run, const char *va,
 	return true;
 }
 
+/* "<arm>.time" -> "<arm>.rounds": the id of the pf_bench_group round set
+ * that measured it (false for a key that is not an arm's time). */
+static bool rounds_key(const char *key, char *out, size_t len)
+{
+	size_t n = strlen(key);
+
+	if (n < 5 || strcmp(key + n - 5, ".time") || n + 2 >= len)
+		return false;
+	snprintf(out, len, "%.*s.rounds", (int)(n - 5), key);
+	return true;
+}
+
+/* Were a and b measured round by round together (one pf_bench_group, or a
+ * Python original's interleaved loop, which reports the same id)? */
+bool pf_same_rounds(const struct pf_result *ra, const char *ka, const struct pf_result *rb, const char *kb)
+{
+	const struct pf_series *sa = pf_get_series(ra, ka), *sb = pf_get_series(rb, kb);
+	char a[160], b[160];
+	double ga, gb;
+
+	return ra && ra == rb && sa && sb && sa->n == sb->n && rounds_key(ka, a, sizeof(a)) &&
+	       rounds_key(kb, b, sizeof(b)) && pf_get(ra, a, &ga) && pf_get(ra, b, &gb) && ga == gb && ga > 0;
+}
+
 static void eval_claim(const struct pf_claim *cl, const struct pf_run *run, struct pf_verdict *v)
 {
 	char va[128], vb[128], optxt[64];
@@ -470,8 +534,12 @@ static void eval_claim(const struct pf_claim *cl, const struct pf_run *run, stru
 	sa = pf_get_series(pf_result(run, va), ka);
 	sb = kb ? pf_get_series(pf_result(run, vb), kb) : NULL;
 	if (cl->kind == PF_K_TIMING && cl->over && sa && sb) {
-		pf_check_timing(v, cl->name, sa->v, (int)sa->n, sb->v, (int)sb->n, cl->op, cl->lo, cl->hi,
-				"%s / %s %s (%s)", cl->a, cl->over, optxt, cl->bound);
+		if (pf_same_rounds(pf_result(run, va), ka, pf_result(run, vb), kb))
+			pf_check_timing_paired(v, cl->name, sa->v, sb->v, (int)sa->n, cl->op, cl->lo, cl->hi,
+					       "%s / %s %s (%s; paired by round)", cl->a, cl->over, optxt, cl->bound);
+		else
+			pf_check_timing(v, cl->name, sa->v, (int)sa->n, sb->v, (int)sb->n, cl->op, cl->lo, cl->hi,
+					"%s / %s %s (%s)", cl->a, cl->over, optxt, cl->bound);
 		if (cl->min_scale && !judged(v, PF_K_TIMING, cl->min_scale))
 			not_judged(&v->checks[v->nchecks - 1], v);
 		(void)pf_check_busy(&v->checks[v->nchecks - 1], run, va, vb);

@@ -2,7 +2,8 @@
  * known: the exact U-test p-values, the normal approximation with ties, the
  * bootstrap CI (deterministic), and the judging rule: pass only when
  * significant and clear of the bound, fail when wholly on the wrong side,
- * inconclusive otherwise; never judged at smoke; claim tables evaluated. */
+ * inconclusive otherwise; never judged at smoke; claim tables evaluated;
+ * sides measured in the same rounds judged on their per-round ratios. */
 #include "pf_test.h"
 
 extern const struct pf_case pf_case_basel;
@@ -164,6 +165,70 @@ int main(void)
 			CHECK(w.checks[0].state == PF_INCONCLUSIVE && strstr(w.checks[0].detail, "busy"));
 			pf_verdict_free(&w);
 		}
+		fake_free(&f);
+	}
+
+	/* Wilcoxon signed-rank, exact: all 9 of one sign is 2/512; 8 of 9 with
+	 * the smallest negative is 2 * 2/512 (sums 0 and 1 of 45) */
+	{
+		double d[9] = { 1, 2, 3, 4, 5, 6, 7, 8, 9 };
+
+		CHECK(fabs(pf_wilcoxon_p(d, 9) - 2.0 / 512) < 1e-12);
+		d[0] = -1;
+		CHECK(fabs(pf_wilcoxon_p(d, 9) - 4.0 / 512) < 1e-12);
+		for (int i = 0; i < 9; i++)
+			d[i] = i % 2 ? i + 1 : -(i + 1);
+		CHECK(pf_wilcoxon_p(d, 9) > 0.5);
+	}
+
+	/* Paired by round: the host halved the vCPU's speed between two arms of
+	 * round 5 (basel/simd in the quick run 20261201T231925Z-vm, an AMD EPYC
+	 * Zen 4 guest; CPU seconds).  Per-round ratios are 1.5-1.8 but one; the
+	 * unpaired medians' interval ran 0.93-2.95 (INCONCLUSIVE against ≥ 1.4). */
+	{
+		static const double simd[9] = { 0.0522, 0.0523, 0.0522, 0.052, 0.0521, 0.102, 0.1015, 0.0937, 0.0708 };
+		static const double old[9] = { 0.0925, 0.0867, 0.0874, 0.0868, 0.1539, 0.1528, 0.1546, 0.1548, 0.1536 };
+		static const struct pf_claim claims[] = {
+			{ .name = "speed-up", .kind = PF_K_TIMING, .a = "simd/simd_div.time", .over = "simd/simd.time",
+			  .op = PF_OP_GE, .lo = 1.4, .bound = "issue" },
+			{ .name = NULL },
+		};
+		struct pf_verdict v = { .scale = PF_QUICK };
+		struct pf_fake f;
+		struct pf_result *r;
+
+		CHECK(judge(PF_QUICK, old, 9, simd, 9, PF_OP_GE, 1.4, 0, NULL) == PF_INCONCLUSIVE);
+		pf_check_timing_paired(&v, "paired", old, simd, 9, PF_OP_GE, 1.4, 0, "x");
+		CHECK(v.checks[0].state == PF_PASS && v.checks[0].stats.paired);
+		CHECK(v.checks[0].stats.ci_lo > 1.45 && v.checks[0].stats.ci_hi < 2.5);
+		pf_verdict_free(&v);
+
+		/* a claim table pairs them when one round set measured both
+		 * ("<arm>.rounds", as pf_bench_group and pr.report_rounds say) */
+		fake_init(&f, &pf_case_basel, PF_QUICK);
+		r = fake_variant(&f, "simd");
+		fake_metric(&f, "simd", "x", 1);
+		pf_result_add_series(r, "simd.time", simd, 9, "s");
+		pf_result_add_series(r, "simd_div.time", old, 9, "s");
+		memset(&v, 0, sizeof(v));
+		v.scale = PF_QUICK;
+		pf_claims_eval(claims, &f.run, &v);
+		CHECK(v.checks[0].state == PF_INCONCLUSIVE && !v.checks[0].stats.paired);
+		pf_verdict_free(&v);
+		pf_result_add_metric(r, "simd.rounds", 3, "1");
+		pf_result_add_metric(r, "simd_div.rounds", 3, "1");
+		memset(&v, 0, sizeof(v));
+		v.scale = PF_QUICK;
+		pf_claims_eval(claims, &f.run, &v);
+		CHECK(v.checks[0].state == PF_PASS && v.checks[0].stats.paired);
+		pf_verdict_free(&v);
+		/* two different round sets are not paired */
+		pf_result_add_metric(r, "simd_div.rounds", 4, "1");
+		memset(&v, 0, sizeof(v));
+		v.scale = PF_QUICK;
+		pf_claims_eval(claims, &f.run, &v);
+		CHECK(!v.checks[0].stats.paired);
+		pf_verdict_free(&v);
 		fake_free(&f);
 	}
 	return TEST_DONE();

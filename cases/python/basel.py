@@ -221,8 +221,7 @@ def interleaved(arms, repeat):
             t0 = time.perf_counter()
             values[name] = fn()
             times[name].append(time.perf_counter() - t0)
-    for name, _ in arms:
-        pr.report_times(name, times[name])   # the series <name>.time, once
+    pr.report_rounds(times)     # the series <name>.time, paired by round
     return values
 
 

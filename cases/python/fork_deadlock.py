@@ -150,8 +150,7 @@ def main():
         for name in order:
             times[name].append(start_times(ctxs[name], starts))
     pr.metric("starts", starts, "1")
-    for name, ts in times.items():
-        pr.report_times(name, ts)
+    pr.report_rounds(times)
     fork_med = sorted(times["fork"])[len(times["fork"]) // 2]
     spawn_med = sorted(times["spawn"])[len(times["spawn"]) // 2]
     pr.metric("spawn_over_fork", spawn_med / fork_med, "1")

@@ -83,8 +83,7 @@ def interleaved(delayed, Parallel, data, workers):
                 t0 = time.perf_counter()
                 parallel(tasks)
                 times[form].append(time.perf_counter() - t0)
-    for form, t in times.items():
-        pr.report_times(form, t)
+    pr.report_rounds(times)
     pr.metric("tasks", n, "1")
     pr.metric("attr_bytes", len(engine.attribute), "B")
 

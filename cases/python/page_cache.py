@@ -211,8 +211,7 @@ def interleaved(np, nbytes, half, drop_caches):
                 os.fsync(fd)
                 os.close(fd)
             times[k].append(reread(path))
-    for k, t in times.items():
-        pr.report_times(k, t)
+    pr.report_rounds(times)
     for path, _ in files.values():
         os.unlink(path)
     pr.metric("file_bytes", nbytes, "B")

@@ -213,6 +213,20 @@ def report_times(prefix, times):
     metric(prefix + ".time_stddev", sd, "s")
 
 
+_rounds_seq = [0]
+
+
+def report_rounds(times):
+    """Arms timed round by round together ({name: seconds, one a round, each
+    arm once a round}): each is reported as report_times, with one shared
+    "<name>.rounds" id, so the verdict pairs their repetitions by round
+    (the per-round ratios, as for the C side's pf_bench_group)."""
+    _rounds_seq[0] += 1
+    for name, t in times.items():
+        report_times(name, t)
+        metric(name + ".rounds", _rounds_seq[0], "1")
+
+
 def table(name, header, rows):
     """Write <outdir>/<variant>.<name>.tsv atomically (as pf_table_open/close):
     header is a list of column names, rows lists of values (None -> '-')."""
