@@ -5,6 +5,9 @@ load common
 have(f) = file_ok(f)
 # the calls of one arm, warm-ups left out: "i seconds"
 calls(v, arm) = sprintf("< awk -F'\\t' 'NR > 1 && $2 == \"%s\" && $4 == 0 {print $1 \"\\t\" $3}' '%s'", arm, tab(v, "calls"))
+# the verdict's figure: the median of the per-round ratios on / off (each
+# round of pf_bench_group runs each arm once: non-warm-up calls two by two)
+paired(v, on) = system(sprintf("awk -F'\\t' 'NR > 1 && $4 == 0 {k++; x[$2] = $3; if (k %% 2 == 0) { for (a in x) if (a != \"%s\") o = x[a]; print x[\"%s\"] / o; delete x } }' '%s' | sort -g | awk '{r[NR] = $1} END {if (NR) print (NR %% 2) ? r[(NR + 1) / 2] : (r[NR / 2] + r[NR / 2 + 1]) / 2; else print \"nan\"}'", on, on, tab(v, "calls")))
 
 do for [k = 1:2] {
 	v = k == 1 ? "sampler_cost" : "watch_cost"
@@ -14,9 +17,10 @@ do for [k = 1:2] {
 	set output out(k == 1 ? "_sampler" : "_watch")
 	m_on = metric(v, on . ".time_median")
 	m_off = metric(v, off . ".time_median")
-	set title sprintf("%s, interleaved\nmedians %.4f s / %.4f s = %.3f (bound %.2f)", \
+	p_on = have(tab(v, "calls")) ? real(paired(v, on)) : NaN
+	set title sprintf("%s, interleaved\nper-round ratio (median, paired: the verdict's figure) %.3f (bound %.2f); medians %.4f s / %.4f s = %.3f", \
 		k == 1 ? "The kernel on every core, sampler running / paused" : "The kernel as a program, under watch / bare", \
-		m_on, m_off, m_on / m_off, bound)
+		p_on, bound, m_on, m_off, m_on / m_off)
 	set xlabel "call (in the order they ran)"
 	set ylabel "seconds"
 	set key top right
