@@ -1406,18 +1406,14 @@ static void check_crossover(struct pf_verdict *v, const struct pf_run *run, cons
 		}
 		if (!(first_ratio > 1) || !sa || !sb)
 			pf_check_bool(v, PF_K_TIMING, name, first_ratio > 1 && last_ratio < 1, "%s", what);
-		else if (!isnan(cn) && pf_same_rounds(b, "cross_pool.time", b, "cross_serial.time"))
-			pf_check_timing_paired(v, name, sb->v, sa->v, (int)sb->n, PF_OP_LE, 0, 1,
-					       "%s / serial chunked at N=%.0e, interleaved in one process, paired by "
-					       "round, < 1 (and > 1 at the smallest N: %s)", pool, cn, what);
 		else if (!isnan(cn))
-			pf_check_timing(v, name, sb->v, (int)sb->n, sa->v, (int)sa->n, PF_OP_LE, 0, 1,
-					"%s / serial chunked at N=%.0e, interleaved in one process, < 1 (and > 1 at "
-					"the smallest N: %s)", pool, cn, what);
+			pf_check_timing_of(v, name, b, "cross_pool.time", b, "cross_serial.time", PF_OP_LE, 0, 1,
+					   "%s / serial chunked at N=%.0e, interleaved in one process, < 1 (and > 1 at "
+					   "the smallest N: %s)", pool, cn, what);
 		else
-			pf_check_timing(v, name, sb->v, (int)sb->n, sa->v, (int)sa->n, PF_OP_LE, 0, 1,
-					"%s / %s at the largest N < 1 (and > 1 at the smallest: %s)", pool, serial,
-					what);
+			pf_check_timing_of(v, name, b, key, a, key, PF_OP_LE, 0, 1,
+					   "%s / %s at the largest N < 1 (and > 1 at the smallest: %s)", pool, serial,
+					   what);
 	}
 	cores_busy(v, run, pool, last_n, workers);
 }
@@ -1443,14 +1439,9 @@ static void check_l2(struct pf_verdict *v, const struct pf_run *run)
 	pf_get(r, "l2_inside.chunk", &ci);
 	pf_get(r, "l2_band.chunk", &cb);
 	pf_get(r, "cache.L2", &l2);
-	if (pf_same_rounds(r, "l2_band.time", r, "l2_inside.time"))
-		pf_check_timing_paired(v, name, a, b, na, PF_OP_GE, L2_RISE, 0,
-				       "chunk %.0f (between L2 %.0f KiB and L3) / chunk %.0f (inside L2) ≥ %.2f, "
-				       "interleaved, paired by round", cb, l2 / PF_KiB, ci, L2_RISE);
-	else
-		pf_check_timing(v, name, a, na, b, nb, PF_OP_GE, L2_RISE, 0,
-				"chunk %.0f (between L2 %.0f KiB and L3) / chunk %.0f (inside L2) ≥ %.2f, interleaved",
-				cb, l2 / PF_KiB, ci, L2_RISE);
+	pf_check_timing_of(v, name, r, "l2_band.time", r, "l2_inside.time", PF_OP_GE, L2_RISE, 0,
+			   "chunk %.0f (between L2 %.0f KiB and L3) / chunk %.0f (inside L2) ≥ %.2f, interleaved",
+			   cb, l2 / PF_KiB, ci, L2_RISE);
 }
 
 /* The same knee in cachegrind's simulated L2 misses (deterministic: COUNT). */

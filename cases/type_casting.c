@@ -127,14 +127,58 @@ static void report_int(struct pf_ctx *ctx, int64_t in, int64_t back, bool detect
 
 /* ---- the three computations, narrow (pathology) ------------------------- */
 
+/* How a step's FE flags are read.  The fixes check, as a program does:
+ * feclearexcept, the step, fetestexcept.  The pathology's program never
+ * looks at the flags, so the case reads them as an observer would: straight
+ * from the SSE status register, not through fetestexcept (the call `pitfalls
+ * watch`'s preload hook counts as the program checking), and without
+ * clearing what the program had raised — each step's flags are measured from
+ * a cleared register, then the earlier ones are put back, so at exit the
+ * register holds every flag the program raised (the hook's evidence).
+ * Elsewhere than x86 the observer reads like the fixes, and the hook cannot
+ * tell this program from its fix. */
+#if defined(__x86_64__) || defined(__i386__)
+#define MXCSR_FLAGS 0x3f	/* IE DE ZE OE UE PE: the FE_* bits on x86 */
+#endif
+
+static unsigned flags_begin(bool observe)
+{
+#ifdef MXCSR_FLAGS
+	if (observe) {
+		unsigned saved = __builtin_ia32_stmxcsr();
+
+		__builtin_ia32_ldmxcsr(saved & ~MXCSR_FLAGS);
+		return saved;
+	}
+#endif
+	(void)observe;
+	feclearexcept(FE_ALL_EXCEPT);
+	return 0;
+}
+
+static int flags_end(bool observe, unsigned saved)
+{
+#ifdef MXCSR_FLAGS
+	if (observe) {
+		int flags = (int)(__builtin_ia32_stmxcsr() & MXCSR_FLAGS);
+
+		__builtin_ia32_ldmxcsr(saved | (unsigned)flags);
+		return flags;
+	}
+#endif
+	(void)observe;
+	(void)saved;
+	return fetestexcept(FE_ALL_EXCEPT);
+}
+
 /* float32 product of the article's operands; returns the FE flags raised. */
-static int product_f32(float *out)
+static int product_f32(float *out, bool observe)
 {
 	volatile float a = (float)OVERFLOW_OPERAND, b = (float)OVERFLOW_OPERAND;
+	unsigned saved = flags_begin(observe);
 
-	feclearexcept(FE_ALL_EXCEPT);
 	*out = a * b;
-	return fetestexcept(FE_ALL_EXCEPT);
+	return flags_end(observe, saved);
 }
 
 /* Running float32 sum of x[0..n), with a row per checkpoint; returns the sum
@@ -158,60 +202,15 @@ static float sum_f32_naive(const float *x, size_t n, FILE *tab, double *stall, s
 }
 
 /* int64 → float64 → int64; returns the FE flags the conversion raised. */
-static int convert_i64_f64(int64_t in, int64_t *back)
+static int convert_i64_f64(int64_t in, int64_t *back, bool observe)
 {
 	volatile int64_t v = in;
 	volatile double d;
+	unsigned saved = flags_begin(observe);
 
-	feclearexcept(FE_ALL_EXCEPT);
 	d = (double)v;
 	*back = (int64_t)d;
-	return fetestexcept(FE_ALL_EXCEPT);
-}
-
-/* The pathology's program never looks at the flags, so the case reads them
- * as an observer would: straight from the SSE status register, not through
- * fetestexcept (the call `pitfalls watch`'s preload hook counts as the program
- * checking), and without clearing what the program had raised — each step's
- * flags are measured from a cleared register, then the earlier ones are put
- * back, so at exit the register holds every flag the program raised (the
- * hook's evidence).  Elsewhere than x86: fetestexcept, and the hook cannot
- * tell this program from its fix. */
-#if defined(__x86_64__) || defined(__i386__)
-#define MXCSR_FLAGS 0x3f	/* IE DE ZE OE UE PE: the FE_* bits on x86 */
-#define OBSERVE_BEGIN(saved) ((saved) = __builtin_ia32_stmxcsr(), __builtin_ia32_ldmxcsr((saved) & ~MXCSR_FLAGS))
-#define OBSERVE_END(saved, flags)                                                  \
-	((flags) = (int)(__builtin_ia32_stmxcsr() & MXCSR_FLAGS),                 \
-	 __builtin_ia32_ldmxcsr((saved) | (unsigned)(flags)))
-#else
-#define OBSERVE_BEGIN(saved) ((saved) = 0, feclearexcept(FE_ALL_EXCEPT))
-#define OBSERVE_END(saved, flags) ((flags) = fetestexcept(FE_ALL_EXCEPT))
-#endif
-
-static int observed_product_f32(float *out)
-{
-	volatile float a = (float)OVERFLOW_OPERAND, b = (float)OVERFLOW_OPERAND;
-	unsigned saved;
-	int flags;
-
-	OBSERVE_BEGIN(saved);
-	*out = a * b;
-	OBSERVE_END(saved, flags);
-	return flags;
-}
-
-static int observed_convert_i64_f64(int64_t in, int64_t *back)
-{
-	volatile int64_t v = in;
-	volatile double d;
-	unsigned saved;
-	int flags;
-
-	OBSERVE_BEGIN(saved);
-	d = (double)v;
-	*back = (int64_t)d;
-	OBSERVE_END(saved, flags);
-	return flags;
+	return flags_end(observe, saved);
 }
 
 /* The float32 pipeline as written: nobody looks at the flags. */
@@ -226,7 +225,7 @@ static int run_float32(struct pf_ctx *ctx)
 	FILE *tab;
 
 	pf_phase(ctx, "overflow");
-	flags = observed_product_f32(&p);
+	flags = product_f32(&p, true);
 	flag_names(flags, fl, sizeof(fl));
 	pf_metric(ctx, "overflow.is_inf", isinf(p), "1");
 	pf_metric(ctx, "overflow.fe_overflow", !!(flags & FE_OVERFLOW), "1");
@@ -235,7 +234,7 @@ static int run_float32(struct pf_ctx *ctx)
 	pf_text(ctx, "overflow.flags", "%s", fl);
 
 	pf_phase(ctx, "int");
-	flags = observed_convert_i64_f64(INT_INPUT, &back);
+	flags = convert_i64_f64(INT_INPUT, &back, true);
 	flag_names(flags, fl, sizeof(fl));
 	report_int(ctx, INT_INPUT, back, false);
 	pf_metric(ctx, "int.fe_inexact", !!(flags & FE_INEXACT), "1");
@@ -266,7 +265,7 @@ static int run_fenv_check(struct pf_ctx *ctx)
 	int flags;
 	int64_t back;
 
-	flags = product_f32(&p);
+	flags = product_f32(&p, false);
 	flag_names(flags, fl, sizeof(fl));
 	pf_metric(ctx, "overflow.is_inf", isinf(p), "1");
 	pf_metric(ctx, "overflow.fe_overflow", !!(flags & FE_OVERFLOW), "1");
@@ -276,7 +275,7 @@ static int run_fenv_check(struct pf_ctx *ctx)
 	if (flags & FE_OVERFLOW)
 		pf_text(ctx, "overflow.error", "float32 multiply overflowed: %s raised", fl);
 
-	flags = convert_i64_f64(INT_INPUT, &back);
+	flags = convert_i64_f64(INT_INPUT, &back, false);
 	flag_names(flags, fl, sizeof(fl));
 	/* checked conversion: the round trip or FE_INEXACT says a digit was lost */
 	report_int(ctx, INT_INPUT, back, back != INT_INPUT || (flags & FE_INEXACT));

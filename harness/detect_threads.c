@@ -196,9 +196,11 @@ static int detect_blas_conflict(const struct pf_watch *w, struct pf_finding *f)
 
 	/* the processes as the hook saw them at exit, after the deep samples */
 	for (pf_watch_events(w, "lib", &e); e; e = pf_watch_event_next(w, e, "lib")) {
-		unsigned libs = libs_at_exit(w, e->pid, &exited.t);
+		double t = 0;
+		unsigned libs = libs_at_exit(w, e->pid, &t);
 
 		if (popcount(libs & PF_LIBS_BLAS) >= CONFLICT_MIN_LIBS || popcount(libs & PF_LIBS_OMP) >= CONFLICT_MIN_LIBS) {
+			exited.t = t;
 			exited.pid = e->pid;
 			exited.libs = libs;
 			snprintf(exited.comm, sizeof(exited.comm), "at exit");

@@ -40,6 +40,9 @@ int pf_mkdir_p(const char *path);
 void pf_fmt_double(char *out, size_t len, double d);
 void pf_fmt_bytes(char *out, size_t len, double bytes);	/* "1.5 GiB" */
 const char *pf_home(void);	/* the source tree: plots/, cases/python/ */
+/* Add value to the ':'-separated list in environment variable name (PYTHONPATH,
+ * LD_PRELOAD, ASAN_OPTIONS): first, or after what is there. */
+void pf_setenv_list(const char *name, const char *value, bool first);
 double pf_read_num_file(const char *path);	/* first number in a file, or -1 */
 /* Files a sampler reads at every sample, kept open and re-read with pread from
  * offset 0 (a /proc or cgroup file is generated afresh at each read): the open
@@ -400,6 +403,9 @@ int pf_run_variant(const struct pf_job *job, struct pf_result *r);
 /* exec the variant's Python original (runner.c; also `pitfalls run-variant`) */
 struct pf_ctx;
 void pf_exec_python(struct pf_ctx *ctx) __attribute__((noreturn));
+/* In the variant's child: its Python original (exec) or its C function, then
+ * drop any table it left open; the variant's status (runner.c, run-variant). */
+int pf_variant_body(struct pf_ctx *ctx);
 
 /* ---- child.c: one child, contained, pinned, sampled, counted ---- */
 struct pf_child_spec {

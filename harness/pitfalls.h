@@ -406,6 +406,12 @@ void pf_check_timing_paired(struct pf_verdict *v, const char *name, const double
 /* Were series ka of ra and kb of rb measured in the same rounds (one
  * pf_bench_group, or a Python loop that reports the same "<arm>.rounds")? */
 bool pf_same_rounds(const struct pf_result *ra, const char *ka, const struct pf_result *rb, const char *kb);
+/* The timing check of series ka of ra against series kb of rb (both must
+ * exist): paired when pf_same_rounds says so (its expect then ends
+ * "; paired by round"), else pf_check_timing's unpaired rule. */
+void pf_check_timing_of(struct pf_verdict *v, const char *name, const struct pf_result *ra, const char *ka,
+			const struct pf_result *rb, const char *kb, enum pf_op op, double lo, double hi,
+			const char *fmt, ...) __attribute__((format(printf, 10, 11)));
 void pf_check_missing(struct pf_verdict *v, const char *name, const char *why, ...)
 	__attribute__((format(printf, 3, 4)));
 void pf_check_info(struct pf_verdict *v, const char *name, double measured,

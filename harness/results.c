@@ -336,8 +336,9 @@ int pf_verdict_from_json(const struct pf_json *j, struct pf_verdict *v, char *er
 			k->stats.ratio = pf_json_get_num(stj, "ratio", NAN);
 			k->stats.ci_lo = pf_json_get_num(stj, "ci95_lo", NAN);
 			k->stats.ci_hi = pf_json_get_num(stj, "ci95_hi", NAN);
-			k->stats.paired = pf_json_get(stj, "paired") && pf_json_get(stj, "paired")->type == PF_JBOOL &&
-					  pf_json_get(stj, "paired")->b;
+			const struct pf_json *paired = pf_json_get(stj, "paired");
+
+			k->stats.paired = paired && paired->type == PF_JBOOL && paired->b;
 			k->stats.p = pf_json_get_num(stj, k->stats.paired ? "p_wilcoxon" : "p_mann_whitney", NAN);
 			k->stats.cv_a = pf_json_get_num(stj, "cv_a", NAN);
 			k->stats.cv_b = pf_json_get_num(stj, "cv_b", NAN);

@@ -29,7 +29,6 @@
  * `pitfalls run-variant`); a PYTHONPATH already set (watch's hook) stays first. */
 void pf_exec_python(struct pf_ctx *ctx)
 {
-	const char *old_path = getenv("PYTHONPATH");
 	char *args = pf_xstrdup(ctx->v->python), *save = NULL;
 	char *argv[32];
 	int argc = 0;
@@ -59,8 +58,12 @@ void pf_exec_python(struct pf_ctx *ctx)
 	setenv("PITFALLS_MEM_LIMIT", buf, 1);
 	snprintf(buf, sizeof(buf), "%d", pf_ncores(ctx));
 	setenv("PITFALLS_NCORES", buf, 1);
-	setenv("PYTHONPATH", old_path && *old_path ? pf_xasprintf("%s:%s/cases/python", old_path, pf_home())
-	       : pf_xasprintf("%s/cases/python", pf_home()), 1);
+	{
+		char *dir = pf_xasprintf("%s/cases/python", pf_home());
+
+		pf_setenv_list("PYTHONPATH", dir, false);
+		free(dir);
+	}
 	setenv("PYTHONDONTWRITEBYTECODE", "1", 1);
 	for (size_t i = 0; i < pf_nparams(ctx->c); i++) {
 		char name[96], val[64];
@@ -79,11 +82,17 @@ void pf_exec_python(struct pf_ctx *ctx)
 static int variant_main(void *arg, int report_fd)
 {
 	struct pf_ctx *ctx = arg;
-	int rc;
 
 	ctx->fd = report_fd;
 	if (ctx->private_shm)
 		snprintf(ctx->shm, sizeof(ctx->shm), "/dev/shm");
+	return pf_variant_body(ctx);
+}
+
+int pf_variant_body(struct pf_ctx *ctx)
+{
+	int rc;
+
 	if (ctx->v->python)
 		pf_exec_python(ctx);
 	rc = ctx->v->run(ctx);

@@ -173,15 +173,19 @@ void pf_bootstrap_ratio_ci(const double *a, int na, const double *b, int nb, int
  * observed, so ties are counted as they are.  Zeros are dropped. */
 double pf_wilcoxon_p(const double *d, int n)
 {
-	double *ad = pf_xcalloc((size_t)(n > 0 ? n : 1), sizeof(double)), *cnt, wplus = 0, total, lo = 0, hi = 0;
-	int *r2 = pf_xcalloc((size_t)(n > 0 ? n : 1), sizeof(int)), m = 0, smax = 0, w;
+	double *ad = pf_xcalloc((size_t)(n > 0 ? n : 1), sizeof(double)), *cnt, total, lo = 0, hi = 0;
+	int *r2 = pf_xcalloc((size_t)(n > 0 ? n : 1), sizeof(int)), m = 0, smax = 0, w = 0;
+	bool *pos = pf_xcalloc((size_t)(n > 0 ? n : 1), sizeof(bool));
 
 	for (int i = 0; i < n; i++)
-		if (d[i] != 0 && !isnan(d[i]))
+		if (d[i] != 0 && !isnan(d[i])) {
+			pos[m] = d[i] > 0;
 			ad[m++] = fabs(d[i]);
+		}
 	if (m == 0) {
 		free(ad);
 		free(r2);
+		free(pos);
 		return 1;
 	}
 	for (int i = 0; i < m; i++) {	/* doubled average rank: 2 * (less + (equal + 1) / 2) */
@@ -193,11 +197,8 @@ double pf_wilcoxon_p(const double *d, int n)
 		}
 		r2[i] = 2 * less + equal + 1;
 		smax += r2[i];
+		w += pos[i] ? r2[i] : 0;	/* W+: the positive differences' ranks */
 	}
-	for (int i = 0, k = 0; i < n; i++)
-		if (d[i] != 0 && !isnan(d[i]))
-			wplus += d[i] > 0 ? r2[k++] : (k++, 0);
-	w = (int)wplus;
 	cnt = pf_xcalloc((size_t)smax + 1, sizeof(double));
 	cnt[0] = 1;
 	for (int i = 0, top = 0; i < m; i++) {
@@ -215,6 +216,7 @@ double pf_wilcoxon_p(const double *d, int n)
 	}
 	free(ad);
 	free(r2);
+	free(pos);
 	free(cnt);
 	return fmin(1, 2 * fmin(lo, hi) / total);
 }

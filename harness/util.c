@@ -288,6 +288,16 @@ const char *pf_home(void)
 	return h && *h ? h : PF_SOURCE_DIR;
 }
 
+void pf_setenv_list(const char *name, const char *value, bool first)
+{
+	const char *old = getenv(name);
+	char *v = !old || !*old ? pf_xstrdup(value)
+		  : first ? pf_xasprintf("%s:%s", value, old) : pf_xasprintf("%s:%s", old, value);
+
+	setenv(name, v, 1);
+	free(v);
+}
+
 int pf_exe_sibling(const char *name, char *path, size_t len)
 {
 	char self[1024], *slash;

@@ -515,6 +515,24 @@ bool pf_same_rounds(const struct pf_result *ra, const char *ka, const struct pf_
 	       rounds_key(kb, b, sizeof(b)) && pf_get(ra, a, &ga) && pf_get(ra, b, &gb) && ga == gb && ga > 0;
 }
 
+void pf_check_timing_of(struct pf_verdict *v, const char *name, const struct pf_result *ra, const char *ka,
+			const struct pf_result *rb, const char *kb, enum pf_op op, double lo, double hi,
+			const char *fmt, ...)
+{
+	const struct pf_series *sa = pf_get_series(ra, ka), *sb = pf_get_series(rb, kb);
+	bool paired = pf_same_rounds(ra, ka, rb, kb);
+	struct pf_check *c;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vtiming(v, name, sa ? sa->v : NULL, sa ? (int)sa->n : 0, sb ? sb->v : NULL, sb ? (int)sb->n : 0, paired, op,
+		lo, hi, 0, fmt, ap);
+	va_end(ap);
+	c = &v->checks[v->nchecks - 1];
+	if (paired)
+		snprintf(c->expect + strlen(c->expect), sizeof(c->expect) - strlen(c->expect), "; paired by round");
+}
+
 static void eval_claim(const struct pf_claim *cl, const struct pf_run *run, struct pf_verdict *v)
 {
 	char va[128], vb[128], optxt[64];
@@ -534,12 +552,8 @@ static void eval_claim(const struct pf_claim *cl, const struct pf_run *run, stru
 	sa = pf_get_series(pf_result(run, va), ka);
 	sb = kb ? pf_get_series(pf_result(run, vb), kb) : NULL;
 	if (cl->kind == PF_K_TIMING && cl->over && sa && sb) {
-		if (pf_same_rounds(pf_result(run, va), ka, pf_result(run, vb), kb))
-			pf_check_timing_paired(v, cl->name, sa->v, sb->v, (int)sa->n, cl->op, cl->lo, cl->hi,
-					       "%s / %s %s (%s; paired by round)", cl->a, cl->over, optxt, cl->bound);
-		else
-			pf_check_timing(v, cl->name, sa->v, (int)sa->n, sb->v, (int)sb->n, cl->op, cl->lo, cl->hi,
-					"%s / %s %s (%s)", cl->a, cl->over, optxt, cl->bound);
+		pf_check_timing_of(v, cl->name, pf_result(run, va), ka, pf_result(run, vb), kb, cl->op, cl->lo, cl->hi,
+				   "%s / %s %s (%s)", cl->a, cl->over, optxt, cl->bound);
 		if (cl->min_scale && !judged(v, PF_K_TIMING, cl->min_scale))
 			not_judged(&v->checks[v->nchecks - 1], v);
 		(void)pf_check_busy(&v->checks[v->nchecks - 1], run, va, vb);

@@ -847,37 +847,22 @@ static int write_files(const struct pf_watch *w, const struct pf_finding *fs, in
  * the command, like machine.json's numpy probe, gets neither hook). */
 static void setup_env(const struct watch_opts *o, const char *events)
 {
-	const char *old = getenv("PYTHONPATH");
 	char *dir = pf_xasprintf("%s/cases/python/pitfalls_watch", pf_home()), hook[1100];
 
 	setenv("PITFALLS_WATCH_EVENTS", events, 1);
 	if (o->preload && pf_exe_sibling("libpitfalls-preload.so", hook, sizeof(hook)) == 0) {
 		/* after the program's own preloads (jemalloc …): ours wraps no allocator */
-		const char *pre = getenv("LD_PRELOAD");
-		char *p = pre && *pre ? pf_xasprintf("%s:%s", pre, hook) : pf_xstrdup(hook);
-
-		setenv("LD_PRELOAD", p, 1);
-		free(p);
+		pf_setenv_list("LD_PRELOAD", hook, false);
 #if defined(__SANITIZE_ADDRESS__)
-		{	/* an ASan-built command (pitfalls run-variant) must find its
-			 * runtime first in the list; the hook has no ASan in it */
-			const char *ao = getenv("ASAN_OPTIONS");
-			char *a = pf_xasprintf("%s%sverify_asan_link_order=0", ao && *ao ? ao : "", ao && *ao ? ":" : "");
-
-			setenv("ASAN_OPTIONS", a, 1);
-			free(a);
-		}
+		/* an ASan-built command (pitfalls run-variant) must find its
+		 * runtime first in the list; the hook has no ASan in it */
+		pf_setenv_list("ASAN_OPTIONS", "verify_asan_link_order=0", false);
 #endif
 	}
-	if (o->python_hook && access(dir, R_OK) == 0) {
-		char *p = old && *old ? pf_xasprintf("%s:%s", dir, old) : pf_xstrdup(dir);
-
-		setenv("PYTHONPATH", p, 1);
-		free(p);
-	}
+	if (o->python_hook && access(dir, R_OK) == 0)
+		pf_setenv_list("PYTHONPATH", dir, true);
 	free(dir);
 }
-
 
 static void __attribute__((noreturn)) child_exec(const struct watch_opts *o, hwloc_bitmap_t cpus, int go_fd,
 						 int logfd, bool private_shm, bool userns, double rlimit_as,
@@ -1381,14 +1366,8 @@ int pf_cmd_run_variant(int argc, char **argv)
 	setenv("JOBLIB_TEMP_FOLDER", ctx.workdir, 1);
 	fflush(NULL);
 	pid = fork();
-	if (pid == 0) {
-		if (v->python)
-			pf_exec_python(&ctx);
-		int rc = v->run(&ctx);
-
-		pf_tables_discard_open();
-		pf_child_exit(rc);
-	}
+	if (pid == 0)
+		pf_child_exit(pf_variant_body(&ctx));
 	while (pid > 0 && waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
 	(void)pf_rm_rf(ctx.workdir);

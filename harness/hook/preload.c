@@ -125,9 +125,7 @@ struct lib_walk {
 static int each_lib(struct dl_phdr_info *info, size_t size, void *arg)
 {
 	struct lib_walk *lw = arg;
-	char line[512];
-
-	char real[PATH_MAX];
+	char line[512], real[PATH_MAX];
 
 	(void)size;
 	if (!info->dlpi_name || !info->dlpi_name[0] || !wanted_lib(info->dlpi_name))
