@@ -19,7 +19,8 @@
  * Variants differ only in where those writes land:
  *   inline_refcount  both in the objects (CPython <= 3.11)        pathology
  *   gc_freeze        the collector skips frozen objects (gc.freeze); the
- *                    refcounts are still inline — measured, not assumed
+ *                    refcounts are still inline — measured, not assumed:
+ *                    a partial fix (collection shared, reading copies)
  *   side_refcount    refcounts and headers in separate arrays ("Python vs
  *                    Copy on Write": counts kept outside the objects' pages)
  *   immortal         immortal and frozen: no refcount write, no header write
@@ -479,8 +480,8 @@ static const struct pf_variant variants[] = {
 	{ .name = "inline_refcount", .role = PF_PATHOLOGY,
 	  .summary = "refcount + GC header inside each object: reading and collecting write every page",
 	  .run = inline_refcount },
-	{ .name = "gc_freeze", .role = PF_FIX,
-	  .summary = "gc.freeze(): the collector skips the parent's objects; refcounts still inline",
+	{ .name = "gc_freeze", .role = PF_PARTIAL,
+	  .summary = "gc.freeze(): the collector skips the parent's objects; refcounts still inline (reading copies)",
 	  .run = gc_freeze },
 	{ .name = "side_refcount", .role = PF_FIX,
 	  .summary = "refcounts and GC headers in separate arrays: object pages are never written",
@@ -491,8 +492,8 @@ static const struct pf_variant variants[] = {
 	{ .name = "py_fork", .role = PF_PATHOLOGY,
 	  .summary = "Python: os.fork() workers gc.collect() then iterate a list of objects",
 	  .python = "cow_refcount.py fork" },
-	{ .name = "py_gc_freeze", .role = PF_FIX,
-	  .summary = "Python: the same after gc.freeze() in the parent",
+	{ .name = "py_gc_freeze", .role = PF_PARTIAL,
+	  .summary = "Python: the same after gc.freeze() in the parent (the collection is fixed, reading still copies)",
 	  .python = "cow_refcount.py gc_freeze" },
 	{ .name = NULL },
 };

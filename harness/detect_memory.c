@@ -131,9 +131,10 @@ const struct pf_detector pf_detect_circular_refs = {
  * objects writes their refcounts and GC headers, so the child's shared
  * dirty pages turn private.  The case's pathologies turn 70-100% of them;
  * its side_refcount fix ~25%.  A Python parent that called gc.freeze()
- * before the fork (the hook's fork event) has applied the case's fix and is
- * not reported; the C model of gc.freeze cannot be told from outside (its
- * refcount writes alone dirty every page) and is reported. */
+ * before the fork (the hook's fork event) kept the collector's writes off
+ * the pages, but its children still copy them by reading (the case's
+ * py_gc_freeze: 101%): they are reported, with that said and the fix that
+ * is left (immortal objects, or the data out of Python objects). */
 #define COW_MIN_MIB 16			/* private dirty of a forked child (smoke pathology: ~20-60 MiB) */
 #define COW_MIN_SHARE 0.5		/* ... as a share of the parent's dirty pages at the fork */
 
@@ -162,15 +163,15 @@ static double parent_dirty(const struct pf_watch *w, const struct pf_wproc *chil
 static int detect_cow(const struct pf_watch *w, struct pf_finding *f)
 {
 	double best_gain = 0, best_parent = 0, t = 0;
-	pid_t best = 0;
+	pid_t best = 0, best_ppid = 0;
 	int n = 0;
 
 	for (size_t i = 0; i < w->nprocs; i++) {
 		const struct pf_wproc *p = &w->procs[i];
 		double maxpd = 0, tt = 0, pd;
 
-		/* from the first record of each forked pid (not after gc.freeze()) */
-		if (pf_watch_prev(w, i) || !pf_watch_forked(w, p) || parent_froze(w, p->ppid))
+		/* from the first record of each forked pid */
+		if (pf_watch_prev(w, i) || !pf_watch_forked(w, p))
 			continue;
 		pd = parent_dirty(w, p);
 		if (pd < COW_MIN_MIB * MiB)
@@ -188,6 +189,7 @@ static int detect_cow(const struct pf_watch *w, struct pf_finding *f)
 			best_gain = maxpd;
 			best_parent = pd;
 			best = p->pid;
+			best_ppid = p->ppid;
 			t = tt;
 		}
 	}
@@ -199,13 +201,16 @@ static int detect_cow(const struct pf_watch *w, struct pf_finding *f)
 	pf_finding_ev(f, "child_private_dirty", best_gain, "B");
 	pf_finding_ev(f, "parent_dirty_at_fork", best_parent, "B");
 	pf_finding_ev(f, "pid", best, "1");
+	pf_finding_ev(f, "parent_froze", parent_froze(w, best_ppid), "1");
 	{
 		char g[32], s2[32];
 
 		pf_fmt_bytes(g, sizeof(g), best_gain);
 		pf_fmt_bytes(s2, sizeof(s2), best_parent);
 		pf_finding_summary(f, "%d forked child(ren) copied the parent's pages: %s Private_Dirty against the parent's "
-				   "%s dirty at the fork — copy-on-write undone by writes to read-only data", n, g, s2);
+				   "%s dirty at the fork — copy-on-write undone by writes to read-only data%s", n, g, s2,
+				   parent_froze(w, best_ppid) ? " (after gc.freeze(): the collector no longer writes them, "
+								"reading the objects still writes their refcounts)" : "");
 	}
 	return 1;
 }
@@ -214,8 +219,9 @@ const struct pf_detector pf_detect_cow_refcount = {
 	.name = "cow_private_dirty",
 	.case_name = "cow_refcount",
 	.rule = "a forked child's Private_Dirty reached >= " STR(COW_MIN_MIB) " MiB and >= " STR(COW_MIN_SHARE)
-		" of its parent's dirty pages (private + shared) when it was first seen (smaps_rollup); not after gc.freeze()",
-	.fix = "gc.freeze() before forking, or keep shared data out of Python objects (NumPy arrays, "
+		" of its parent's dirty pages (private + shared) when it was first seen (smaps_rollup), gc.freeze() or not",
+	.fix = "gc.freeze() before forking keeps the collector's writes off the pages, not the refcounts' of reads: "
+	       "immortal objects (CPython >= 3.12) or the shared data out of Python objects (NumPy arrays, "
 	       "shared memory); see `pitfalls run cow_refcount`",
 	.detect = detect_cow,
 };

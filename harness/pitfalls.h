@@ -36,7 +36,10 @@ enum pf_unit {
 	PF_REAL,	/* any number */
 };
 
-enum pf_role { PF_PATHOLOGY, PF_FIX, PF_BASELINE };
+/* PF_PARTIAL: a fix that removes one cause and leaves another, as its own
+ * claims measure (gc.freeze keeps the collector off the pages; reading still
+ * copies them): `pitfalls watch` must still find what it leaves. */
+enum pf_role { PF_PATHOLOGY, PF_FIX, PF_BASELINE, PF_PARTIAL };
 
 struct pf_param {
 	const char *name;		/* "array": --set case.array=8GiB */

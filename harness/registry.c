@@ -70,6 +70,7 @@ const char *pf_role_name(enum pf_role r)
 	case PF_PATHOLOGY: return "pathology";
 	case PF_FIX: return "fix";
 	case PF_BASELINE: return "baseline";
+	case PF_PARTIAL: return "partial";
 	}
 	return "?";
 }

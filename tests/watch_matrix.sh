@@ -2,7 +2,9 @@
 # watch_matrix.sh PITFALLS [CASE/VARIANT ...] — the confusion matrix of
 # `pitfalls watch`: every pathology and fix variant of the suite (or the ones
 # named) run under watch at smoke scale through `pitfalls run-variant`.
-# A pathology must raise its own case's detector; a fix must raise none.
+# A pathology must raise its own case's detector; so must a partial fix (a
+# fix that leaves part of the pathology, as its own claims measure); a fix
+# must raise none.
 # Prints one TSV row per variant; exit 1 when a row is wrong.  A wrong row
 # is run once more: right the second time, it is "ok-on-retry" (a flaky
 # detector, shown with the first run's evidence); wrong twice, it fails.
@@ -21,7 +23,7 @@ timeout_s=${WATCH_MATRIX_TIMEOUT:-20}
 scale=${WATCH_MATRIX_SCALE:-smoke}
 
 # every pathology and fix: "case — title" lines, then "    variant role summary"
-all=$("$bin" list | awk '/^[a-z_0-9]+ — /{c=$1} /^    [a-z_0-9]+ +(pathology|fix) /{print c "/" $1}')
+all=$("$bin" list | awk '/^[a-z_0-9]+ — /{c=$1} /^    [a-z_0-9]+ +(pathology|fix|partial) /{print c "/" $1}')
 if [ $# -eq 0 ]; then
 	set -- $all
 fi
@@ -58,6 +60,8 @@ PY
 	if [ "$result" = ok ]; then
 		if [ "$role" = pathology ]; then
 			case ",$fired," in *",$c,"*) ;; *) result=MISSED ;; esac
+		elif [ "$role" = partial ]; then	# what it leaves is its own case's, only
+			case "$fired" in "$c") ;; -) result=MISSED ;; *) result=FALSE-POSITIVE ;; esac
 		elif [ "$fired" != "-" ]; then
 			result=FALSE-POSITIVE
 		fi
