@@ -164,33 +164,6 @@ const char *const pf_wlib_names[PF_NLIBS] = {
 	[PF_LIB_LLVM_OMP] = "libomp", [PF_LIB_JEMALLOC] = "jemalloc", [PF_LIB_TCMALLOC] = "tcmalloc",
 };
 
-int pf_wlib_of(const char *path)
-{
-	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
-
-	if (strncmp(base, "lib", 3))
-		return -1;
-	if (strstr(path, "openblas") && (strstr(base, "libopenblas") || strstr(base, "libblas") || strstr(base, "liblapack")))
-		return PF_LIB_OPENBLAS;
-	if (strstr(base, "libblis"))
-		return PF_LIB_BLIS;
-	if (strstr(base, "libmkl_"))
-		return PF_LIB_MKL;
-	if (!strncmp(base, "libblas.so", 10) || (strstr(path, "/blas/") && strstr(base, "libblas")))
-		return PF_LIB_REFBLAS;
-	if (!strncmp(base, "libgomp", 7))
-		return PF_LIB_GOMP;
-	if (!strncmp(base, "libiomp", 7))
-		return PF_LIB_IOMP;
-	if (!strncmp(base, "libomp.so", 9) || !strncmp(base, "libomp-", 7))
-		return PF_LIB_LLVM_OMP;
-	if (!strncmp(base, "libjemalloc", 11))
-		return PF_LIB_JEMALLOC;
-	if (!strncmp(base, "libtcmalloc", 11))
-		return PF_LIB_TCMALLOC;
-	return -1;
-}
-
 struct deep_state {
 	struct pf_watch *w;
 	pid_t leader;

@@ -8,17 +8,9 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
-/* Libraries a detector cares about, found in /proc/<pid>/maps. */
-enum pf_wlib {
-	PF_LIB_OPENBLAS, PF_LIB_BLIS, PF_LIB_MKL, PF_LIB_REFBLAS,	/* BLAS */
-	PF_LIB_GOMP, PF_LIB_IOMP, PF_LIB_LLVM_OMP,			/* OpenMP runtimes */
-	PF_LIB_JEMALLOC, PF_LIB_TCMALLOC, PF_NLIBS
-};
+#include "wlib.h"	/* libraries a detector cares about, found in /proc/<pid>/maps */
+
 extern const char *const pf_wlib_names[PF_NLIBS];
-/* Which library of enum pf_wlib a mapped path is, or -1. */
-int pf_wlib_of(const char *path);
-#define PF_LIBS_BLAS ((1u << PF_LIB_OPENBLAS) | (1u << PF_LIB_BLIS) | (1u << PF_LIB_MKL) | (1u << PF_LIB_REFBLAS))
-#define PF_LIBS_OMP ((1u << PF_LIB_GOMP) | (1u << PF_LIB_IOMP) | (1u << PF_LIB_LLVM_OMP))
 
 /* One process of the command's tree at one deep sample. */
 struct pf_wproc {

@@ -39,6 +39,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../wlib.h"
+
 static volatile int looked;	/* the program read the flags */
 static volatile int reported;	/* this process's line is written */
 static int (*real_fetestexcept)(int);
@@ -103,20 +105,6 @@ static double mono(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* the libraries the blas_conflict / blas_oversubscription detectors know */
-static int wanted_lib(const char *path)
-{
-	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
-	static const char *const keys[] = { "blas", "blis", "lapack", "mkl_", "gomp", "iomp", "libomp" };
-
-	if (strncmp(base, "lib", 3))
-		return 0;
-	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
-		if (strstr(base, keys[i]))
-			return 1;
-	return 0;
-}
-
 struct lib_walk {
 	int fd;
 	double t;
@@ -128,11 +116,11 @@ static int each_lib(struct dl_phdr_info *info, size_t size, void *arg)
 	char line[512], real[PATH_MAX];
 
 	(void)size;
-	if (!info->dlpi_name || !info->dlpi_name[0] || !wanted_lib(info->dlpi_name))
+	if (!info->dlpi_name || !info->dlpi_name[0])
 		return 0;
-	/* the file itself, as /proc/PID/maps names it: Debian's libblas.so.3 is
-	 * an alternatives link to OpenBLAS, BLIS or the reference BLAS */
-	if (!realpath(info->dlpi_name, real) || strlen(real) >= 400)
+	/* the file itself, as /proc/PID/maps names it (Debian's libblas.so.3 is
+	 * an alternatives link), classified as the watcher classifies maps */
+	if (!realpath(info->dlpi_name, real) || strlen(real) >= 400 || pf_wlib_of(real) < 0)
 		return 0;
 	emit(lw->fd, line, snprintf(line, sizeof(line), "lib\t%.6f\t%d\t=%s\n", lw->t, (int)getpid(), real));
 	return 0;
