@@ -141,28 +141,38 @@ static double next_unit(unsigned long long *s)
 	return (double)((*s * 2685821657736338717ULL) >> 11) / 9007199254740992.0;
 }
 
+/* One bootstrap draw of x's median (buf: n doubles of scratch). */
+static double resampled_median(const double *x, int n, double *buf, unsigned long long *seed)
+{
+	for (int i = 0; i < n; i++)
+		buf[i] = x[(int)(next_unit(seed) * n) % n];
+	return pf_median(buf, n);
+}
+
+/* The 2.5th and 97.5th percentiles of m bootstrap values (sorted here). */
+static void percentile_95(double *v, int m, double *lo, double *hi)
+{
+	qsort(v, (size_t)m, sizeof(double), cmp_double);
+	*lo = m ? v[(int)floor(0.025 * (m - 1))] : NAN;
+	*hi = m ? v[(int)ceil(0.975 * (m - 1))] : NAN;
+}
+
 void pf_bootstrap_ratio_ci(const double *a, int na, const double *b, int nb, int iters,
 			   double *lo, double *hi)
 {
-	double *ra = pf_xcalloc((size_t)na, sizeof(double)), *rb = pf_xcalloc((size_t)nb, sizeof(double));
+	double *ra = pf_xcalloc((size_t)(na > 0 ? na : 1), sizeof(double));
+	double *rb = pf_xcalloc((size_t)(nb > 0 ? nb : 1), sizeof(double));
 	double *ratios = pf_xcalloc((size_t)iters, sizeof(double));
 	unsigned long long seed = 0x9E3779B97F4A7C15ULL;
 	int m = 0;
 
 	for (int it = 0; it < iters; it++) {
-		double mb;
+		double ma = resampled_median(a, na, ra, &seed), mb = resampled_median(b, nb, rb, &seed);
 
-		for (int i = 0; i < na; i++)
-			ra[i] = a[(int)(next_unit(&seed) * na) % na];
-		for (int i = 0; i < nb; i++)
-			rb[i] = b[(int)(next_unit(&seed) * nb) % nb];
-		mb = pf_median(rb, nb);
 		if (mb != 0)
-			ratios[m++] = pf_median(ra, na) / mb;
+			ratios[m++] = ma / mb;
 	}
-	qsort(ratios, (size_t)m, sizeof(double), cmp_double);
-	*lo = m ? ratios[(int)floor(0.025 * (m - 1))] : NAN;
-	*hi = m ? ratios[(int)ceil(0.975 * (m - 1))] : NAN;
+	percentile_95(ratios, m, lo, hi);
 	free(ra);
 	free(rb);
 	free(ratios);
@@ -227,14 +237,9 @@ void pf_bootstrap_median_ci(const double *r, int n, int iters, double *lo, doubl
 	double *meds = pf_xcalloc((size_t)iters, sizeof(double));
 	unsigned long long seed = 0x9E3779B97F4A7C15ULL;
 
-	for (int it = 0; it < iters; it++) {
-		for (int i = 0; i < n; i++)
-			rr[i] = r[(int)(next_unit(&seed) * n) % n];
-		meds[it] = pf_median(rr, n);
-	}
-	qsort(meds, (size_t)iters, sizeof(double), cmp_double);
-	*lo = n > 0 ? meds[(int)floor(0.025 * (iters - 1))] : NAN;
-	*hi = n > 0 ? meds[(int)ceil(0.975 * (iters - 1))] : NAN;
+	for (int it = 0; it < iters; it++)
+		meds[it] = resampled_median(r, n, rr, &seed);
+	percentile_95(meds, n > 0 ? iters : 0, lo, hi);
 	free(rr);
 	free(meds);
 }
