@@ -104,11 +104,13 @@ def main():
     pr.metric("workers", workers, "1")
     pr.metric("cores", cores, "1")
     pr.metric("fit_threads", fit, "1")
-    # 15 from quick on: the oversubscribed rounds vary 3-10x from round to
-    # round (whether the workers' spinning overlaps: CV 40-90%), and its
+    # 30 from quick on: the oversubscribed rounds vary 3-10x from round to
+    # round (whether the workers' spinning overlaps: CV 40-110%), and its
     # claims compare variants, unpaired; 9 left the interval across the bound
-    # in one quick run of four on an AMD EPYC Zen 4 guest (ratio 6.7, CI 2.9-18)
-    reps = pr.timing_reps(15)
+    # in one quick run of four on an AMD EPYC Zen 4 guest (ratio 6.7, CI
+    # 2.9-18), 15 in two suites of five on an Intel Xeon guest.  A round is
+    # 15-150 ms: the variant's time is its start-up, not its rounds.
+    reps = pr.timing_reps(30)
     times, csws = [], []
     with joblib.parallel_backend("loky", inner_max_num_threads=inner):
         with joblib.Parallel(n_jobs=workers) as par:
