@@ -271,7 +271,10 @@ int pf_write_result(const char *casedir, const struct pf_case *c, enum pf_scale 
 		    const double *params, const struct pf_result *r);
 int pf_write_report(const char *rundir, char *err, size_t len);
 void pf_verdict_summary(const struct pf_verdict *v, char *out, size_t len);
-int pf_merge_gbench(const char *casedir);
+/* The case's Google Benchmark files merged into gbench.json; one cut short is
+ * a write failure (-1), unless the run was interrupted (its variant ended
+ * mid-write). */
+int pf_merge_gbench(const char *casedir, bool interrupted);
 int pf_write_tables(const char *casedir, const struct pf_run *run);
 
 /* ---- report.c: report.html and results.csv of a run ---- */

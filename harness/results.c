@@ -760,7 +760,7 @@ static int cmpstr(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-int pf_merge_gbench(const char *casedir)
+int pf_merge_gbench(const char *casedir, bool interrupted)
 {
 	char *dir = pf_xasprintf("%s/.gbench", casedir), *path;
 	struct pf_json *merged = NULL, *benches = NULL;
@@ -787,6 +787,10 @@ int pf_merge_gbench(const char *casedir)
 
 		path = pf_xasprintf("%s/%s", dir, names[i]);
 		j = pf_json_load(path, jerr, sizeof(jerr));
+		if (!j && interrupted) {	/* the variant the interruption ended wrote it */
+			free(path);
+			continue;
+		}
 		if (!j) {
 			/* Google Benchmark's own file, cut short (a full disk) */
 			char why[400];
