@@ -39,15 +39,15 @@ static const struct pf_param params[] = {
 #define SAMPLER_MAX_COST 1.01	/* issue 8: the 10 ms sampler costs <= 1% */
 #define WATCH_MAX_COST 1.02	/* issue 10: a CPU-bound program under `pitfalls watch` <= 2% slower */
 
-/* Repetitions of a 1-2% effect: `times` compare.py's 9 from quick scale on:
+/* Repetitions of a 1-2% effect: twice compare.py's 9 from quick scale on:
  * 18 rounds each for the sampler and for watch.  54 sampler rounds were
  * tried on the Intel Xeon guest and decided nothing more (upper ends 1.01-1.04
  * in four suites, against 1.02 with 18): there the sampler's own CPU was
  * 1.2-1.7% of a core (bare 10 ms wake-ups 0.5-0.65%), its effect ~1%, at
  * the bound itself, so the interval straddles it at any affordable count. */
-static int reps_cost(const struct pf_ctx *ctx, int times)
+static int reps_cost(const struct pf_ctx *ctx)
 {
-	return times * pf_reps_timing(ctx, 0);
+	return 2 * pf_reps_timing(ctx, 0);
 }
 
 static int workers_of(const struct pf_ctx *ctx)
@@ -174,7 +174,7 @@ static int v_sampler_cost(struct pf_ctx *ctx)
 	struct kernel_arm k = { .ctx = ctx, .n = pf_param(ctx, "n_sampler"), .chunk = (size_t)pf_param(ctx, "chunk"),
 				.workers = workers_of(ctx), .value = NAN };
 	struct pf_bench_arm arms[2] = { { "sampled", run_sampled, &k }, { "unsampled", run_unsampled, &k } };
-	struct pf_bench_opts o = { .iterations = 1, .manual_time = true, .repetitions = reps_cost(ctx, 2) };
+	struct pf_bench_opts o = { .iterations = 1, .manual_time = true, .repetitions = reps_cost(ctx) };
 	int rc;
 
 	if (calls_init(ctx, &k.calls, o.repetitions) != PF_OK)
@@ -283,7 +283,7 @@ static int v_watch_cost(struct pf_ctx *ctx)
 	struct calls calls;
 	struct watch_arm a[2];
 	struct pf_bench_arm arms[2] = { { "watched", run_watch_arm, &a[0] }, { "bare", run_watch_arm, &a[1] } };
-	struct pf_bench_opts o = { .iterations = 1, .manual_time = true, .repetitions = reps_cost(ctx, 2) };
+	struct pf_bench_opts o = { .iterations = 1, .manual_time = true, .repetitions = reps_cost(ctx) };
 	int workers = workers_of(ctx), rc;
 
 	if (access("/proc/self/exe", X_OK) != 0)

@@ -26,10 +26,6 @@ rc=$?
 grep -q 'could not write' "$out/log" && fail "reported as a write failure: $(grep 'could not write' "$out/log")"
 [ "$rc" -eq 130 ] || fail "exit $rc after SIGTERM, not 130: $(tail -3 "$out/log")"
 grep -q 'interrupted' "$out/log" || fail "no 'interrupted' line: $(tail -3 "$out/log")"
-for _ in $(seq 15); do
-	left=$(pf_leftovers "$tag")
-	[ -z "$left" ] && break
-	sleep 0.1
-done
+left=$(pf_leftovers_after "$tag" 15)
 [ -z "$left" ] || { kill -9 $(awk '{print $1}' <<<"$left") 2>/dev/null; fail "survivors: $left"; }
 echo "interrupt: exit 130, interrupted, nothing left"

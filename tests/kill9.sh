@@ -25,11 +25,7 @@ before=$(pf_leftovers "$tag")
 kill -9 $h
 wait $h 2>/dev/null
 t0=$(date +%s.%N)
-for _ in $(seq 15); do
-	left=$(pf_leftovers "$tag")
-	[ -z "$left" ] && break
-	sleep 0.1
-done
+left=$(pf_leftovers_after "$tag" 15)
 t1=$(date +%s.%N)
 [ -z "$left" ] && echo "kill9: $(wc -l <<<"$before") processes of the run, none left $(awk "BEGIN{printf \"%.2f\", $t1 - $t0}") s after kill -9" && exit 0
 kill -9 $(awk '{print $1}' <<<"$left") 2>/dev/null

@@ -16,3 +16,15 @@ pf_leftovers() {
 		[ -r "/proc/$pid/cmdline" ] && echo "$pid $(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | cut -c1-80)"
 	done
 }
+
+# pf_leftovers_after TAG TENTHS: wait up to TENTHS × 0.1 s for the run's
+# processes to be gone; prints the survivors (empty when none are left).
+pf_leftovers_after() {
+	local tag=$1 left
+	for _ in $(seq "$2"); do
+		left=$(pf_leftovers "$tag")
+		[ -z "$left" ] && return 0
+		sleep 0.1
+	done
+	echo "$left"
+}
