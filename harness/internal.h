@@ -385,6 +385,12 @@ struct pf_options {
 	size_t nsets;
 };
 int pf_reps_for(enum pf_scale s);
+/* --set C.P=VALUE into o->sets (a usage error: message, 2); a case's
+ * parameters at o->scale with o's overrides (suite.c; run-variant too) */
+int pf_parse_set(const char *s, struct pf_options *o);
+void pf_case_params(const struct pf_case *c, const struct pf_options *o, double *params);
+/* --reps N: a whole number 1..1000 (a usage error: message, 2) */
+int pf_parse_reps(const char *val, int *reps);
 /* One variant to run (runner.c). */
 struct pf_job {
 	const struct pf_case *c;

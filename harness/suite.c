@@ -65,7 +65,7 @@ struct selection {
 };
 
 
-static int parse_set(const char *s, struct pf_options *o)
+int pf_parse_set(const char *s, struct pf_options *o)
 {
 	const char *dot = strchr(s, '.'), *eq = strchr(s, '=');
 	char cname[128], pname[128], err[256];
@@ -106,7 +106,18 @@ static int parse_set(const char *s, struct pf_options *o)
 	return 0;
 }
 
-static void case_params(const struct pf_case *c, const struct pf_options *o, double *params)
+int pf_parse_reps(const char *val, int *reps)
+{
+	char err[256];
+	double d;
+
+	if (pf_parse_value(val, PF_COUNT, &d, err, sizeof(err)) < 0 || d < 1 || d > 1000 || d != floor(d))
+		return pf_usage_error("bad --reps '%s' (a whole number 1..1000)", val);
+	*reps = (int)d;
+	return 0;
+}
+
+void pf_case_params(const struct pf_case *c, const struct pf_options *o, double *params)
 {
 	for (size_t i = 0; i < pf_nparams(c); i++)
 		params[i] = c->params[i].value[o->scale];
@@ -283,20 +294,15 @@ static int parse_run_args(int argc, char **argv, struct pf_options *o, struct se
 			if (pf_parse_scale(val, &o->scale) < 0)
 				return pf_usage_error("unknown scale '%s' (smoke, quick, full, paper)", val);
 		} else if ((t = pf_take_value(argc, argv, &i, "--set", &val))) {
-			if (t < 0 || parse_set(val, o))
+			if (t < 0 || pf_parse_set(val, o))
 				return 2;
 		} else if ((t = pf_take_value(argc, argv, &i, "--cpus", &val))) {
 			if (t < 0)
 				return 2;
 			o->cpus = val;
 		} else if ((t = pf_take_value(argc, argv, &i, "--reps", &val))) {
-			double d;
-
-			if (t < 0)
+			if (t < 0 || pf_parse_reps(val, &o->reps))
 				return 2;
-			if (pf_parse_value(val, PF_COUNT, &d, err, sizeof(err)) < 0 || d < 1 || d > 1000)
-				return pf_usage_error("bad --reps '%s' (a whole number 1..1000)", val);
-			o->reps = (int)d;
 		} else if ((t = pf_take_value(argc, argv, &i, "--timeout", &val))) {
 			if (t < 0)
 				return 2;
@@ -447,7 +453,7 @@ int pf_cmd_run(int argc, char **argv)
 			free(params);
 			continue;
 		}
-		case_params(c, &o, params);
+		pf_case_params(c, &o, params);
 		casedir = pf_xasprintf("%s/%s", rundir, c->name);
 		if (pf_mkdir_p(casedir) < 0)
 			pf_note_write_error(casedir, errno);

@@ -1238,17 +1238,20 @@ out:
 /* ---- `pitfalls run-variant CASE/VARIANT`: one variant without the runner ---- */
 
 static const char *const help_run_variant =
-	"usage: pitfalls run-variant CASE/VARIANT [--scale S] [--needs]\n"
+	"usage: pitfalls run-variant CASE/VARIANT [--scale S] [--set CASE.P=VALUE]... [--reps N]\n"
+	"       [--needs]\n"
 	"\n"
 	"Runs one variant of the suite as a plain program (no sampler, no cgroup; a\n"
 	"private /dev/shm where one can be had; its report lines on stderr), exit\n"
 	"status the variant's: 0, 1 failed, 77 skipped.  For `pitfalls watch -- pitfalls\n"
 	"run-variant CASE/VARIANT` (watch's confusion matrix).  --needs prints the watch\n"
-	"options giving the case its memory limit (--mem-limit SIZE) and exits.\n";
+	"options giving the case its memory limit (--mem-limit SIZE) and exits.  --set\n"
+	"overrides one of the case's parameters and --reps the repetitions (default: the\n"
+	"scale's), as for `pitfalls run`.\n";
 
-int pf_cmd_run_variant(int argc, char **argv)
+static int run_variant(int argc, char **argv, struct pf_options *op)
 {
-	enum pf_scale scale = PF_SMOKE;
+	struct pf_options o = *op;	/* o.sets: the caller frees op->sets */
 	const struct pf_case *c = NULL;
 	const struct pf_variant *v = NULL;
 	struct pf_ctx ctx = { .fd = 2 };
@@ -1270,8 +1273,18 @@ int pf_cmd_run_variant(int argc, char **argv)
 		} else if ((t = pf_take_value(argc, argv, &i, "--scale", &val))) {
 			if (t < 0)
 				return 2;
-			if (pf_parse_scale(val, &scale) < 0)
+			if (pf_parse_scale(val, &o.scale) < 0)
 				return pf_usage_error("run-variant: unknown scale '%s'", val);
+		} else if ((t = pf_take_value(argc, argv, &i, "--reps", &val))) {
+			if (t < 0 || pf_parse_reps(val, &o.reps))
+				return 2;
+		} else if ((t = pf_take_value(argc, argv, &i, "--set", &val))) {
+			int rc = t < 0 ? 2 : pf_parse_set(val, op);
+
+			o.sets = op->sets;
+			o.nsets = op->nsets;
+			if (rc)
+				return 2;
 		} else if (argv[i][0] == '-' || c) {
 			return pf_usage_error("run-variant: unexpected argument '%s'", argv[i]);
 		} else {
@@ -1290,11 +1303,14 @@ int pf_cmd_run_variant(int argc, char **argv)
 	}
 	if (!c)
 		return pf_usage_error("run-variant: no CASE/VARIANT");
+	for (size_t i = 0; i < o.nsets; i++)
+		if (o.sets[i].c != c)
+			return pf_usage_error("run-variant: --set %s.%s: not a parameter of %s", o.sets[i].c->name,
+					      o.sets[i].c->params[o.sets[i].param].name, c->name);
 	if (pf_topo_init() < 0)
 		return 1;
 	params = pf_xcalloc(pf_nparams(c) + 1, sizeof(double));
-	for (size_t i = 0; i < pf_nparams(c); i++)
-		params[i] = c->params[i].value[scale];
+	pf_case_params(c, &o, params);
 	ctx.mem_limit = pf_variant_mem_limit(c, v, params);	/* as `pitfalls run` gives it */
 	if (needs) {
 		if (ctx.mem_limit > 0)
@@ -1324,8 +1340,8 @@ int pf_cmd_run_variant(int argc, char **argv)
 	}
 	ctx.c = c;
 	ctx.v = v;
-	ctx.scale = scale;
-	ctx.reps = pf_reps_for(scale);
+	ctx.scale = o.scale;
+	ctx.reps = o.reps > 0 ? o.reps : pf_reps_for(o.scale);
 	ctx.params = params;
 	ctx.cpus = hwloc_bitmap_dup(hwloc_topology_get_allowed_cpuset(pf_topo()));
 	/* named like the runner's scratch directories: stale cleanup knows them */
@@ -1349,4 +1365,13 @@ int pf_cmd_run_variant(int argc, char **argv)
 	if (pid < 0)
 		return 1;
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+int pf_cmd_run_variant(int argc, char **argv)
+{
+	struct pf_options o = { .scale = PF_SMOKE };
+	int rc = run_variant(argc, argv, &o);
+
+	free(o.sets);
+	return rc;
 }

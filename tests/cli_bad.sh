@@ -44,6 +44,11 @@ expect "bad cpu list 'x'" run basel --cpus x "${o[@]}"
 expect "runs backwards" run basel --cpus 1-0 "${o[@]}"
 expect "bad --reps 'zero'" run basel --reps zero "${o[@]}"
 expect "bad --reps '0'" run basel --reps 0 "${o[@]}"
+expect "bad --reps '2.5'" run basel --reps 2.5 "${o[@]}"
+expect "bad --reps '0'" run-variant basel/loop --reps 0
+expect "out of range" run-variant --set basel.n=1 basel/loop
+expect "not a parameter of basel" run-variant --set broadcast.n=100 basel/loop
+expect "has no parameter 'nn'" run-variant basel/loop --set basel.nn=3
 expect "bad --timeout '-5'" run basel --timeout -5 "${o[@]}"
 expect "bad --interval '1us'" run basel --interval 1us "${o[@]}"
 expect "unknown option '--fast'" run basel --fast "${o[@]}"

@@ -11,6 +11,10 @@
 # WATCH_MATRIX_TIMEOUT (s, default 20) ends hung variants (a finding itself).
 # WATCH_MATRIX_SCALE (default smoke): the variants' scale (the README's matrix
 # is also run at quick, where the pathologies have their size).
+# WATCH_MATRIX_SIZES: a file of "CASE/VARIANT<tab>run-variant options<tab>why"
+# rows — that variant runs with those options (--set, --reps) at the scale:
+# a pathology whose smoke size is below what any detector could tell from a
+# program's first big array gets the size that is its pathology.
 # WATCH_MATRIX_KNOWN: a file of "CASE/VARIANT<tab>RESULT<tab>why" rows — a row
 # with that result is reported as known-RESULT and does not fail (each one is
 # explained in the README's matrix).
@@ -37,10 +41,15 @@ if [ -n "${WATCH_MATRIX_KNOWN:-}" ]; then
 		printf '%s\n' "$all" | grep -qx "$k" || { echo "watch_matrix: known row $k: no such variant" >&2; bad=1; }
 	done
 fi
+if [ -n "${WATCH_MATRIX_SIZES:-}" ]; then
+	for k in $(grep -v '^#' "$WATCH_MATRIX_SIZES" | cut -f1); do
+		printf '%s\n' "$all" | grep -qx "$k" || { echo "watch_matrix: sizes row $k: no such variant" >&2; bad=1; }
+	done
+fi
 printf "case\tvariant\trole\toutcome\tfired\tresult\n"
 # one run of a row under watch: sets outcome, fired, result
 attempt() {
-	"$bin" watch --json --timeout "$timeout_s" --out "$out" $needs -- "$bin" run-variant --scale "$scale" "$cv" \
+	"$bin" watch --json --timeout "$timeout_s" --out "$out" $needs -- "$bin" run-variant --scale "$scale" $sized "$cv" \
 		>"$out/w.json" 2>"$out/w.err"
 	read -r outcome fired < <(/usr/bin/python3 - "$out/w.json" <<'PY'
 import json, sys
@@ -82,7 +91,9 @@ evidence() {
 for cv in "$@"; do
 	c=${cv%%/*} v=${cv#*/}
 	role=$("$bin" list "$c" | awk -v v="$v" '$1 == v {print $2; exit}')
-	needs=$("$bin" run-variant --scale "$scale" --needs "$cv")
+	sized=
+	[ -z "${WATCH_MATRIX_SIZES:-}" ] || sized=$(awk -F'\t' -v k="$cv" '$1 == k {print $2}' "$WATCH_MATRIX_SIZES")
+	needs=$("$bin" run-variant --scale "$scale" $sized --needs "$cv") || bad=1
 	attempt
 	first=$result
 	# a wrong row is run once more: a detector right on the second run is
