@@ -334,6 +334,10 @@ void pf_profile_poll(struct pf_profile *p);
 int pf_profile_stop(struct pf_profile *p, const char *dir, const char *name, const char *title,
 		    struct pf_result *r);
 void pf_profile_free(struct pf_profile *p);	/* without writing */
+/* The variant reported a phase: the samples from here on are also counted
+ * as that phase's (the last phase's shares are profile_phase_* metrics: a
+ * steady-state loop without the interpreter's start-up). */
+void pf_profile_phase(struct pf_profile *p, const char *name);
 /* Shares of samples under page-fault handling / madvise frames, and ending in
  * the kernel; NaN when kernel frames were not sampled. */
 struct pf_folded;

@@ -343,6 +343,8 @@ struct pf_profile {
 	struct pspace *sp;
 	size_t nsp;
 	struct pf_folded folded;
+	struct pf_folded phase;	/* the samples since the last phase the variant reported */
+	char phase_name[128];
 	double lost, samples;
 	char *rec;		/* one record copied out of the ring (wrap-around) */
 };
@@ -520,6 +522,8 @@ static void handle_sample(struct pf_profile *p, const char *rec, size_t size)
 		pf_buf_puts(&stack, frames[i]);
 	}
 	pf_folded_add(&p->folded, stack.data, 1);
+	if (p->phase_name[0])
+		pf_folded_add(&p->phase, stack.data, 1);
 	p->samples++;
 	free(stack.data);
 }
@@ -724,7 +728,17 @@ void pf_profile_free(struct pf_profile *p)
 	free(p->ring);
 	free(p->rec);
 	pf_folded_free(&p->folded);
+	pf_folded_free(&p->phase);
 	free(p);
+}
+
+void pf_profile_phase(struct pf_profile *p, const char *name)
+{
+	if (!p)
+		return;
+	pf_profile_poll(p);	/* what came before is the previous phase's */
+	pf_folded_free(&p->phase);
+	pf_strlcpy_utf8(p->phase_name, name, sizeof(p->phase_name));
 }
 
 /* Frames whose samples the article counts: page-fault handling, madvise. */
@@ -773,6 +787,15 @@ int pf_profile_stop(struct pf_profile *p, const char *dir, const char *name, con
 			pf_result_add_metric(r, "profile_fault_share", fault, "1");
 			pf_result_add_metric(r, "profile_madvise_share", madv, "1");
 			pf_result_add_metric(r, "profile_kernel_share", ksh, "1");
+		}
+		if (p->phase_name[0]) {
+			pf_result_add_text(r, "profile_phase", p->phase_name);
+			pf_result_add_metric(r, "profile_phase_samples", p->phase.total, "1");
+		}
+		if (p->phase_name[0] && p->kernel && p->phase.total > 0) {
+			pf_profile_shares(&p->phase, p->kernel, &fault, &madv, &ksh);
+			pf_result_add_metric(r, "profile_phase_fault_share", fault, "1");
+			pf_result_add_metric(r, "profile_phase_madvise_share", madv, "1");
 		}
 	}
 	free(text.data);

@@ -159,6 +159,7 @@ static void on_line(void *cb, char *line)
 
 		snprintf(rd->phase, sizeof(rd->phase), "%s", f[2]);
 		pf_buf_printf(&rd->phases, "%.4f\t%s\n", t < 0 ? 0 : t, f[2]);
+		pf_profile_phase(rd->out->profile, f[2]);
 	} else if (!strcmp(f[0], "Z") && n >= 2) {
 		rd->paused = f[1][0] == '1';
 		pf_buf_printf(&rd->phases, "%.4f\tsampler %s\n", fmax(pf_now() - rd->out->t0, 0),

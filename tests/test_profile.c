@@ -128,7 +128,8 @@ static int test_real_profile(void)
 	struct pf_profile *p;
 	struct pf_result r = { 0 };
 	int go[2], st = 0;
-	double samples = -1;
+	double samples = -1, phase = -1;
+	bool marked = false;
 	pid_t pid;
 
 	if (!mkdtemp(dir) || pipe(go) < 0)
@@ -154,6 +155,12 @@ static int test_real_profile(void)
 	CHECK(write(go[1], "g", 1) == 1);
 	close(go[1]);
 	while (waitpid(pid, &st, WNOHANG) == 0) {
+		/* a phase from a quarter of the child's CPU on (its samples are
+		 * counted apart: profile_phase_*) */
+		if (!marked && pf_proc_cpu_s(pid) >= 0.1) {
+			pf_profile_phase(p, "second part");
+			marked = true;
+		}
 		pf_profile_poll(p);
 		usleep(10000);
 	}
@@ -161,6 +168,11 @@ static int test_real_profile(void)
 	CHECK(pf_profile_stop(p, dir, "smoke", "test/smoke", &r) == 0);
 	/* 0.4 s of CPU at 999 Hz: ~400 samples; a quarter of them at least */
 	CHECK(pf_get(&r, "profile_samples", &samples) && samples >= 100);
+	/* the phase has the samples after its mark: some, not all */
+	CHECK(marked && pf_get_text(&r, "profile_phase") && !strcmp(pf_get_text(&r, "profile_phase"), "second part"));
+	CHECK(pf_get(&r, "profile_phase_samples", &phase) && phase >= 1 && phase < samples);
+	if (strstr(pf_get_text(&r, "profile"), "user + kernel"))
+		CHECK(pf_get(&r, "profile_phase_fault_share", &phase));
 	printf("profile: %s; %.0f samples\n", pf_get_text(&r, "profile"), samples);
 	path = pf_xasprintf("%s/smoke.folded", dir);
 	folded = pf_read_file(path, NULL);

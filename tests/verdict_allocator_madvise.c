@@ -28,8 +28,8 @@ static void loop(struct pf_fake *f, const char *v, double faults, double sys, do
 	fake_metric(f, v, "faults_per_gib", faults);
 	fake_metric(f, v, "faults_floor_per_gib", faults > 1 ? faults : 1);
 	fake_metric(f, v, "sys_share", sys);
-	fake_metric(f, v, "profile_fault_share", tower);
-	fake_metric(f, v, "profile_madvise_share", madv);
+	fake_metric(f, v, "profile_phase_fault_share", tower);
+	fake_metric(f, v, "profile_phase_madvise_share", madv);
 }
 
 /* The article's picture: eager purging faults every page of every buffer,
@@ -75,7 +75,7 @@ int main(void)
 
 	/* at smoke the time is recorded, never judged; the fixes' tower neither */
 	article_like(&f, PF_SMOKE);
-	fake_metric(&f, "glibc", "profile_fault_share", 0.14);
+	fake_metric(&f, "glibc", "profile_phase_fault_share", 0.14);
 	CHECK(fake_verdict(&f, &v) == PF_REPRODUCED);
 	CHECK(check_state_of(&v, "glibc win over eager") == PF_INFO);
 	CHECK(check_state_of(&v, "glibc: fault samples / eager") == PF_INFO);
