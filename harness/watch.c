@@ -1249,9 +1249,9 @@ static const char *const help_run_variant =
 	"overrides one of the case's parameters and --reps the repetitions (default: the\n"
 	"scale's), as for `pitfalls run`.\n";
 
-static int run_variant(int argc, char **argv, struct pf_options *op)
+/* o: the caller's options (it frees o->sets) */
+static int run_variant(int argc, char **argv, struct pf_options *o)
 {
-	struct pf_options o = *op;	/* o.sets: the caller frees op->sets */
 	const struct pf_case *c = NULL;
 	const struct pf_variant *v = NULL;
 	struct pf_ctx ctx = { .fd = 2 };
@@ -1273,17 +1273,13 @@ static int run_variant(int argc, char **argv, struct pf_options *op)
 		} else if ((t = pf_take_value(argc, argv, &i, "--scale", &val))) {
 			if (t < 0)
 				return 2;
-			if (pf_parse_scale(val, &o.scale) < 0)
+			if (pf_parse_scale(val, &o->scale) < 0)
 				return pf_usage_error("run-variant: unknown scale '%s'", val);
 		} else if ((t = pf_take_value(argc, argv, &i, "--reps", &val))) {
-			if (t < 0 || pf_parse_reps(val, &o.reps))
+			if (t < 0 || pf_parse_reps(val, &o->reps))
 				return 2;
 		} else if ((t = pf_take_value(argc, argv, &i, "--set", &val))) {
-			int rc = t < 0 ? 2 : pf_parse_set(val, op);
-
-			o.sets = op->sets;
-			o.nsets = op->nsets;
-			if (rc)
+			if (t < 0 || pf_parse_set(val, o))
 				return 2;
 		} else if (argv[i][0] == '-' || c) {
 			return pf_usage_error("run-variant: unexpected argument '%s'", argv[i]);
@@ -1303,14 +1299,14 @@ static int run_variant(int argc, char **argv, struct pf_options *op)
 	}
 	if (!c)
 		return pf_usage_error("run-variant: no CASE/VARIANT");
-	for (size_t i = 0; i < o.nsets; i++)
-		if (o.sets[i].c != c)
-			return pf_usage_error("run-variant: --set %s.%s: not a parameter of %s", o.sets[i].c->name,
-					      o.sets[i].c->params[o.sets[i].param].name, c->name);
+	for (size_t i = 0; i < o->nsets; i++)
+		if (o->sets[i].c != c)
+			return pf_usage_error("run-variant: --set %s.%s: not a parameter of %s", o->sets[i].c->name,
+					      o->sets[i].c->params[o->sets[i].param].name, c->name);
 	if (pf_topo_init() < 0)
 		return 1;
 	params = pf_xcalloc(pf_nparams(c) + 1, sizeof(double));
-	pf_case_params(c, &o, params);
+	pf_case_params(c, o, params);
 	ctx.mem_limit = pf_variant_mem_limit(c, v, params);	/* as `pitfalls run` gives it */
 	if (needs) {
 		if (ctx.mem_limit > 0)
@@ -1340,8 +1336,8 @@ static int run_variant(int argc, char **argv, struct pf_options *op)
 	}
 	ctx.c = c;
 	ctx.v = v;
-	ctx.scale = o.scale;
-	ctx.reps = o.reps > 0 ? o.reps : pf_reps_for(o.scale);
+	ctx.scale = o->scale;
+	ctx.reps = o->reps > 0 ? o->reps : pf_reps_for(o->scale);
 	ctx.params = params;
 	ctx.cpus = hwloc_bitmap_dup(hwloc_topology_get_allowed_cpuset(pf_topo()));
 	/* named like the runner's scratch directories: stale cleanup knows them */
