@@ -81,6 +81,12 @@ PY
 # the pickle totals a method_pickling row is judged on)
 evidence() {
 	tail -5 "$out/w.err" | sed "s|^|  $cv stderr: |" >&2
+	# what fired, and on what numbers (a false positive's detector)
+	/usr/bin/python3 - "$out/w.json" <<'PY' 2>/dev/null | sed "s|^|  $cv finding: |" >&2
+import json, sys
+for f in json.load(open(sys.argv[1]))["findings"]:
+    print(f["detector"], f["case"], f["summary"][:300])
+PY
 	for ev in "$out"/[0-9]*/watch/python.events.tsv; do
 		[ -f "$ev" ] || continue
 		cut -f1 "$ev" | sort | uniq -c | tr '\n' ' ' | sed "s|^|  $cv events: |" >&2 && echo >&2
