@@ -35,17 +35,21 @@ if [ -n "${PITFALLS_SANITIZED:-}" ] && [ $# -gt 6 ]; then
 	set -- "${@:1:6}"	# sanitized builds are slow and not judged: the pipeline on six
 fi
 bad=0
-if [ -n "${WATCH_MATRIX_KNOWN:-}" ]; then
-	# a known row must name a variant of the suite (a renamed one would excuse nothing)
-	for k in $(grep -v '^#' "$WATCH_MATRIX_KNOWN" | cut -f1); do
-		printf '%s\n' "$all" | grep -qx "$k" || { echo "watch_matrix: known row $k: no such variant" >&2; bad=1; }
+# every row of a known/sizes file must name a variant of the suite (a
+# renamed one would excuse, or size, nothing): check_rows FILE LABEL
+check_rows() {
+	[ -n "$1" ] || return 0
+	for k in $(grep -v '^#' "$1" | cut -f1); do
+		printf '%s\n' "$all" | grep -qx "$k" || { echo "watch_matrix: $2 row $k: no such variant" >&2; bad=1; }
 	done
-fi
-if [ -n "${WATCH_MATRIX_SIZES:-}" ]; then
-	for k in $(grep -v '^#' "$WATCH_MATRIX_SIZES" | cut -f1); do
-		printf '%s\n' "$all" | grep -qx "$k" || { echo "watch_matrix: sizes row $k: no such variant" >&2; bad=1; }
-	done
-fi
+}
+check_rows "${WATCH_MATRIX_KNOWN:-}" known
+check_rows "${WATCH_MATRIX_SIZES:-}" sizes
+# is this row's result a known one? (WATCH_MATRIX_KNOWN)
+is_known() {
+	[ -n "${WATCH_MATRIX_KNOWN:-}" ] &&
+	awk -F'\t' -v k="$cv" -v r="$1" '$1 == k && $2 == r {f=1} END {exit !f}' "$WATCH_MATRIX_KNOWN"
+}
 printf "case\tvariant\trole\toutcome\tfired\tresult\n"
 # one run of a row under watch: sets outcome, fired, result
 attempt() {
@@ -105,15 +109,13 @@ for cv in "$@"; do
 	# a wrong row is run once more: a detector right on the second run is
 	# flaky, not wrong, and the row says so (with the first run's evidence)
 	if [ -z "${PITFALLS_SANITIZED:-}" ] && { [ "$result" = MISSED ] || [ "$result" = FALSE-POSITIVE ]; } &&
-	   ! { [ -n "${WATCH_MATRIX_KNOWN:-}" ] &&
-	       awk -F'\t' -v k="$cv" -v r="$result" '$1 == k && $2 == r {f=1} END {exit !f}' "$WATCH_MATRIX_KNOWN"; }; then
+	   ! is_known "$result"; then
 		evidence
 		find "$out" -mindepth 1 -maxdepth 1 ! -name "w.*" -exec rm -rf {} +
 		attempt
 		[ "$result" = ok ] && result="ok-on-retry (first run: $first)"
 	fi
-	if [ -n "${WATCH_MATRIX_KNOWN:-}" ] && [ "$result" != ok ] &&
-	   awk -F'\t' -v k="$cv" -v r="$result" '$1 == k && $2 == r {f=1} END {exit !f}' "$WATCH_MATRIX_KNOWN"; then
+	if [ "$result" != ok ] && is_known "$result"; then
 		result="known-$result"
 	fi
 	if [ -n "${PITFALLS_SANITIZED:-}" ]; then
