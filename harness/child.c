@@ -410,11 +410,14 @@ static void event_loop(const struct pf_child_spec *sp, pid_t child, int rep, int
 	struct pf_sample s;
 	struct pf_tree_memo *memo = pf_tree_memo_new();
 	struct stall stall = { 0 };
+	bool hung_up = false;	/* the child's end of the report pipe is closed and drained */
 
 	for (;;) {
 		double now = pf_now();
 		int wait_ms, pr;
-		struct pollfd pfd[2] = { { .fd = rep, .events = POLLIN }, { .fd = pidfd, .events = POLLIN } };
+		/* a closed pipe polls ready for ever: left out once drained, or the
+		 * loop would spin while the exiting child tears down its memory */
+		struct pollfd pfd[2] = { { .fd = hung_up ? -1 : rep, .events = POLLIN }, { .fd = pidfd, .events = POLLIN } };
 
 		bool paused = sp->paused && *sp->paused;
 
@@ -425,7 +428,8 @@ static void event_loop(const struct pf_child_spec *sp, pid_t child, int rep, int
 			bool with_pss = now >= next_pss;
 			double c0 = pf_now();
 
-			pf_sample_take(&s, child, cg->kind != PF_CG_NONE ? cg : NULL, with_pss, sp->private_shm, memo);
+			pf_sample_take(&s, child, cg->kind != PF_CG_NONE ? cg : NULL, with_pss,
+				       !sp->private_shm ? PF_SHM_NO : sp->shm_subject ? PF_SHM_EACH : PF_SHM_SLOW, memo);
 			if (with_pss)
 				next_pss = now + fmax(sp->interval, PF_PSS_SPACING * (pf_now() - c0));
 			else
@@ -452,6 +456,7 @@ static void event_loop(const struct pf_child_spec *sp, pid_t child, int rep, int
 
 			drain(sp, rep, l);
 			drain_s += pf_thread_cpu() - d0;
+			hung_up = pfd[0].revents & POLLHUP;
 		}
 		pf_profile_poll(out->profile);
 		/* with a pidfd its POLLIN says the child exited: no waitid each turn */

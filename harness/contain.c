@@ -144,16 +144,17 @@ void pf_cg_sample(const struct pf_cgroup *cg, struct pf_fdcache *fc, double *usa
 	}
 	*anon = *file = *shmem = -1;
 	if (cg->kind == PF_CG_V1) {
-		char path[600];
-		char *s;
+		char path[600], text[8192];
+		const char *s;
 
 		*usage = cg_file_num(cg, fc, "memory.usage_in_bytes");
 		snprintf(path, sizeof(path), "%s/memory.stat", cg->path);
-		s = pf_cache_read(fc, path);
+		/* one pread into the stack (the sampler's loop: no malloc, no read for EOF) */
+		s = pf_cache_pread(fc, path, text, sizeof(text)) < 0 ? NULL : text;
 		if (s) {
 			double cache = -1;
 
-			for (char *l = s; l; l = strchr(l, '\n'), l = l ? l + 1 : NULL) {
+			for (const char *l = s; l; l = strchr(l, '\n'), l = l ? l + 1 : NULL) {
 				if (!strncmp(l, "rss ", 4))
 					*anon = strtod(l + 4, NULL);
 				else if (!strncmp(l, "cache ", 6))
@@ -163,7 +164,6 @@ void pf_cg_sample(const struct pf_cgroup *cg, struct pf_fdcache *fc, double *usa
 			}
 			if (cache >= 0)
 				*file = *shmem >= 0 ? cache - *shmem : cache;
-			free(s);
 		}
 	} else if (cg->kind == PF_CG_V2) {
 		*usage = cg_file_num(cg, fc, "memory.current");

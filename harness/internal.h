@@ -217,10 +217,15 @@ double pf_proc_cpu_s(pid_t pid);
  *   a 0.3 s program is 0.7% of its life).  The list is refreshed every
  *   PF_MEMO_REFRESH_S; members that exit drop out at once, new ones appear
  *   at the next refresh;
- * - the breakdowns that move at page-cache speed (the cgroup's memory.stat:
- *   anon / file / shmem; /proc/meminfo: available, cached, shmem, dirty) are
- *   read every PF_MEMO_REFRESH_S and carried in between.  RSS, the cgroup's
- *   usage and /dev/shm are read at every sample. */
+ * - RSS (statm, one pread a member) is read at every sample.  The columns
+ *   whose peaks the kernel keeps or whose trend is enough (the cgroup's usage,
+ *   peak in max_usage_in_bytes / memory.peak, and its memory.stat: anon /
+ *   file / shmem; /proc/meminfo: available, cached, shmem, dirty; a private
+ *   /dev/shm that is not the case's subject) are read every
+ *   PF_MEMO_REFRESH_S and carried in between: a sample is then one pread a
+ *   member, two system calls with its wake-up, and the sampler's own CPU is
+ *   mostly the wake-up.  A /dev/shm that is the subject (a case that sizes it,
+ *   watch --shm-size) is read at every sample, its peak being the evidence. */
 #define PF_SCAN_SPACING 1000
 #define PF_SCAN_FIRST_S 1.0	/* the first /proc scan, after the first sample */
 #define PF_MEMO_REFRESH_S 0.1
@@ -232,7 +237,7 @@ struct pf_tree_memo {
 	int ngroup;
 	double next_group;	/* pf_now() of the next /proc scan */
 	double next_slow;	/* … of the breakdowns */
-	double cg_anon, cg_file, cg_shmem, mem_available, cached, shmem, dirty;
+	double cg_usage, cg_anon, cg_file, cg_shmem, mem_available, cached, shmem, dirty, shm_used;
 	struct pf_fdcache files;	/* statm, memory.usage/stat, meminfo: kept open */
 	int shm_fd;		/* O_PATH of the tree's /dev/shm, for fstatfs; 0: not yet */
 };
@@ -242,10 +247,13 @@ struct pf_tree_memo *pf_tree_memo_new(void);
 int pf_tree_members(pid_t leader, const struct pf_cgroup *cg, struct pf_tree_memo *memo, bool fresh, pid_t *pids,
 		    int max);
 void pf_tree_memo_free(struct pf_tree_memo *m);	/* closes its files */
-/* with_shm: the tree is to have a private /dev/shm; it is measured from the
- * first sample that finds the tree in its own mount namespace. */
+/* How often a sample reads the tree's private /dev/shm: not at all (none),
+ * with the slow columns, or at every sample (the case's subject).  It is
+ * measured from the first sample that finds the tree in its own mount
+ * namespace. */
+enum pf_shm_rate { PF_SHM_NO, PF_SHM_SLOW, PF_SHM_EACH };
 void pf_sample_take(struct pf_sample *s, pid_t leader, const struct pf_cgroup *cg,
-		    bool with_pss, bool with_shm, struct pf_tree_memo *memo);
+		    bool with_pss, enum pf_shm_rate shm, struct pf_tree_memo *memo);
 
 /* ---- results.c ---- */
 void pf_result_add_metric(struct pf_result *r, const char *key, double value, const char *unit);
@@ -428,6 +436,7 @@ struct pf_child_spec {
 	char *const *argv;		/* or: execvp(argv[0], argv) (the report fd is inherited) */
 	hwloc_const_bitmap_t cpus;	/* bind the child's process here; NULL: not pinned */
 	bool private_shm;		/* a private tmpfs on /dev/shm (mount namespace) */
+	bool shm_subject;		/* …whose use is the evidence: sampled at every sample */
 	double shm_size;
 	double mem_limit;		/* memory cgroup limit (0: none; a cgroup still accounts) */
 	double timeout;			/* seconds */

@@ -107,11 +107,17 @@ struct reader {
 	struct pf_result *r;
 	const struct pf_job *job;
 	const struct pf_child_out *out;	/* out->t0: the start, on the child's pf_now clock */
-	char phase[128];
 	char reason[512];
 	char reason_kind;
 	bool paused;		/* the variant asked the sampler to pause (pf_sampler_pause) */
-	struct pf_buf timeline, phases;
+	/* the samples as taken, each with the number of the phase it fell in
+	 * (names[phase]): formatted into rows once the variant has ended, so
+	 * that a sample costs its reads and no formatting */
+	struct row { struct pf_sample s; int phase; } *rows;
+	size_t nrows, cap;
+	char **names;		/* names[0] "-" (before the first phase), then each phase reported */
+	int nnames;
+	struct pf_buf phases;
 };
 
 /* One report line: M metric, R series (R+ its continuation), T text, P phase, Z sampler pause, S/F reason, W a
@@ -157,7 +163,8 @@ static void on_line(void *cb, char *line)
 	} else if (!strcmp(f[0], "P") && n >= 3) {
 		double t = strtod(f[1], NULL) - rd->out->t0;
 
-		snprintf(rd->phase, sizeof(rd->phase), "%s", f[2]);
+		rd->names = pf_xrealloc(rd->names, (size_t)(rd->nnames + 1) * sizeof(*rd->names));
+		rd->names[rd->nnames++] = pf_xstrdup(f[2]);
 		pf_buf_printf(&rd->phases, "%.4f\t%s\n", t < 0 ? 0 : t, f[2]);
 		pf_profile_phase(rd->out->profile, f[2]);
 	} else if (!strcmp(f[0], "Z") && n >= 2) {
@@ -223,28 +230,35 @@ static void put_time(struct pf_buf *b, double t)
 
 #define TIMELINE_HEADER "t\trss\tpss\tcg_usage\tcg_anon\tcg_file\tcg_shmem\tshm_used\tmem_available\tcached\tshmem\tdirty\tnprocs\tphase\n"
 
-/* One sample: a row of the timeline, in the phase the child last reported. */
+/* One sample, kept as it is, in the phase the child last reported. */
 static void on_sample(void *cb, const struct pf_sample *s)
 {
 	struct reader *rd = cb;
-	struct pf_buf *b = &rd->timeline;
 
-	put_time(b, s->t);
-	put_num(b, s->rss);
-	put_num(b, s->pss);
-	put_num(b, s->cg_usage);
-	put_num(b, s->cg_anon);
-	put_num(b, s->cg_file);
-	put_num(b, s->cg_shmem);
-	put_num(b, s->shm_used);
-	put_num(b, s->mem_available);
-	put_num(b, s->cached);
-	put_num(b, s->shmem);
-	put_num(b, s->dirty);
-	put_num(b, s->nprocs);
-	pf_buf_putc(b, '\t');
-	pf_buf_puts(b, rd->phase[0] ? rd->phase : "-");
-	pf_buf_putc(b, '\n');
+	if (rd->nrows == rd->cap) {
+		rd->cap = rd->cap ? 2 * rd->cap : 1024;
+		rd->rows = pf_xrealloc(rd->rows, rd->cap * sizeof(*rd->rows));
+	}
+	rd->rows[rd->nrows].s = *s;
+	rd->rows[rd->nrows++].phase = rd->nnames - 1;
+}
+
+/* The timeline's rows, formatted once the variant has ended. */
+static void format_timeline(const struct reader *rd, struct pf_buf *b)
+{
+	pf_buf_puts(b, TIMELINE_HEADER);
+	for (size_t i = 0; i < rd->nrows; i++) {
+		const struct pf_sample *s = &rd->rows[i].s;
+		const double v[] = { s->rss, s->pss, s->cg_usage, s->cg_anon, s->cg_file, s->cg_shmem, s->shm_used,
+				     s->mem_available, s->cached, s->shmem, s->dirty, s->nprocs };
+
+		put_time(b, s->t);
+		for (size_t k = 0; k < sizeof(v) / sizeof(v[0]); k++)
+			put_num(b, v[k]);
+		pf_buf_putc(b, '\t');
+		pf_buf_puts(b, rd->names[rd->rows[i].phase]);
+		pf_buf_putc(b, '\n');
+	}
 }
 
 static double tv(struct timeval t)
@@ -531,6 +545,7 @@ int pf_run_variant(const struct pf_job *job, struct pf_result *r)
 		.name = name, .fn = variant_main, .arg = &ctx,
 		.cpus = job->v->flags & PF_V_NO_PIN ? NULL : job->cpus,
 		.private_shm = local.private_shm, .shm_size = job->shm_size,
+		.shm_subject = job->c->needs.tmpfs_size != NULL,	/* the case sizes it: its use is evidence */
 		.mem_limit = job->mem_limit, .timeout = job->timeout, .stall = job->v->stall_s,
 		.interval = job->v->flags & PF_V_NO_SAMPLER ? 0 : job->interval,
 		.counters = !(job->v->flags & PF_V_NO_COUNTERS), .logfd = logfd,
@@ -538,7 +553,8 @@ int pf_run_variant(const struct pf_job *job, struct pf_result *r)
 		.on_line = on_line, .on_sample = on_sample, .on_timeout = on_timeout, .cb = &rd,
 		.paused = &rd.paused,
 	};
-	pf_buf_puts(&rd.timeline, TIMELINE_HEADER);
+	rd.names = pf_xcalloc(1, sizeof(*rd.names));
+	rd.names[rd.nnames++] = pf_xstrdup("-");
 	if (pf_child_run(&spec, &o) < 0) {
 		skip_result(r, "%s", o.err);
 		goto out;
@@ -553,8 +569,14 @@ int pf_run_variant(const struct pf_job *job, struct pf_result *r)
 	} else if (o.profile_why[0]) {
 		pf_result_add_text(r, "profile", o.profile_why);
 	}
-	if (spec.interval > 0 && write_tsv(job, "timeline", &rd.timeline) < 0)
-		rc = -1;
+	if (spec.interval > 0) {
+		struct pf_buf b = { 0 };
+
+		format_timeline(&rd, &b);
+		if (write_tsv(job, "timeline", &b) < 0)
+			rc = -1;
+		free(b.data);
+	}
 	if (rd.phases.len && write_tsv(job, "phases", &rd.phases) < 0)
 		rc = -1;
 	if (pf_write_error(NULL, 0))
@@ -563,7 +585,10 @@ out:
 	if (logfd >= 0)
 		close(logfd);
 	(void)pf_rm_rf(ctx.workdir);
-	free(rd.timeline.data);
+	free(rd.rows);
+	for (int i = 0; i < rd.nnames; i++)
+		free(rd.names[i]);
+	free(rd.names);
 	free(rd.phases.data);
 	return rc;
 }

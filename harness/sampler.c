@@ -211,14 +211,21 @@ int pf_tree_members(pid_t leader, const struct pf_cgroup *cg, struct pf_tree_mem
 	return n;
 }
 
+/* A file of the slow reads (memory.stat, meminfo) in one pread into buf,
+ * or NULL: no mallocs and no second read for EOF in the sampler's loop. */
+static const char *slow_read(struct pf_tree_memo *memo, const char *path, char *buf, size_t len)
+{
+	return pf_cache_pread(memo ? &memo->files : NULL, path, buf, len) < 0 ? NULL : buf;
+}
+
 void pf_sample_take(struct pf_sample *s, pid_t leader, const struct pf_cgroup *cg,
-		    bool with_pss, bool with_shm, struct pf_tree_memo *memo)
+		    bool with_pss, enum pf_shm_rate shm, struct pf_tree_memo *memo)
 {
 	static long page;
 	pid_t pids[4096];
 	int n = pf_tree_members(leader, cg, memo, false, pids, 4096);
-	char path[96];
-	char *mi;
+	char path[96], text[8192];
+	const char *mi;
 	bool slow;
 
 	if (!page)
@@ -252,22 +259,30 @@ void pf_sample_take(struct pf_sample *s, pid_t leader, const struct pf_cgroup *c
 		}
 	}
 	slow = !memo || pf_now() >= memo->next_slow;
-	if (cg && slow)
-		pf_cg_sample(cg, memo ? &memo->files : NULL, &s->cg_usage, &s->cg_anon, &s->cg_file, &s->cg_shmem);
-	else if (cg) {
-		pf_cg_sample(cg, &memo->files, &s->cg_usage, NULL, NULL, NULL);
+	if (!slow) {	/* the slow columns, carried from the last slow sample */
+		s->cg_usage = memo->cg_usage;
 		s->cg_anon = memo->cg_anon;
 		s->cg_file = memo->cg_file;
 		s->cg_shmem = memo->cg_shmem;
-	} else
+		s->mem_available = memo->mem_available;
+		s->cached = memo->cached;
+		s->shmem = memo->shmem;
+		s->dirty = memo->dirty;
+		s->shm_used = memo->shm_used;
+		if (shm != PF_SHM_EACH)
+			return;
+	} else if (cg) {
+		pf_cg_sample(cg, memo ? &memo->files : NULL, &s->cg_usage, &s->cg_anon, &s->cg_file, &s->cg_shmem);
+	} else {
 		s->cg_usage = s->cg_anon = s->cg_file = s->cg_shmem = -1;
+	}
 	s->shm_used = -1;
 	/* until the tree has mounted its own tmpfs its /dev/shm is the host's;
 	 * once the directory is open, it is the tree's for good */
 	snprintf(path, sizeof(path), "/proc/%d/root/dev/shm", (int)leader);
-	if (with_shm && !(memo && memo->shm_fd > 0) && !private_shm_mounted(path))
-		with_shm = false;
-	if (with_shm) {
+	if (shm != PF_SHM_NO && !(memo && memo->shm_fd > 0) && !private_shm_mounted(path))
+		shm = PF_SHM_NO;
+	if (shm != PF_SHM_NO) {
 		struct statvfs vfs;
 
 		if (memo && memo->shm_fd == 0) {
@@ -278,24 +293,21 @@ void pf_sample_take(struct pf_sample *s, pid_t leader, const struct pf_cgroup *c
 		if (memo && memo->shm_fd > 0 ? fstatvfs(memo->shm_fd, &vfs) == 0 : statvfs(path, &vfs) == 0)
 			s->shm_used = (double)(vfs.f_blocks - vfs.f_bfree) * (double)vfs.f_frsize;
 	}
-	if (!slow) {
-		s->mem_available = memo->mem_available;
-		s->cached = memo->cached;
-		s->shmem = memo->shmem;
-		s->dirty = memo->dirty;
+	if (memo)
+		memo->shm_used = s->shm_used;
+	if (!slow)
 		return;
-	}
-	mi = pf_cache_read(memo ? &memo->files : NULL, "/proc/meminfo");
+	mi = slow_read(memo, "/proc/meminfo", text, sizeof(text));
 	s->mem_available = s->cached = s->shmem = s->dirty = -1;
 	if (mi) {
 		s->mem_available = meminfo_field(mi, "\nMemAvailable:");
 		s->cached = meminfo_field(mi, "\nCached:");
 		s->shmem = meminfo_field(mi, "\nShmem:");
 		s->dirty = meminfo_field(mi, "\nDirty:");
-		free(mi);
 	}
 	if (memo) {
 		memo->next_slow = pf_now() + PF_MEMO_REFRESH_S;
+		memo->cg_usage = s->cg_usage;
 		memo->cg_anon = s->cg_anon;
 		memo->cg_file = s->cg_file;
 		memo->cg_shmem = s->cg_shmem;

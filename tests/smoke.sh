@@ -44,6 +44,18 @@ variants=$("$bin" list "$case" | sed -n '/^  variants:/,/^  parameters/{/^    [a
 for var in $variants; do
 	[ -s "$out/latest/$case/$var.json" ] || fail "no result file $var.json"
 done
+# every sampled variant's timeline: the header, 14 columns a row, and in the
+# phase column only "-" (before the first phase) or a phase the variant reported
+hdr=$(printf 't\trss\tpss\tcg_usage\tcg_anon\tcg_file\tcg_shmem\tshm_used\tmem_available\tcached\tshmem\tdirty\tnprocs\tphase')
+for tl in "$out"/latest/"$case"/*.timeline.tsv; do
+	[ -e "$tl" ] || continue
+	[ "$(head -1 "$tl")" = "$hdr" ] || fail "$(basename "$tl"): not the timeline's header"
+	ph="${tl%.timeline.tsv}.phases.tsv"
+	bad=$(awk -F'\t' -v ph="$ph" 'BEGIN { ok["-"] = 1; while ((getline l < ph) > 0) { split(l, f, "\t"); ok[f[2]] = 1 } }
+		NR > 1 && (NF != 14 || !($14 in ok)) { print NR ": " $0; exit }' "$tl")
+	[ -z "$bad" ] || fail "$(basename "$tl"): bad row $bad"
+	[ "$(wc -l <"$tl")" -ge 2 ] || fail "$(basename "$tl"): no sample"
+done
 # no plot file is empty (a full disk or a failed gnuplot must not leave one)
 for f in "$out"/latest/plots/*; do
 	[ -e "$f" ] || continue

@@ -20,6 +20,15 @@ static int say_and_exit(void *arg, int fd)
 	return 7;
 }
 
+/* closes its end of the report pipe, then takes its time to exit */
+static int close_and_linger(void *arg, int fd)
+{
+	(void)arg;
+	close(fd);
+	usleep(400 * 1000);
+	return 0;
+}
+
 /* the grandchild's pid file, this test's own: two users' runs at once must not
  * read (or fail to replace) each other's */
 static char pid_file[64];
@@ -109,6 +118,22 @@ int main(void)
 	CHECK(WIFEXITED(o.status) && WEXITSTATUS(o.status) == 3);
 	CHECK(o.wall >= 0.09 && s.samples >= 3);
 
+	/* a child that closes its report pipe and lives on: its hung-up pipe is
+	 * left out of the loop's poll (it would be ready for ever: a spin of a
+	 * whole core until the child exits) */
+	memset(&s, 0, sizeof(s));
+	sp.argv = NULL;
+	sp.fn = close_and_linger;
+	sp.name = "test_child.hangup";
+	{
+		double c0 = pf_thread_cpu();
+
+		CHECK(pf_child_run(&sp, &o) == 0);
+		CHECK(WIFEXITED(o.status) && WEXITSTATUS(o.status) == 0 && o.wall >= 0.4);
+		/* sampling 0.4 s costs a few ms; the spin cost the whole 0.4 s */
+		CHECK(pf_thread_cpu() - c0 < 0.15);
+	}
+
 	/* a hang: timed out, and the grandchild (its own session) killed too,
 	 * when there is a cgroup to find it by; the group is killed always */
 	(void)unlink(pid_file);
@@ -147,7 +172,7 @@ int main(void)
 				pause();
 		}
 		setpgid(lead, lead);
-		pf_sample_take(&smp, lead, NULL, false, false, memo);
+		pf_sample_take(&smp, lead, NULL, false, PF_SHM_NO, memo);
 		CHECK(smp.nprocs == 1 && memo->n == 1 && memo->next_scan > pf_now() - 1);
 		other = fork();
 		if (other == 0) {
@@ -157,20 +182,30 @@ int main(void)
 		}
 		setpgid(other, lead);
 		memo->next_scan = pf_now() + 3600;	/* not due: the list is reused */
-		pf_sample_take(&smp, lead, NULL, false, false, memo);
+		pf_sample_take(&smp, lead, NULL, false, PF_SHM_NO, memo);
 		CHECK(smp.nprocs == 1);
 		memo->next_scan = 0;			/* a refresh: the descendants only */
-		pf_sample_take(&smp, lead, NULL, false, false, memo);
+		pf_sample_take(&smp, lead, NULL, false, PF_SHM_NO, memo);
 		CHECK(smp.nprocs == 1 && memo->next_group > pf_now());
 		memo->next_scan = 0;
 		memo->next_group = pf_now() - 1;	/* a scan due: it finds the group's member */
-		pf_sample_take(&smp, lead, NULL, false, false, memo);
+		pf_sample_take(&smp, lead, NULL, false, PF_SHM_NO, memo);
 		CHECK(smp.nprocs == 2 && smp.rss > 0 && memo->ngroup == 2);
 		kill(other, SIGKILL);
 		waitpid(other, NULL, 0);
 		memo->next_scan = pf_now() + 3600;
-		pf_sample_take(&smp, lead, NULL, false, false, memo);
+		pf_sample_take(&smp, lead, NULL, false, PF_SHM_NO, memo);
 		CHECK(smp.nprocs == 1);			/* gone at once, without a scan */
+		/* the slow columns are carried between their reads (RSS is read
+		 * at every sample): a value the memo holds comes back as it is */
+		memo->next_slow = pf_now() + 3600;
+		memo->cg_usage = 777;
+		memo->mem_available = 888;
+		pf_sample_take(&smp, lead, NULL, false, PF_SHM_NO, memo);
+		CHECK(smp.cg_usage == 777 && smp.mem_available == 888 && smp.rss > 0);
+		memo->next_slow = 0;			/* due: read afresh */
+		pf_sample_take(&smp, lead, NULL, false, PF_SHM_NO, memo);
+		CHECK(smp.cg_usage == -1 && smp.mem_available > 888 && memo->next_slow > pf_now());
 		kill(lead, SIGKILL);
 		waitpid(lead, NULL, 0);
 		pf_tree_memo_free(memo);
@@ -237,12 +272,12 @@ int main(void)
 			}
 			setpgid(lead, lead);
 			CHECK(pf_cg_attach(&cg, lead) == 0);
-			pf_sample_take(&smp, lead, &cg, false, false, memo);
+			pf_sample_take(&smp, lead, &cg, false, PF_SHM_NO, memo);
 			CHECK(smp.nprocs == 1);
 			CHECK(write(go[1], "g", 1) == 1);
 			usleep(100 * 1000);
 			memo->next_scan = 0;
-			pf_sample_take(&smp, lead, &cg, false, false, memo);
+			pf_sample_take(&smp, lead, &cg, false, PF_SHM_NO, memo);
 			CHECK(smp.nprocs == 2);
 			pf_cg_kill_all(&cg);
 			waitpid(lead, NULL, 0);
