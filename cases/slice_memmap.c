@@ -41,9 +41,11 @@
 #define MiB_ (1024.0 * 1024.0)
 static const struct pf_param params[] = {
 	{ .name = "array", .unit = PF_BYTES,
-	  .value = { 16 * MiB_, 128 * MiB_, 256 * MiB_, 8 * PF_GiB },
+	  .value = { 16 * MiB_, 64 * MiB_, 256 * MiB_, 8 * PF_GiB },
 	  .min = 8 * MiB_, .max = 64 * PF_GiB,
-	  .help = "float64 array in the main process (paper: np.random.rand(2**30) = 8 GiB)" },
+	  .help = "float64 array in the main process (paper: np.random.rand(2**30) = 8 GiB; quick: "
+		  "64 MiB, slices of 8 MiB, 8x joblib's 1 MiB threshold: the claims are counts and "
+		  "multiples of the array, and each pathology writes its whole tmpfs)" },
 	{ .name = "slices", .unit = PF_COUNT, .value = { 8, 8, 8, 8 }, .min = 1, .max = 64,
 	  .help = "slices of the array, one per i (paper: range(8))" },
 	{ .name = "repeats", .unit = PF_COUNT, .value = { 5, 20, 20, 20 }, .min = 1, .max = 1000,
@@ -54,7 +56,7 @@ static const struct pf_param params[] = {
 	  .min = 4096, .max = 64 * PF_GiB,
 	  .help = "arrays above this are dumped to a memmapped file (joblib default '1M' = 1 MiB)" },
 	{ .name = "tmpfs", .unit = PF_BYTES,
-	  .value = { 512 * MiB_, 2016 * MiB_, 4032 * MiB_, 126 * PF_GiB },
+	  .value = { 512 * MiB_, 1008 * MiB_, 4032 * MiB_, 126 * PF_GiB },
 	  .min = 16 * MiB_, .max = 1024 * PF_GiB,
 	  .help = "size of the private /dev/shm (paper: 126 GiB = 15.75 x the array; smoke: uncapped)" },
 	{ .name = "mem_limit", .unit = PF_BYTES,
