@@ -19,6 +19,8 @@ extern "C" {
 #include "pitfalls.h"
 
 extern "C" void pf_report_write_failure(struct pf_ctx *ctx, const char *path, int err);
+extern "C" int pf_bench_undecided(const struct pf_ctx *ctx, const char *const *names, const double *const *secs,
+				  int narms, int n, int looks);
 }
 
 namespace {
@@ -157,6 +159,27 @@ static void run_round(struct pf_ctx *ctx, const struct pf_bench_arm *arms, const
 	}
 }
 
+// Does a timing claim on these arms stay undecided after n rounds? (the
+// case's claim table, judged as the verdict will: pf_bench_undecided)
+static bool undecided(struct pf_ctx *ctx, const struct pf_bench_arm *arms, int narms, const std::string &prefix,
+		      const Capture &cap, int n, int looks)
+{
+	std::vector<const char *> names;
+	std::vector<const double *> secs;
+
+	for (int a = 0; a < narms; a++) {
+		std::string full = prefix + arms[a].name;
+		size_t i = 0;
+		while (i < cap.names.size() && cap.names[i] != full)
+			i++;
+		if (i == cap.names.size() || cap.seconds[i].size() != (size_t)n)
+			return false;	// not every arm has every round: nothing to judge
+		names.push_back(arms[a].name);
+		secs.push_back(cap.seconds[i].data());
+	}
+	return pf_bench_undecided(ctx, names.data(), secs.data(), narms, n, looks) > 0;
+}
+
 extern "C" int pf_bench_group(struct pf_ctx *ctx, const struct pf_bench_arm *arms, int narms,
 			      const struct pf_bench_opts *opts, struct pf_bench_stats *out)
 {
@@ -170,6 +193,9 @@ extern "C" int pf_bench_group(struct pf_ctx *ctx, const struct pf_bench_arm *arm
 	if (!o.skip_warmup)
 		for (int a = 0; a < narms; a++)
 			(void)arms[a].fn(arms[a].arg);	// warm-up: page in, train predictors (STREAM)
+	// sequential rounds: blocks of `reps`, planned looks, stop once decided
+	int maxr = o.max_repetitions > reps && pf_scale(ctx) >= PF_QUICK && narms > 1 ? o.max_repetitions : reps;
+	int looks = (maxr + reps - 1) / reps;
 	if (narms == 1) {
 		run_round(ctx, arms, nullptr, narms, o, reps, prefix, cap);
 	} else {
@@ -184,12 +210,15 @@ extern "C" int pf_bench_group(struct pf_ctx *ctx, const struct pf_bench_arm *arm
 		std::vector<int> order((size_t)narms);
 		unsigned seed = (unsigned)getpid() ^ (unsigned)(unsigned long long)(pf_now() * 1e6);	// truncated on purpose
 
-		for (int r = 0; r < reps && cap.error.empty(); r++) {
+		for (int r = 0; r < maxr && cap.error.empty(); r++) {
 			for (int k = 0; k < narms; k++)
 				order[(size_t)k] = k;
 			for (int k = narms - 1; k > 0; k--)
 				std::swap(order[(size_t)k], order[(size_t)(rand_r(&seed) % (unsigned)(k + 1))]);
 			run_round(ctx, arms, order.data(), narms, o, 1, prefix, cap);
+			if (looks > 1 && (r + 1) % reps == 0 && r + 1 < maxr && cap.error.empty() &&
+			    !undecided(ctx, arms, narms, prefix, cap, r + 1, looks))
+				break;
 		}
 	}
 	if (!cap.error.empty()) {
@@ -213,6 +242,8 @@ extern "C" int pf_bench_group(struct pf_ctx *ctx, const struct pf_bench_arm *arm
 		report(ctx, arms[a].name, cap.seconds[i], st);
 		if (group)
 			pf_metric(ctx, (std::string(arms[a].name) + ".rounds").c_str(), group, "1");
+		if (looks > 1)
+			pf_metric(ctx, (std::string(arms[a].name) + ".looks").c_str(), looks, "1");
 	}
 	return 0;
 }

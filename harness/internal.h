@@ -79,12 +79,20 @@ double pf_cv(const double *v, int n);	/* stdev / mean */
 double pf_mann_whitney_p(const double *a, int na, const double *b, int nb);
 /* two-sided Wilcoxon signed-rank p of paired differences d (exact) */
 double pf_wilcoxon_p(const double *d, int n);
-/* bootstrap 95% interval of the median of r */
-void pf_bootstrap_median_ci(const double *r, int n, int iters, double *lo, double *hi);
-/* Bootstrap 95% CI of median(a)/median(b): `iters` resamples, fixed seed (a
+/* Bootstrap `conf` interval (0.95: 95%) of the median of r. */
+void pf_bootstrap_median_ci(const double *r, int n, int iters, double conf, double *lo, double *hi);
+/* Bootstrap `conf` CI of median(a)/median(b): `iters` resamples, fixed seed (a
  * verdict recomputed from saved results is the same verdict). */
-void pf_bootstrap_ratio_ci(const double *a, int na, const double *b, int nb, int iters,
+void pf_bootstrap_ratio_ci(const double *a, int na, const double *b, int nb, int iters, double conf,
 			   double *lo, double *hi);
+
+/* In a variant, between the blocks of a sequential pf_bench_group: how many
+ * of its case's timing claims that compare two of these arms (names[i],
+ * secs[i]: n rounds each) the rounds so far leave undecided, judged as the
+ * verdict judges them at `looks` planned looks.  0 below quick scale (timing
+ * is not judged there).  gbench.cc declares it too (C++). */
+int pf_bench_undecided(const struct pf_ctx *ctx, const char *const *names, const double *const *secs, int narms,
+		       int n, int looks);
 
 /* ---- noise.c ---- */
 struct pf_json *pf_noise_json(void);	/* load, busy processes, governor: machine.json "noise" */

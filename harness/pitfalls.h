@@ -223,6 +223,17 @@ struct pf_bench_opts {
 	bool manual_time;	/* fn returns the seconds to count (work in children) */
 	bool skip_warmup;	/* default: one untimed call first (STREAM's warm-up) */
 	double min_time;	/* seconds per repetition when iterations is 0; 0: 0.5 s */
+	/* > repetitions (pf_bench_group, from quick scale on): sequential rounds.
+	 * Rounds run in blocks of `repetitions`; after each block the case's
+	 * timing claims that compare two arms of this group are judged as the
+	 * verdict will judge them, and the rounds stop once none is undecided, or
+	 * at max_repetitions.  The looks are planned, ceil(max / repetitions),
+	 * and every one is judged at its share of the error (Bonferroni: the
+	 * interval at 1 - 0.05/looks, the test at PF_ALPHA/looks), so looking
+	 * again cannot make a pass likelier than one fixed look.  The arms report
+	 * "<arm>.looks" (planned) for the verdict.  Spends repetitions where the
+	 * data need them: a clear effect stops at the first block. */
+	int max_repetitions;
 };
 struct pf_bench_stats {
 	double mean, median, stddev, min, max;	/* seconds per iteration */
@@ -355,10 +366,14 @@ enum pf_check_state { PF_PASS, PF_FAIL, PF_MISSING, PF_INFO, PF_INCONCLUSIVE };
 struct pf_stats {
 	int na, nb;		/* repetitions of each side */
 	double ratio;		/* median(a) / median(b); paired: median of a_i / b_i */
-	double ci_lo, ci_hi;	/* bootstrap 95% confidence interval of that ratio */
+	double ci_lo, ci_hi;	/* bootstrap confidence interval of that ratio (95%; see looks) */
 	double p;		/* two-sided p: Mann–Whitney U, or Wilcoxon signed-rank when paired */
 	double cv_a, cv_b;	/* coefficient of variation of each side */
 	bool paired;		/* a_i and b_i measured in the same round (pf_bench_group) */
+	/* the looks a sequential measurement planned (pf_bench_opts.max_repetitions;
+	 * 1: a fixed number of rounds): the interval is then at 1 - 0.05/looks and
+	 * the test's α PF_ALPHA/looks (Bonferroni), as at every look it made */
+	int looks;
 };
 
 struct pf_check {

@@ -274,8 +274,12 @@ struct pf_json *pf_verdict_json(const struct pf_case *c, const struct pf_verdict
 			pf_json_set_num(st, "n_a", k->stats.na);
 			pf_json_set_num(st, "n_b", k->stats.nb);
 			pf_json_set_num(st, "ratio", k->stats.ratio);
-			pf_json_set_num(st, "ci95_lo", k->stats.ci_lo);
+			pf_json_set_num(st, "ci95_lo", k->stats.ci_lo);	/* the name kept: ci_level says which */
 			pf_json_set_num(st, "ci95_hi", k->stats.ci_hi);
+			if (k->stats.looks > 1) {
+				pf_json_set_num(st, "looks", k->stats.looks);
+				pf_json_set_num(st, "ci_level", 1 - 0.05 / k->stats.looks);
+			}
 			if (k->stats.paired) {
 				pf_json_add(st, "paired", pf_json_bool(true));
 				pf_json_set_num(st, "p_wilcoxon", k->stats.p);
@@ -336,6 +340,7 @@ int pf_verdict_from_json(const struct pf_json *j, struct pf_verdict *v, char *er
 			k->stats.ratio = pf_json_get_num(stj, "ratio", NAN);
 			k->stats.ci_lo = pf_json_get_num(stj, "ci95_lo", NAN);
 			k->stats.ci_hi = pf_json_get_num(stj, "ci95_hi", NAN);
+			k->stats.looks = (int)pf_json_get_num(stj, "looks", 1);
 			const struct pf_json *paired = pf_json_get(stj, "paired");
 
 			k->stats.paired = paired && paired->type == PF_JBOOL && paired->b;
@@ -618,10 +623,11 @@ void pf_stats_line(const struct pf_check *k, char *out, size_t len)
 		out[0] = 0;
 		return;
 	}
-	snprintf(out, len, "%s %.3g, 95%% CI [%.3g, %.3g], %s p=%.2g, n=%d/%d, CV %.1f%%/%.1f%%",
-		 k->stats.paired ? "per-round ratio" : "ratio", k->stats.ratio, k->stats.ci_lo, k->stats.ci_hi,
+	snprintf(out, len, "%s %.3g, %.3g%% CI [%.3g, %.3g], %s p=%.2g, n=%d/%d, CV %.1f%%/%.1f%%%s",
+		 k->stats.paired ? "per-round ratio" : "ratio", k->stats.ratio,
+		 100 * (1 - 0.05 / (k->stats.looks > 1 ? k->stats.looks : 1)), k->stats.ci_lo, k->stats.ci_hi,
 		 k->stats.paired ? "signed-rank" : "U-test", k->stats.p, k->stats.na, k->stats.nb,
-		 100 * k->stats.cv_a, 100 * k->stats.cv_b);
+		 100 * k->stats.cv_a, 100 * k->stats.cv_b, k->stats.looks > 1 ? ", sequential" : "");
 }
 
 static void md_cell(struct pf_buf *b, const char *s)

@@ -149,15 +149,18 @@ static double resampled_median(const double *x, int n, double *buf, unsigned lon
 	return pf_median(buf, n);
 }
 
-/* The 2.5th and 97.5th percentiles of m bootstrap values (sorted here). */
-static void percentile_95(double *v, int m, double *lo, double *hi)
+/* The central `conf` interval of m bootstrap values (sorted here): the
+ * (1 - conf) / 2 and (1 + conf) / 2 percentiles. */
+static void percentile_ci(double *v, int m, double conf, double *lo, double *hi)
 {
+	double tail = (1 - conf) / 2;
+
 	qsort(v, (size_t)m, sizeof(double), cmp_double);
-	*lo = m ? v[(int)floor(0.025 * (m - 1))] : NAN;
-	*hi = m ? v[(int)ceil(0.975 * (m - 1))] : NAN;
+	*lo = m ? v[(int)floor(tail * (m - 1))] : NAN;
+	*hi = m ? v[(int)ceil((1 - tail) * (m - 1))] : NAN;
 }
 
-void pf_bootstrap_ratio_ci(const double *a, int na, const double *b, int nb, int iters,
+void pf_bootstrap_ratio_ci(const double *a, int na, const double *b, int nb, int iters, double conf,
 			   double *lo, double *hi)
 {
 	double *ra = pf_xcalloc((size_t)(na > 0 ? na : 1), sizeof(double));
@@ -172,7 +175,7 @@ void pf_bootstrap_ratio_ci(const double *a, int na, const double *b, int nb, int
 		if (mb != 0)
 			ratios[m++] = ma / mb;
 	}
-	percentile_95(ratios, m, lo, hi);
+	percentile_ci(ratios, m, conf, lo, hi);
 	free(ra);
 	free(rb);
 	free(ratios);
@@ -231,7 +234,7 @@ double pf_wilcoxon_p(const double *d, int n)
 	return fmin(1, 2 * fmin(lo, hi) / total);
 }
 
-void pf_bootstrap_median_ci(const double *r, int n, int iters, double *lo, double *hi)
+void pf_bootstrap_median_ci(const double *r, int n, int iters, double conf, double *lo, double *hi)
 {
 	double *rr = pf_xcalloc((size_t)(n > 0 ? n : 1), sizeof(double));
 	double *meds = pf_xcalloc((size_t)iters, sizeof(double));
@@ -239,7 +242,7 @@ void pf_bootstrap_median_ci(const double *r, int n, int iters, double *lo, doubl
 
 	for (int it = 0; it < iters; it++)
 		meds[it] = resampled_median(r, n, rr, &seed);
-	percentile_95(meds, n > 0 ? iters : 0, lo, hi);
+	percentile_ci(meds, n > 0 ? iters : 0, conf, lo, hi);
 	free(rr);
 	free(meds);
 }

@@ -147,6 +147,13 @@ static bool needs_difference(enum pf_op op, double lo, double hi)
 	return true;
 }
 
+/* The confidence of a check's interval: 95%, split over a sequential
+ * measurement's planned looks. */
+static double ci_conf(int looks)
+{
+	return 1 - 0.05 / (looks > 1 ? looks : 1);
+}
+
 static void timing_judge(struct pf_check *c, const struct pf_verdict *v, enum pf_op op, double lo,
 			 double hi, unsigned min_scale)
 {
@@ -154,7 +161,8 @@ static void timing_judge(struct pf_check *c, const struct pf_verdict *v, enum pf
 	bool clears = op_holds(st->ci_lo, op, lo, hi) && op_holds(st->ci_hi, op, lo, hi);
 	bool wrong = (op == PF_OP_GE && st->ci_hi < lo) || (op == PF_OP_LE && st->ci_lo > hi) ||
 		     (op == PF_OP_RANGE && (st->ci_hi < lo || st->ci_lo > hi));
-	bool signif = st->p < PF_ALPHA || !needs_difference(op, lo, hi);
+	double alpha = PF_ALPHA / (st->looks > 1 ? st->looks : 1);
+	bool signif = st->p < alpha || !needs_difference(op, lo, hi);
 
 	if (!judged(v, PF_K_TIMING, min_scale)) {
 		c->state = op_holds(c->measured, op, lo, hi) ? PF_PASS : PF_FAIL;
@@ -171,10 +179,15 @@ static void timing_judge(struct pf_check *c, const struct pf_verdict *v, enum pf
 		c->state = PF_FAIL;
 	} else {
 		c->state = PF_INCONCLUSIVE;
-		snprintf(c->detail, sizeof(c->detail), "%s", !clears ? "the 95% CI straddles the bound"
-			 : st->paired ? "the difference is not significant (signed-rank test p ≥ 0.01)"
-				      : "the difference is not significant (U test p ≥ 0.01)");
+		snprintf(c->detail, sizeof(c->detail), !clears ? "the %.3g%% CI straddles the bound"
+			 : st->paired ? "the difference is not significant (signed-rank test p ≥ %.2g)"
+				      : "the difference is not significant (U test p ≥ %.2g)",
+			 !clears ? 100 * ci_conf(st->looks) : alpha);
 	}
+	if (st->looks > 1)
+		snprintf(c->detail + strlen(c->detail), sizeof(c->detail) - strlen(c->detail),
+			 "%ssequential: %d rounds, %d looks planned (each at %.3g%% CI, p < %.2g)",
+			 c->detail[0] ? "; " : "", st->na, st->looks, 100 * ci_conf(st->looks), alpha);
 	if (st->na < PF_RECOMMENDED_REPS || st->nb < PF_RECOMMENDED_REPS)
 		snprintf(c->detail + strlen(c->detail), sizeof(c->detail) - strlen(c->detail),
 			 "%sfewer than %d repetitions", c->detail[0] ? "; " : "", PF_RECOMMENDED_REPS);
@@ -185,14 +198,15 @@ static void timing_judge(struct pf_check *c, const struct pf_verdict *v, enum pf
 	pf_strlcpy_utf8(c->detail, c->detail, sizeof(c->detail));
 }
 
-static void timing_stats(struct pf_check *c, const double *a, int na, const double *b, int nb)
+static void timing_stats(struct pf_check *c, const double *a, int na, const double *b, int nb, int looks)
 {
 	c->has_stats = true;
+	c->stats.looks = looks > 1 ? looks : 1;
 	c->stats.na = na;
 	c->stats.nb = nb;
 	c->stats.ratio = pf_median(a, na) / pf_median(b, nb);
 	c->stats.p = pf_mann_whitney_p(a, na, b, nb);
-	pf_bootstrap_ratio_ci(a, na, b, nb, 2000, &c->stats.ci_lo, &c->stats.ci_hi);
+	pf_bootstrap_ratio_ci(a, na, b, nb, 2000, ci_conf(looks), &c->stats.ci_lo, &c->stats.ci_hi);
 	c->stats.cv_a = pf_cv(a, na);
 	c->stats.cv_b = pf_cv(b, nb);
 	c->measured = c->stats.ratio;
@@ -200,7 +214,7 @@ static void timing_stats(struct pf_check *c, const double *a, int na, const doub
 
 /* Paired rounds: the figure is the median of the per-round ratios, its
  * interval a bootstrap over rounds, its test Wilcoxon's on log(a_i / b_i). */
-static void timing_stats_paired(struct pf_check *c, const double *a, const double *b, int n)
+static void timing_stats_paired(struct pf_check *c, const double *a, const double *b, int n, int looks)
 {
 	double *r = pf_xcalloc((size_t)(n > 0 ? n : 1), sizeof(double)), *lr = pf_xcalloc((size_t)(n > 0 ? n : 1), sizeof(double));
 	int m = 0;
@@ -213,10 +227,11 @@ static void timing_stats_paired(struct pf_check *c, const double *a, const doubl
 		}
 	c->has_stats = true;
 	c->stats.paired = true;
+	c->stats.looks = looks > 1 ? looks : 1;
 	c->stats.na = c->stats.nb = m;
 	c->stats.ratio = pf_median(r, m);
 	c->stats.p = pf_wilcoxon_p(lr, m);
-	pf_bootstrap_median_ci(r, m, 2000, &c->stats.ci_lo, &c->stats.ci_hi);
+	pf_bootstrap_median_ci(r, m, 2000, ci_conf(looks), &c->stats.ci_lo, &c->stats.ci_hi);
 	c->stats.cv_a = pf_cv(a, n);
 	c->stats.cv_b = pf_cv(b, n);
 	c->measured = c->stats.ratio;
@@ -225,17 +240,17 @@ static void timing_stats_paired(struct pf_check *c, const double *a, const doubl
 }
 
 static void vtiming(struct pf_verdict *v, const char *name, const double *a, int na, const double *b,
-		    int nb, bool paired, enum pf_op op, double lo, double hi, unsigned min_scale, const char *fmt,
-		    va_list ap)
+		    int nb, bool paired, int looks, enum pf_op op, double lo, double hi, unsigned min_scale,
+		    const char *fmt, va_list ap)
 {
 	struct pf_check *c = pf_verdict_add(v, name);
 
 	c->kind = PF_K_TIMING;
 	pf_vsnprintf_utf8(c->expect, sizeof(c->expect), fmt, ap);
 	if (paired && na == nb)
-		timing_stats_paired(c, a, b, na);
+		timing_stats_paired(c, a, b, na, looks);
 	else
-		timing_stats(c, a, na, b, nb);
+		timing_stats(c, a, na, b, nb, looks);
 	timing_judge(c, v, op, lo, hi, min_scale);
 }
 
@@ -245,7 +260,7 @@ void pf_check_timing_paired(struct pf_verdict *v, const char *name, const double
 	va_list ap;
 
 	va_start(ap, fmt);
-	vtiming(v, name, a, n, b, n, true, op, lo, hi, 0, fmt, ap);
+	vtiming(v, name, a, n, b, n, true, 1, op, lo, hi, 0, fmt, ap);
 	va_end(ap);
 }
 
@@ -255,7 +270,7 @@ void pf_check_timing(struct pf_verdict *v, const char *name, const double *a, in
 	va_list ap;
 
 	va_start(ap, fmt);
-	vtiming(v, name, a, na, b, nb, false, op, lo, hi, 0, fmt, ap);
+	vtiming(v, name, a, na, b, nb, false, 1, op, lo, hi, 0, fmt, ap);
 	va_end(ap);
 }
 
@@ -475,6 +490,7 @@ static void eval_outcome(const struct pf_claim *cl, const struct pf_run *run, st
  * inconclusive one is told the reason too). */
 bool pf_check_busy(struct pf_check *c, const struct pf_run *run, const char *va, const char *vb)
 {
+	char was[sizeof(c->detail)];
 	double oa = -1, ob = -1, o;
 
 	if (c->state != PF_FAIL && c->state != PF_INCONCLUSIVE)
@@ -485,22 +501,35 @@ bool pf_check_busy(struct pf_check *c, const struct pf_run *run, const char *va,
 	if (o <= PF_BUSY_OTHERS_CORES)
 		return false;
 	c->state = PF_INCONCLUSIVE;
+	pf_strlcpy_utf8(was, c->detail, sizeof(was));	/* not snprintf's own source */
 	pf_snprintf_utf8(c->detail, sizeof(c->detail), "%s%sthe machine was busy: other processes kept %.2f "
 			 "cores busy meanwhile (> %.2f), so a failure here is no refutation; re-run on a quiet machine",
-			 c->detail, c->detail[0] ? "; " : "", o, PF_BUSY_OTHERS_CORES);
+			 was, was[0] ? "; " : "", o, PF_BUSY_OTHERS_CORES);
 	return true;
 }
 
-/* "<arm>.time" -> "<arm>.rounds": the id of the pf_bench_group round set
- * that measured it (false for a key that is not an arm's time). */
-static bool rounds_key(const char *key, char *out, size_t len)
+/* "<arm>.time" -> "<arm><suffix>": ".rounds", the id of the pf_bench_group
+ * round set that measured it; ".looks", the looks its rounds planned (false
+ * for a key that is not an arm's time). */
+static bool arm_key(const char *key, const char *suffix, char *out, size_t len)
 {
 	size_t n = strlen(key);
 
-	if (n < 5 || strcmp(key + n - 5, ".time") || n + 2 >= len)
+	if (n < 5 || strcmp(key + n - 5, ".time") || n - 5 + strlen(suffix) >= len)
 		return false;
-	snprintf(out, len, "%.*s.rounds", (int)(n - 5), key);
+	snprintf(out, len, "%.*s%s", (int)(n - 5), key, suffix);
 	return true;
+}
+
+/* The looks a series' rounds planned (1 unless they were sequential). */
+static int looks_of(const struct pf_result *r, const char *key)
+{
+	char k[160];
+	double l = 1;
+
+	if (arm_key(key, ".looks", k, sizeof(k)))
+		(void)pf_get(r, k, &l);
+	return l > 1 && l < 1000 ? (int)l : 1;
 }
 
 /* Were a and b measured round by round together (one pf_bench_group, or a
@@ -511,8 +540,48 @@ bool pf_same_rounds(const struct pf_result *ra, const char *ka, const struct pf_
 	char a[160], b[160];
 	double ga, gb;
 
-	return ra && ra == rb && sa && sb && sa->n == sb->n && rounds_key(ka, a, sizeof(a)) &&
-	       rounds_key(kb, b, sizeof(b)) && pf_get(ra, a, &ga) && pf_get(ra, b, &gb) && ga == gb && ga > 0;
+	return ra && ra == rb && sa && sb && sa->n == sb->n && arm_key(ka, ".rounds", a, sizeof(a)) &&
+	       arm_key(kb, ".rounds", b, sizeof(b)) && pf_get(ra, a, &ga) && pf_get(ra, b, &gb) && ga == gb && ga > 0;
+}
+
+/* A paired timing check at `looks` planned looks (a sequential measurement). */
+static void timing_looks(struct pf_verdict *v, const char *name, const double *a, const double *b, int n,
+			 int looks, enum pf_op op, double lo, double hi, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vtiming(v, name, a, n, b, n, true, looks, op, lo, hi, 0, fmt, ap);
+	va_end(ap);
+}
+
+int pf_bench_undecided(const struct pf_ctx *ctx, const char *const *names, const double *const *secs, int narms,
+		       int n, int looks)
+{
+	struct pf_verdict v = { .scale = ctx->scale };
+	int open = 0;
+
+	for (const struct pf_claim *cl = ctx->c->claims; cl && cl->name; cl++) {
+		char va[128], vb[128], key[160];
+		const char *ka, *kb;
+		int ia = -1, ib = -1;
+
+		if (cl->kind != PF_K_TIMING || !cl->over || !split_ref(cl->a, va, sizeof(va), &ka) ||
+		    !split_ref(cl->over, vb, sizeof(vb), &kb) || strcmp(va, ctx->v->name) ||
+		    strcmp(vb, ctx->v->name) || !judged(&v, PF_K_TIMING, cl->min_scale))
+			continue;
+		for (int i = 0; i < narms; i++) {
+			snprintf(key, sizeof(key), "%s.time", names[i]);
+			ia = strcmp(key, ka) ? ia : i;
+			ib = strcmp(key, kb) ? ib : i;
+		}
+		if (ia < 0 || ib < 0)
+			continue;	/* not two arms of this group */
+		timing_looks(&v, cl->name, secs[ia], secs[ib], n, looks, cl->op, cl->lo, cl->hi, "%s", "");
+		open += v.checks[v.nchecks - 1].state == PF_INCONCLUSIVE;
+	}
+	pf_verdict_free(&v);
+	return open;
 }
 
 void pf_check_timing_of(struct pf_verdict *v, const char *name, const struct pf_result *ra, const char *ka,
@@ -521,12 +590,13 @@ void pf_check_timing_of(struct pf_verdict *v, const char *name, const struct pf_
 {
 	const struct pf_series *sa = pf_get_series(ra, ka), *sb = pf_get_series(rb, kb);
 	bool paired = pf_same_rounds(ra, ka, rb, kb);
+	int la = looks_of(ra, ka), lb = looks_of(rb, kb);
 	struct pf_check *c;
 	va_list ap;
 
 	va_start(ap, fmt);
-	vtiming(v, name, sa ? sa->v : NULL, sa ? (int)sa->n : 0, sb ? sb->v : NULL, sb ? (int)sb->n : 0, paired, op,
-		lo, hi, 0, fmt, ap);
+	vtiming(v, name, sa ? sa->v : NULL, sa ? (int)sa->n : 0, sb ? sb->v : NULL, sb ? (int)sb->n : 0, paired,
+		la > lb ? la : lb, op, lo, hi, 0, fmt, ap);
 	va_end(ap);
 	c = &v->checks[v->nchecks - 1];
 	if (paired)

@@ -28,6 +28,14 @@ static enum pf_check_state judge(enum pf_scale s, const double *a, int na, const
 	return st;
 }
 
+/* A fresh verdict of claims on run, at quick scale (timing judged). */
+static void eval_quick(const struct pf_claim *claims, const struct pf_run *run, struct pf_verdict *v)
+{
+	memset(v, 0, sizeof(*v));
+	v->scale = PF_QUICK;
+	pf_claims_eval(claims, run, v);
+}
+
 int main(void)
 {
 	double a[20], b[20], lo, hi, lo2, hi2;
@@ -67,8 +75,8 @@ int main(void)
 	/* bootstrap: around the true ratio, and the same interval twice */
 	fill(a, 9, 2.0, 0.01);
 	fill(b, 9, 1.0, 0.01);
-	pf_bootstrap_ratio_ci(a, 9, b, 9, 2000, &lo, &hi);
-	pf_bootstrap_ratio_ci(a, 9, b, 9, 2000, &lo2, &hi2);
+	pf_bootstrap_ratio_ci(a, 9, b, 9, 2000, 0.95, &lo, &hi);
+	pf_bootstrap_ratio_ci(a, 9, b, 9, 2000, 0.95, &lo2, &hi2);
 	CHECK(lo == lo2 && hi == hi2);
 	CHECK(lo < 2.04 / 1.04 + 1e-9 && hi > 2.04 / 1.04 - 1e-9 && lo > 1.8 && hi < 2.2);
 
@@ -164,6 +172,14 @@ int main(void)
 			pf_claims_eval(slower, &f.run, &w);
 			CHECK(w.checks[0].state == PF_INCONCLUSIVE && strstr(w.checks[0].detail, "busy"));
 			pf_verdict_free(&w);
+			/* an inconclusive check keeps its own reason beside the busy one */
+			{
+				struct pf_check k = { .state = PF_INCONCLUSIVE, .kind = PF_K_TIMING };
+
+				snprintf(k.detail, sizeof(k.detail), "the 95%% CI straddles the bound");
+				CHECK(pf_check_busy(&k, &f.run, "chunked", "broadcast"));
+				CHECK(strstr(k.detail, "straddles") && strstr(k.detail, "busy"));
+			}
 		}
 		fake_free(&f);
 	}
@@ -210,26 +226,79 @@ int main(void)
 		fake_metric(&f, "simd", "x", 1);
 		pf_result_add_series(r, "simd.time", simd, 9, "s");
 		pf_result_add_series(r, "simd_div.time", old, 9, "s");
-		memset(&v, 0, sizeof(v));
-		v.scale = PF_QUICK;
-		pf_claims_eval(claims, &f.run, &v);
+		eval_quick(claims, &f.run, &v);
 		CHECK(v.checks[0].state == PF_INCONCLUSIVE && !v.checks[0].stats.paired);
 		pf_verdict_free(&v);
 		pf_result_add_metric(r, "simd.rounds", 3, "1");
 		pf_result_add_metric(r, "simd_div.rounds", 3, "1");
-		memset(&v, 0, sizeof(v));
-		v.scale = PF_QUICK;
-		pf_claims_eval(claims, &f.run, &v);
+		eval_quick(claims, &f.run, &v);
 		CHECK(v.checks[0].state == PF_PASS && v.checks[0].stats.paired);
 		pf_verdict_free(&v);
+		/* sequential rounds (pf_bench_opts.max_repetitions): the arms say
+		 * how many looks their rounds planned, and the check is judged at
+		 * its share of the error: a wider interval (98.3% at three looks) */
+		{
+			double lo1, hi1;
+
+			eval_quick(claims, &f.run, &v);
+			lo1 = v.checks[0].stats.ci_lo;
+			hi1 = v.checks[0].stats.ci_hi;
+			CHECK(v.checks[0].stats.looks == 1);
+			pf_verdict_free(&v);
+			pf_result_add_metric(r, "simd.looks", 3, "1");
+			pf_result_add_metric(r, "simd_div.looks", 3, "1");
+			eval_quick(claims, &f.run, &v);
+			CHECK(v.checks[0].stats.paired && v.checks[0].stats.looks == 3);
+			CHECK(v.checks[0].stats.ci_lo <= lo1 && v.checks[0].stats.ci_hi >= hi1);
+			CHECK(strstr(v.checks[0].detail, "3 looks planned") != NULL);
+		}
 		/* two different round sets are not paired */
 		pf_result_add_metric(r, "simd_div.rounds", 4, "1");
-		memset(&v, 0, sizeof(v));
-		v.scale = PF_QUICK;
-		pf_claims_eval(claims, &f.run, &v);
+		pf_verdict_free(&v);
+		eval_quick(claims, &f.run, &v);
 		CHECK(!v.checks[0].stats.paired);
 		pf_verdict_free(&v);
 		fake_free(&f);
+	}
+
+	/* a higher confidence is a wider interval (30 distinct values) */
+	{
+		double r[30], lo95, hi95, lo99, hi99;
+
+		for (int i = 0; i < 30; i++)
+			r[i] = 1.0 + 0.01 * ((i * 7) % 30);
+		pf_bootstrap_median_ci(r, 30, 2000, 0.95, &lo95, &hi95);
+		pf_bootstrap_median_ci(r, 30, 2000, 1 - 0.05 / 3, &lo99, &hi99);
+		CHECK(lo99 < lo95 && hi99 > hi95);
+	}
+
+	/* In a variant, between blocks of sequential rounds: a claim of the case
+	 * on two arms of the group is judged as the verdict will judge it; the
+	 * rounds go on while one is undecided.  Not at smoke (timing is not
+	 * judged there), and not for arms no claim compares. */
+	{
+		static const struct pf_claim claims[] = {
+			{ .name = "a beats b", .kind = PF_K_TIMING, .a = "v/slow.time", .over = "v/fast.time",
+			  .op = PF_OP_GE, .lo = 1.2, .bound = "test" },
+			{ .name = NULL },
+		};
+		static const struct pf_variant vs[] = { { .name = "v", .role = PF_PATHOLOGY }, { .name = NULL } };
+		const struct pf_case c = { .name = "seq", .variants = vs, .claims = claims };
+		struct pf_ctx ctx = { .c = &c, .v = &vs[0], .scale = PF_QUICK, .fd = -1 };
+		double slow[12], fast[12], near[12];
+		const char *names[2] = { "slow", "fast" }, *other[2] = { "slow", "other" };
+		const double *clear[2] = { slow, fast }, *unclear[2] = { near, fast };
+
+		for (int i = 0; i < 12; i++) {
+			fast[i] = 1.0 + 0.01 * (i % 3);
+			slow[i] = 2.0 + 0.02 * (i % 4);			/* 2x: decided at once */
+			near[i] = fast[i] * (i % 2 ? 1.35 : 1.05);	/* straddles 1.2 */
+		}
+		CHECK(pf_bench_undecided(&ctx, names, clear, 2, 12, 3) == 0);
+		CHECK(pf_bench_undecided(&ctx, names, unclear, 2, 12, 3) == 1);
+		CHECK(pf_bench_undecided(&ctx, other, unclear, 2, 12, 3) == 0);	/* no claim on these arms */
+		ctx.scale = PF_SMOKE;
+		CHECK(pf_bench_undecided(&ctx, names, unclear, 2, 12, 3) == 0);
 	}
 	return TEST_DONE();
 }
