@@ -198,7 +198,7 @@ def interleaved(np, nbytes, half, drop_caches):
     times = {k: [] for k in files}
     rng = random.Random(0)
     pr.phase("interleaved re-reads")
-    # as the C variant's REREAD_REPS_MIN: the ratio sits near its bound here
+    # 15 rounds (the C variant's are sequential): the ratio sits near its bound here
     for _ in range(pr.timing_reps(15)):
         order = list(files)
         rng.shuffle(order)
