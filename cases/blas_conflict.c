@@ -34,8 +34,12 @@ static const struct pf_param params[] = {
  * time during the probe (a BLAS splits a dgemm evenly; idle pool threads ≈ 0). */
 #define BUSY_SHARE 0.2
 /* Before a probe, let the other library's idle threads stop spinning: OpenBLAS
- * spins THREAD_TIMEOUT = 2^28 cycles (≈0.1 s at 3 GHz), libgomp far less. */
+ * spins THREAD_TIMEOUT = 2^28 cycles (≈0.1 s at 3 GHz), libgomp far less.
+ * Settled once no other thread ran more than SETTLE_SPIN of a SETTLE_POLL_S
+ * interval (they sleep), or after SETTLE_S at most. */
 #define SETTLE_S 0.3
+#define SETTLE_POLL_S 0.02
+#define SETTLE_SPIN 0.1
 
 enum lib_id { LIB_NONE = 0, LIB_OPENBLAS = 1, LIB_BLIS = 2, LIB_REFERENCE = 3 };
 
@@ -166,16 +170,51 @@ struct mats {
 	double *a, *b, *c;
 };
 
+enum { MAXT = 512 };
+
+/* On-CPU nanoseconds thread tid gained from (t0, n0: c0 threads) to now's ns. */
+static double gained(long tid, double ns, const long *t0, const double *n0, int c0)
+{
+	for (int j = 0; j < c0; j++)
+		if (t0[j] == tid)
+			return ns - n0[j];
+	return ns;
+}
+
+/* Wait until the libraries' idle threads sleep (none but this one ran more
+ * than SETTLE_SPIN of the last SETTLE_POLL_S), SETTLE_S at most. */
+static void settle(void)
+{
+	static long ta[MAXT], tb[MAXT];
+	static double na[MAXT], nb[MAXT];
+	long self = (long)gettid();
+	double start = pf_now();
+	int ca = task_runtimes(ta, na, MAXT);
+
+	while (pf_now() - start < SETTLE_S) {
+		int cb, spinning = 0;
+
+		usleep((useconds_t)(SETTLE_POLL_S * 1e6));
+		cb = task_runtimes(tb, nb, MAXT);
+		for (int i = 0; i < cb; i++)
+			spinning += tb[i] != self && gained(tb[i], nb[i], ta, na, ca) > SETTLE_SPIN * SETTLE_POLL_S * 1e9;
+		if (!spinning)
+			return;
+		memcpy(ta, tb, sizeof(ta));
+		memcpy(na, nb, sizeof(na));
+		ca = cb;
+	}
+}
+
 /* Threads that worked while `dgemm` ran repeatedly for probe_s seconds. */
 static int threads_working(dgemm_fn dgemm, struct mats *m, double probe_s)
 {
-	enum { MAXT = 512 };
 	static long t0[MAXT], t1[MAXT];
 	static double n0[MAXT], n1[MAXT];
 	double one = 1.0, zero = 0.0, start, delta[MAXT], top = 0;
 	int c0, c1, busy = 0;
 
-	usleep((useconds_t)(SETTLE_S * 1e6));
+	settle();
 	dgemm("N", "N", &m->n, &m->n, &m->n, &one, m->a, &m->n, m->b, &m->n, &zero, m->c, &m->n);
 	c0 = task_runtimes(t0, n0, MAXT);
 	start = pf_now();
@@ -184,12 +223,7 @@ static int threads_working(dgemm_fn dgemm, struct mats *m, double probe_s)
 	while (pf_now() - start < probe_s);
 	c1 = task_runtimes(t1, n1, MAXT);
 	for (int i = 0; i < c1; i++) {
-		double before = 0;
-
-		for (int j = 0; j < c0; j++)
-			if (t0[j] == t1[i])
-				before = n0[j];
-		delta[i] = n1[i] - before;
+		delta[i] = gained(t1[i], n1[i], t0, n0, c0);
 		top = fmax(top, delta[i]);
 	}
 	for (int i = 0; i < c1; i++)
