@@ -572,7 +572,7 @@ static void deep_sample(struct deep_state *ds, const struct pf_cgroup *cg, doubl
 	}
 }
 
-/* ---- the Python hook's events ---- */
+/* ---- the hooks' events (the Python hook's and the preload hook's) ---- */
 
 static void read_events(struct pf_watch *w, const char *path, double t0)
 {
@@ -603,7 +603,7 @@ static void read_events(struct pf_watch *w, const char *path, double t0)
 			continue;
 		w->events = pf_xrealloc(w->events, (w->nevents + 1) * sizeof(*w->events));
 		w->events[w->nevents++] = e;
-		if (strcmp(e.kind, "cfpe") && strcmp(e.kind, "lib"))	/* the preload's: not the Python hook */
+		if (!strcmp(e.kind, "start"))	/* the Python hook's first line in each process */
 			w->python_hook = true;
 	}
 	fclose(f);
