@@ -401,16 +401,19 @@ static void read_proc(struct deep_state *ds, pid_t pid, double t, struct pf_wpro
 	q = strrchr(s, ')');
 	if (q) {
 		char *lp = strchr(s, '(');
-		unsigned long minflt, majflt, ut, st;
+		unsigned long minflt, cminflt, majflt, ut, st;
 		long threads;
 		int ppid;
 
 		if (lp)
 			pf_strlcpy_utf8(p->comm, lp + 1, (size_t)(q - lp) < sizeof(p->comm) ? (size_t)(q - lp) : sizeof(p->comm));
-		if (sscanf(q + 2, "%c %d %*d %*d %*d %*d %*u %lu %*u %lu %*u %lu %lu %*d %*d %*d %*d %ld",
-			   &p->state, &ppid, &minflt, &majflt, &ut, &st, &threads) == 7) {
+		/* after ") ": state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime
+		 * cutime cstime priority nice num_threads */
+		if (sscanf(q + 2, "%c %d %*d %*d %*d %*d %*u %lu %lu %lu %*u %lu %lu %*d %*d %*d %*d %ld",
+			   &p->state, &ppid, &minflt, &cminflt, &majflt, &ut, &st, &threads) == 8) {
 			p->ppid = ppid;
 			p->minflt = (double)minflt;
+			p->cminflt = (double)cminflt;
 			p->majflt = (double)majflt;
 			p->cpu_s = (double)(ut + st) / (double)hz;
 			p->threads = (int)threads;
@@ -1178,10 +1181,13 @@ int pf_cmd_watch(int argc, char **argv)
 				}
 				x->running = last_running;
 				/* without the perf counter (unprivileged, perf_event_paranoid 2):
-				 * the tree's minor faults from /proc/<pid>/stat, at the deep rate */
+				 * the tree's minor faults from /proc/<pid>/stat, at the deep rate;
+				 * a process's own and its reaped children's (cminflt: a worker
+				 * that lived between two samples is counted once its parent has
+				 * waited for it) */
 				deep_minflt = 0;
 				for (size_t i = first; i < w.nprocs; i++)
-					deep_minflt += w.procs[i].minflt;
+					deep_minflt += w.procs[i].minflt + w.procs[i].cminflt;
 				if (!sup[PF_C_FAULTS_MINOR])
 					x->faults_minor = deep_minflt;
 			} else {
