@@ -515,14 +515,49 @@ const struct pf_detector pf_detect_fragmentation = {
  * NumPy-style code makes each step a full N-element temporary: big
  * anonymous mappings that come and go.  At the case's quick scale (N = 1e8,
  * 800 MB arrays) every step is one; at smoke (N = 1e6, 8 MB) they are below
- * glibc's interest and the detector is silent by design. */
+ * glibc's interest and the detector is silent by design.  Two sources: the
+ * preload hook's `big` lines (a block of >= 64 MiB allocated after one of the
+ * process's big blocks was freed: every temporary, counted where it is made,
+ * in any program whose allocator is reached through malloc / posix_memalign),
+ * and the deep samples (mappings appearing, RSS falling: what 0.05-0.1 s
+ * samples of 0.2 s calls happen to see). */
 #define BASEL_MIN_TEMP_MIB 256		/* an anonymous mapping at least this big ... */
 #define BASEL_MIN_COMINGS 3		/* ... appearing this many times */
 
+/* The hook's evidence: the most temporaries of >= BASEL_MIN_TEMP_MIB one
+ * process allocated after freeing one, when the first was, and the biggest. */
+static int hook_temporaries(const struct pf_watch *w, double *t, double *biggest)
+{
+	const struct pf_wevent *all, *e, *g;
+	int best = 0;
+
+	pf_watch_events(w, "big", &all);
+	for (e = all; e; e = pf_watch_event_next(w, e, "big")) {
+		bool later = false;
+		int n = 0;
+
+		if (e->nv < 2 || e->v[0] < BASEL_MIN_TEMP_MIB * MiB || e->v[1] <= 0)
+			continue;
+		for (g = all; g != e && !later; g = pf_watch_event_next(w, g, "big"))
+			later = g->pid == e->pid && g->nv >= 2 && g->v[0] >= BASEL_MIN_TEMP_MIB * MiB && g->v[1] > 0;
+		if (later)	/* counted from the process's first */
+			continue;
+		for (g = e; g; g = pf_watch_event_next(w, g, "big"))
+			if (g->pid == e->pid && g->nv >= 2 && g->v[0] >= BASEL_MIN_TEMP_MIB * MiB && g->v[1] > 0) {
+				n++;
+				*biggest = fmax(*biggest, g->v[0]);
+				if (n == BASEL_MIN_COMINGS && n > best)
+					*t = g->t;
+			}
+		best = n > best ? n : best;
+	}
+	return best;
+}
+
 static int detect_basel(const struct pf_watch *w, struct pf_finding *f)
 {
-	int comings = 0, goings = 0, temps;
-	double t = 0, biggest = 0;
+	int comings = 0, goings = 0, temps, allocs;
+	double t = 0, t_hook = 0, biggest = 0;
 
 	for (size_t i = 0; i < w->nprocs; i++) {
 		const struct pf_wproc *p = &w->procs[i], *prev = pf_watch_prev(w, i);
@@ -542,12 +577,17 @@ static int detect_basel(const struct pf_watch *w, struct pf_finding *f)
 		}
 		biggest = fmax(biggest, p->max_anon);
 	}
-	if (comings < BASEL_MIN_COMINGS && goings < BASEL_MIN_COMINGS)
+	allocs = hook_temporaries(w, &t_hook, &biggest);
+	if (comings < BASEL_MIN_COMINGS && goings < BASEL_MIN_COMINGS && allocs < BASEL_MIN_COMINGS)
 		return 0;
+	if (allocs >= BASEL_MIN_COMINGS && (t_hook < t || (comings < BASEL_MIN_COMINGS && goings < BASEL_MIN_COMINGS)))
+		t = t_hook;
 	temps = comings > goings ? comings : goings;
+	temps = allocs > temps ? allocs : temps;
 	f->t = t;
 	f->severity = PF_SEV_LOW;
 	pf_finding_ev(f, "temporaries", temps, "1");
+	pf_finding_ev(f, "allocated_after_a_free", allocs, "1");
 	pf_finding_ev(f, "rss_falls", goings, "1");
 	pf_finding_ev(f, "largest_bytes", biggest, "B");
 	{
@@ -564,9 +604,11 @@ static int detect_basel(const struct pf_watch *w, struct pf_finding *f)
 const struct pf_detector pf_detect_basel = {
 	.name = "array_temporaries",
 	.case_name = "basel",
-	.rule = "an anonymous mapping of >= " STR(BASEL_MIN_TEMP_MIB) " MiB appears >= " STR(BASEL_MIN_COMINGS)
-		" times (sampled) while RSS rises by half that, or RSS falls by >= " STR(BASEL_MIN_TEMP_MIB)
-		" MiB >= " STR(BASEL_MIN_COMINGS) " times while one is mapped: full-array temporaries",
+	.rule = "a block of >= " STR(BASEL_MIN_TEMP_MIB) " MiB allocated >= " STR(BASEL_MIN_COMINGS) " times by one "
+		"process after it freed one (the preload hook), or (sampled) an anonymous mapping of >= "
+		STR(BASEL_MIN_TEMP_MIB) " MiB appears >= " STR(BASEL_MIN_COMINGS) " times while RSS rises by half that, "
+		"or RSS falls by >= " STR(BASEL_MIN_TEMP_MIB) " MiB >= " STR(BASEL_MIN_COMINGS)
+		" times while one is mapped: full-array temporaries",
 	.fix = "work on cache-sized chunks (np.add(..., out=) on blocks); see `pitfalls run basel`",
 	.detect = detect_basel,
 };

@@ -46,6 +46,16 @@
  *    that the program is about to give back (malloc_trim) looks kept.  Only
  *    where the allocator is glibc's: mallinfo2 describes no other.
  *
+ * 5. Big blocks that come and go (full-array temporaries: basel).  malloc,
+ *    posix_memalign and free are wrapped; a block of >= BIG_MIN_BYTES is
+ *    remembered (BIG_SLOTS at once) until it is freed, and each one is told
+ *    as it is allocated:
+ *        big <tab> t <tab> pid <tab> bytes <tab> after_free(0/1)
+ *    after_free: a big block of this process had been freed before (the
+ *    program allocates, frees and allocates again, as each step of an
+ *    array expression does; arrays allocated once and kept are 0).  A free
+ *    of anything else costs a load and a branch while no big block lives.
+ *
  * Lines go to PITFALLS_WATCH_EVENTS in the Python hook's format (O_APPEND,
  * one write a line; t is CLOCK_MONOTONIC, as Python's time.monotonic()).
  * "Exit" is exit(), a return from main, or _exit / _Exit (forked workers).
@@ -89,6 +99,9 @@
 #define HEAP_COST_SHARE 100		/* ... this many times its own cost (it walks every free chunk:
 					 * 13 ms on a Python heap of 100000) after the last one */
 #define HEAP_MIN_FREE (16u << 20)	/* a line only when glibc keeps this much free */
+/* 5: big blocks */
+#define BIG_MIN_BYTES (64u << 20)	/* a block this big is remembered until freed */
+#define BIG_SLOTS 16			/* big blocks remembered at once */
 
 #define TLS __thread __attribute__((tls_model("initial-exec")))
 
@@ -329,6 +342,8 @@ ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 /* ---- 4: the heap, sampled when the program asks for memory ---- */
 
 extern void *__libc_malloc(size_t);	/* glibc's malloc (malloc is its alias) */
+extern void __libc_free(void *);
+extern void *__libc_memalign(size_t, size_t);
 static void *(*real_malloc)(size_t);
 static bool heap_glibc;		/* real_malloc is glibc's: mallinfo2 describes it */
 static long long heap_next_ns;	/* the next sample (CLOCK_MONOTONIC_COARSE) */
@@ -400,26 +415,142 @@ static void heap_tick(size_t n)
 	errno = saved;
 }
 
-/* malloc(3): the next one's (glibc's, or a linked allocator's), and a look
- * at the heap now and then */
+/* ---- 5: big blocks that come and go ---- */
+
+static struct { void *p; size_t n; } big[BIG_SLOTS];
+static int big_live;		/* blocks in big[] (free looks only when > 0) */
+static int big_busy;		/* taken with a try, as sent_busy */
+static pid_t big_pid;		/* the process big_freed is of */
+static unsigned long big_freed;	/* big blocks this process freed */
+
+/* A block of n >= BIG_MIN_BYTES bytes was allocated at p: remember it, tell it. */
+static void big_alloc(void *p, size_t n)
+{
+	int saved = errno, fd, k;
+	unsigned long freed;
+	char line[128];
+
+	if (!enabled() || __atomic_exchange_n(&big_busy, 1, __ATOMIC_ACQUIRE))
+		goto out;
+	if (big_pid != getpid()) {	/* a forked child counts its own frees */
+		big_pid = getpid();
+		big_freed = 0;
+	}
+	freed = big_freed;
+	for (k = 0; k < BIG_SLOTS && big[k].p; k++)
+		;
+	if (k < BIG_SLOTS) {
+		big[k].p = p;
+		big[k].n = n;
+		__atomic_add_fetch(&big_live, 1, __ATOMIC_RELEASE);
+	}
+	__atomic_store_n(&big_busy, 0, __ATOMIC_RELEASE);
+	if ((fd = events_open()) >= 0) {
+		emit(fd, line, snprintf(line, sizeof(line), "big\t%.6f\t%d\t%zu\t%d\n", mono(), (int)getpid(), n,
+					freed > 0));
+		close(fd);
+	}
+out:
+	errno = saved;
+}
+
+/* p is being freed: if it is a big block, forget it and count the free. */
+static void big_free(void *p)
+{
+	if (!p || !__atomic_load_n(&big_live, __ATOMIC_ACQUIRE) || __atomic_exchange_n(&big_busy, 1, __ATOMIC_ACQUIRE))
+		return;
+	for (int k = 0; k < BIG_SLOTS; k++)
+		if (big[k].p == p) {
+			big[k].p = NULL;
+			__atomic_sub_fetch(&big_live, 1, __ATOMIC_RELEASE);
+			if (big_pid != getpid()) {
+				big_pid = getpid();
+				big_freed = 0;
+			}
+			big_freed++;
+			break;
+		}
+	__atomic_store_n(&big_busy, 0, __ATOMIC_RELEASE);
+}
+
+/* ---- the allocator's entry points: the next ones', and what 4 and 5 note ---- */
+
+static void (*real_free)(void *);
+static int (*real_posix_memalign)(void **, size_t, size_t);
+
+/* glibc's posix_memalign, for what dlsym allocates while the next one is
+ * looked up */
+static int posix_memalign_glibc(void **out, size_t align, size_t n)
+{
+	void *p = __libc_memalign(align, n);
+
+	if (!p)
+		return ENOMEM;
+	*out = p;
+	return 0;
+}
+
+/* The next malloc, free and posix_memalign in the lookup order (glibc's, or
+ * a linked allocator's), looked up once.  dlsym may allocate: a malloc it
+ * makes goes to glibc's, a free it makes is dropped (never seen happen). */
+static void resolve_alloc(void)
+{
+	void *m, *f, *pm;
+
+	resolving = 1;
+	m = dlsym(RTLD_NEXT, "malloc");
+	f = dlsym(RTLD_NEXT, "free");
+	pm = dlsym(RTLD_NEXT, "posix_memalign");
+	resolving = 0;
+	heap_glibc = !m || m == (void *)__libc_malloc;
+	real_posix_memalign = pm ? (int (*)(void **, size_t, size_t))pm : posix_memalign_glibc;
+	real_free = f ? (void (*)(void *))f : __libc_free;
+	__atomic_store_n(&real_malloc, m ? (void *(*)(size_t))m : __libc_malloc, __ATOMIC_RELEASE);
+}
+
+/* malloc(3): the next one's, and a look at the heap now and then */
 void *malloc(size_t n)
 {
 	void *p;
 
-	if (!real_malloc) {
-		void *f;
-
+	if (!__atomic_load_n(&real_malloc, __ATOMIC_ACQUIRE)) {
 		if (resolving)
 			return __libc_malloc(n);
-		resolving = 1;
-		f = dlsym(RTLD_NEXT, "malloc");
-		resolving = 0;
-		heap_glibc = !f || f == (void *)__libc_malloc;
-		real_malloc = f ? (void *(*)(size_t))f : __libc_malloc;
+		resolve_alloc();
 	}
 	p = real_malloc(n);
 	heap_tick(n);
+	if (n >= BIG_MIN_BYTES && p)
+		big_alloc(p, n);
 	return p;
+}
+
+/* posix_memalign(3): the next one's (NumPy-style aligned arrays) */
+int posix_memalign(void **out, size_t align, size_t n)
+{
+	int rc;
+
+	if (!__atomic_load_n(&real_malloc, __ATOMIC_ACQUIRE)) {
+		if (resolving)
+			return posix_memalign_glibc(out, align, n);
+		resolve_alloc();
+	}
+	rc = real_posix_memalign(out, align, n);
+	if (!rc && n >= BIG_MIN_BYTES)
+		big_alloc(*out, n);
+	return rc;
+}
+
+/* free(3): the next one's; a big block is forgotten first */
+void free(void *p)
+{
+	if (!__atomic_load_n(&real_malloc, __ATOMIC_ACQUIRE)) {
+		if (resolving)
+			return;
+		resolve_alloc();
+	}
+	big_free(p);
+	real_free(p);
 }
 
 /* ---- at exit ---- */
