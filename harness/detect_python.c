@@ -1,6 +1,8 @@
-/* detect_python.c — detectors that only the hooks can feed: pickled bytes
- * per task (method_pickling, the Python hook), unchecked floating-point
- * errors (type_casting: the Python hook, and the preload hook for any program). */
+/* detect_python.c — detectors that only the hooks can feed: an object
+ * shipped with every task (method_pickling: the Python hook's pickles, and
+ * the preload hook's repeated payloads for any program), unchecked
+ * floating-point errors (type_casting: the Python hook, and the preload hook
+ * for any program). */
 #define _GNU_SOURCE
 #include "watch.h"
 
@@ -13,36 +15,89 @@
 
 /* ---- method_pickling ----
  * A bound method pickles its object: every task ships self.  The case's
- * pathology ships a 4 MiB attribute (smoke) with 8 KiB arguments. */
-#define METHOD_MIN_SELF_MIB 1		/* the bound method's object, pickled */
-#define METHOD_MIN_TASKS 4		/* pickles at least this big (shipped repeatedly) */
+ * pathology ships a 4 MiB attribute (smoke) with 8 KiB arguments.  Two
+ * sources of evidence: the Python hook's pickles (the bound method's object,
+ * and the bytes sent), and for any program the preload hook's `resend` lines
+ * (the same >= 1 MiB payload written to a pipe or socket again and again: the
+ * C model writes the object with every task; a fix sends its arguments).
+ * Where the Python hook saw a process's pickles, they are judged instead:
+ * they tell a bound method's object from arguments (circular_refs' xgb_loky
+ * fix sends the same 2 MiB of arrays with each of its tasks: no method). */
+#define METHOD_MIN_SELF_MIB 1		/* the bound method's object, pickled; or the payload repeated */
+#define METHOD_MIN_TASKS 4		/* pickles at least this big (shipped repeatedly); or sends of it */
 
-static int detect_method_pickling(const struct pf_watch *w, struct pf_finding *f)
+/* The Python hook's evidence: a pickle line whose method object is big. */
+static int method_pickles(const struct pf_watch *w, struct pf_finding *f)
 {
 	const struct pf_wevent *e;
 
 	for (pf_watch_events(w, "pickle", &e); e; e = pf_watch_event_next(w, e, "pickle")) {
 		double n = e->v[0], total = e->v[1], self = e->v[3];
+		char t[32], s[32];
 
 		if (e->nv < 4 || self < METHOD_MIN_SELF_MIB * MiB || total < METHOD_MIN_TASKS * self)
 			continue;
 		f->t = e->t;
-		f->severity = PF_SEV_MEDIUM;
 		pf_finding_ev(f, "pickles", n, "1");
 		pf_finding_ev(f, "pickled_bytes", total, "B");
 		pf_finding_ev(f, "bytes_per_pickle", n > 0 ? total / n : 0, "B");
 		pf_finding_ev(f, "method_self_bytes", self, "B");
-		{
-			char t[32], s[32];
-
-			pf_fmt_bytes(t, sizeof(t), total);
-			pf_fmt_bytes(s, sizeof(s), self);
-			pf_finding_summary(f, "%.0f pickles to worker processes, %s in all: tasks carry a bound method "
-					   "whose object pickles to %s — self is shipped with every task", n, t, s);
-		}
+		pf_fmt_bytes(t, sizeof(t), total);
+		pf_fmt_bytes(s, sizeof(s), self);
+		pf_finding_summary(f, "%.0f pickles to worker processes, %s in all: tasks carry a bound method "
+				   "whose object pickles to %s — self is shipped with every task", n, t, s);
 		return 1;
 	}
 	return 0;
+}
+
+/* Did the Python hook see this process's pickles?  Then it knows what its
+ * tasks carry (a bound method's object, or arguments: the same array passed
+ * to every task is no method), and its evidence is the one judged. */
+static bool pickles_seen(const struct pf_watch *w, pid_t pid)
+{
+	const struct pf_wevent *e;
+
+	for (pf_watch_events(w, "pickle", &e); e; e = pf_watch_event_next(w, e, "pickle"))
+		if (e->pid == pid)
+			return true;
+	return false;
+}
+
+/* The preload hook's evidence: the payload sent most often (>= the rule),
+ * by a process whose pickles the Python hook did not see. */
+static int method_resends(const struct pf_watch *w, struct pf_finding *f)
+{
+	const struct pf_wevent *e, *best = NULL;
+
+	for (pf_watch_events(w, "resend", &e); e; e = pf_watch_event_next(w, e, "resend"))
+		if (e->nv >= 2 && e->v[1] >= METHOD_MIN_SELF_MIB * MiB && e->v[0] >= METHOD_MIN_TASKS &&
+		    (!best || e->v[0] * e->v[1] > best->v[0] * best->v[1]) && !pickles_seen(w, e->pid))
+			best = e;
+	if (!best)
+		return 0;
+	{
+		char b[32], t[32];
+
+		f->t = best->t;
+		pf_finding_ev(f, "sends", best->v[0], "1");
+		pf_finding_ev(f, "bytes_per_send", best->v[1], "B");
+		pf_finding_ev(f, "sent_bytes", best->v[0] * best->v[1], "B");
+		pf_finding_ev(f, "pid", best->pid, "1");
+		pf_fmt_bytes(b, sizeof(b), best->v[1]);
+		pf_fmt_bytes(t, sizeof(t), best->v[0] * best->v[1]);
+		pf_finding_summary(f, "the same %s payload written %.0f times to pipes / sockets by pid %d (%s in all): "
+				   "an object shipped with every task", b, best->v[0], (int)best->pid, t);
+	}
+	return 1;
+}
+
+static int detect_method_pickling(const struct pf_watch *w, struct pf_finding *f)
+{
+	if (!method_pickles(w, f) && !method_resends(w, f))
+		return 0;
+	f->severity = PF_SEV_MEDIUM;
+	return 1;
 }
 
 const struct pf_detector pf_detect_method_pickling = {
@@ -50,9 +105,11 @@ const struct pf_detector pf_detect_method_pickling = {
 	.case_name = "method_pickling",
 	.rule = "tasks sent to multiprocessing / joblib workers carry a bound method whose object pickles to >= "
 		STR(METHOD_MIN_SELF_MIB) " MiB, and the bytes sent (Connection.send_bytes) are >= " STR(METHOD_MIN_TASKS)
-		"x that",
-	.fix = "send a module-level function and only the arguments the task needs; "
-	       "see `pitfalls run method_pickling`",
+		"x that; or (any program, the preload hook) the same payload of >= " STR(METHOD_MIN_SELF_MIB)
+		" MiB written >= " STR(METHOD_MIN_TASKS) " times to pipes / sockets by a process whose pickles the "
+		"Python hook did not see",
+	.fix = "send a module-level function and only the arguments the task needs (large read-only data once: "
+	       "a pool initializer, shared memory); see `pitfalls run method_pickling`",
 	.detect = detect_method_pickling,
 };
 

@@ -126,7 +126,11 @@ static int detect_oversubscription(const struct pf_watch *w, struct pf_finding *
 				}
 			}
 		}
-		if (pool > 0)	/* the share is of the samples where a pool works */
+		/* the share is of the samples where a pool works: a process runs
+		 * >= 2 threads of its pool, or the pools run more than the cores (a
+		 * process with a BLAS loaded running one thread is no pool at work:
+		 * an interpreter's start-up, a fix's single-threaded workers) */
+		if (pools > 0 || pool > w->ncores)
 			samples++;
 		if ((run > OVERSUB_FACTOR * w->ncores && pool > w->ncores) || (pools >= 2 && busy > w->ncores)) {
 			over++;
@@ -162,8 +166,8 @@ const struct pf_detector pf_detect_blas_oversubscription = {
 	.case_name = "blas_oversubscription",
 	.rule = "threads in state R above " STR(OVERSUB_FACTOR) "x the usable cores (those of processes with a "
 		"BLAS / OpenMP pool above the cores), or >= 2 processes each running >= 2 threads of their pools, "
-		"together above the cores; in >= " STR(OVERSUB_MIN_SHARE) " of the deep samples where a pool runs (and >= "
-		STR(OVERSUB_MIN_SAMPLES) ")",
+		"together above the cores; in >= " STR(OVERSUB_MIN_SHARE) " of the deep samples where a pool runs (a process "
+		"runs >= 2 threads of its pool, or the pools more than the cores; and >= " STR(OVERSUB_MIN_SAMPLES) ")",
 	.fix = "threads per process = cores / processes (OPENBLAS_NUM_THREADS, OMP_NUM_THREADS, threadpoolctl, "
 	       "joblib inner_max_num_threads); see `pitfalls run blas_oversubscription`",
 	.detect = detect_oversubscription,

@@ -16,6 +16,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <sys/inotify.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
@@ -36,6 +38,7 @@
 #define WATCH_PROFILE_POLL_S 0.005	/* with --profile: drain the sample buffers this often */
 #define WATCH_LOG_MAX (1 << 20)		/* bytes of the command's log the detectors read */
 #define WATCH_MAX_PIDS 1024
+#define WATCH_MAX_DIRS 256		/* folders watched for files created (inotify) */
 
 static const char *const help_watch =
 	"usage: pitfalls watch [options] -- COMMAND [ARGS...]\n"
@@ -181,11 +184,52 @@ struct deep_state {
 	struct { char path[256]; unsigned long ino; int n; } mapped[512];	/* this sample */
 	int nmapped;
 	struct pf_tree_memo *memo;	/* the members, shared with the fast samples */
+	/* files created between two deep samples (joblib's loky backend unlinks
+	 * a memmap soon after a task has it): inotify on the command's /dev/shm,
+	 * the joblib folders and the roots where those are made */
+	int ifd;		/* -1: no inotify */
+	struct {
+		int wd;		/* -1: gone */
+		bool files;	/* its files are the command's (not a root's) */
+		char real[160], shown[160];
+	} fdirs[WATCH_MAX_DIRS];
+	int nfdirs;
+	dev_t shm_dev;		/* the command's /dev/shm, as last watched */
+	ino_t shm_ino;
+	int shm_wd;
 };
 
 static bool watched_file(const char *path)
 {
 	return !strncmp(path, "/dev/shm/", 9) || strstr(path, "joblib_memmapping_folder_");
+}
+
+/* Watch a folder for files created in it (files: they are the command's;
+ * else a root, where only joblib folders made in it count): the inotify
+ * watch descriptor, or -1. */
+static int watch_dir(struct deep_state *ds, const char *real, const char *shown, bool files)
+{
+	int wd, i;
+
+	if (ds->ifd < 0 || strlen(real) >= sizeof(ds->fdirs[0].real) || strlen(shown) >= sizeof(ds->fdirs[0].shown))
+		return -1;
+	wd = inotify_add_watch(ds->ifd, real, IN_CREATE | IN_MOVED_TO | IN_CLOSE_WRITE | IN_ONLYDIR);
+	if (wd < 0)
+		return -1;
+	for (i = 0; i < ds->nfdirs && ds->fdirs[i].wd != wd; i++)
+		;
+	if (i == ds->nfdirs) {
+		if (ds->nfdirs == WATCH_MAX_DIRS) {
+			(void)inotify_rm_watch(ds->ifd, wd);
+			return -1;
+		}
+		ds->nfdirs++;
+	}
+	ds->fdirs[i].wd = wd;
+	ds->fdirs[i].files = files;
+	snprintf(ds->fdirs[i].real, sizeof(ds->fdirs[i].real), "%s", real);
+	snprintf(ds->fdirs[i].shown, sizeof(ds->fdirs[i].shown), "%s", shown);
+	return wd;
 }
 
 static void add_root(struct deep_state *ds, const char *dir)
@@ -195,8 +239,10 @@ static void add_root(struct deep_state *ds, const char *dir)
 	for (int i = 0; i < ds->ndirs; i++)
 		if (!strcmp(ds->dirs[i], dir))
 			return;
-	if (ds->ndirs < 16)
+	if (ds->ndirs < 16) {
 		snprintf(ds->dirs[ds->ndirs++], sizeof(ds->dirs[0]), "%s", dir);
+		(void)watch_dir(ds, dir, dir, false);
+	}
 }
 
 /* The directory above a joblib folder a process maps a file of. */
@@ -355,16 +401,19 @@ static void read_proc(struct deep_state *ds, pid_t pid, double t, struct pf_wpro
 	q = strrchr(s, ')');
 	if (q) {
 		char *lp = strchr(s, '(');
-		unsigned long minflt, majflt, ut, st;
+		unsigned long minflt, cminflt, majflt, ut, st;
 		long threads;
 		int ppid;
 
 		if (lp)
 			pf_strlcpy_utf8(p->comm, lp + 1, (size_t)(q - lp) < sizeof(p->comm) ? (size_t)(q - lp) : sizeof(p->comm));
-		if (sscanf(q + 2, "%c %d %*d %*d %*d %*d %*u %lu %*u %lu %*u %lu %lu %*d %*d %*d %*d %ld",
-			   &p->state, &ppid, &minflt, &majflt, &ut, &st, &threads) == 7) {
+		/* after ") ": state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime
+		 * cutime cstime priority nice num_threads */
+		if (sscanf(q + 2, "%c %d %*d %*d %*d %*d %*u %lu %lu %lu %*u %lu %lu %*d %*d %*d %*d %ld",
+			   &p->state, &ppid, &minflt, &cminflt, &majflt, &ut, &st, &threads) == 8) {
 			p->ppid = ppid;
 			p->minflt = (double)minflt;
+			p->cminflt = (double)cminflt;
 			p->majflt = (double)majflt;
 			p->cpu_s = (double)(ut + st) / (double)hz;
 			p->threads = (int)threads;
@@ -420,9 +469,24 @@ static struct pf_wfile *file_entry(struct pf_watch *w, const char *path, unsigne
 	return &w->files[w->nfiles++];
 }
 
+/* A file of the command seen at t (shown: its path as the command sees it;
+ * st NULL: created and gone before it could be looked at). */
+static void note_file(struct deep_state *ds, const char *shown, const struct stat *st, double t)
+{
+	struct pf_wfile *f = file_entry(ds->w, shown, st ? (unsigned long)st->st_ino : 0);
+
+	if (f->first < 0)
+		f->first = t;
+	f->last = t;
+	if (st)
+		f->size = fmax(f->size, (double)st->st_blocks * 512.0);
+	f->joblib = strstr(shown, "joblib_memmapping_folder_") != NULL;
+}
+
 /* Files of one directory: the command's /dev/shm (and its joblib folders one
  * level down), or a joblib folder (depth 1).  Files that were there before
- * the command started are not the command's. */
+ * the command started are not the command's.  A joblib folder is watched
+ * from then on (file_events). */
 static void list_dir(struct deep_state *ds, const char *dir, const char *shown, double t, int depth,
 		     char **before, size_t nbefore)
 {
@@ -431,10 +495,11 @@ static void list_dir(struct deep_state *ds, const char *dir, const char *shown, 
 
 	if (!d)
 		return;
+	if (depth == 1)
+		(void)watch_dir(ds, dir, shown, true);
 	while ((e = readdir(d))) {
 		char full[512], disp[512];
 		struct stat st;
-		struct pf_wfile *f;
 
 		if (e->d_name[0] == '.')
 			continue;
@@ -457,14 +522,64 @@ static void list_dir(struct deep_state *ds, const char *dir, const char *shown, 
 			if (old)
 				continue;
 		}
-		f = file_entry(ds->w, disp, (unsigned long)st.st_ino);
-		if (f->first < 0)
-			f->first = t;
-		f->last = t;
-		f->size = fmax(f->size, (double)st.st_blocks * 512.0);
-		f->joblib = strstr(disp, "joblib_memmapping_folder_") != NULL;
+		note_file(ds, disp, &st, t);
 	}
 	closedir(d);
+}
+
+/* The files created since the last look, from the watched folders' events:
+ * a joblib folder made in a root or in /dev/shm is watched and listed (what
+ * was made in it before the watch), a file made in a watched folder of the
+ * command's is noted at once (its size at its creation, or at its close). */
+static void file_events(struct deep_state *ds, double t)
+{
+	char buf[8192] __attribute__((aligned(__alignof__(struct inotify_event))));
+	ssize_t n;
+
+	while (ds->ifd >= 0 && (n = read(ds->ifd, buf, sizeof(buf))) > 0) {
+		const struct inotify_event *ev;
+
+		for (char *p = buf; p < buf + n; p += sizeof(*ev) + ev->len) {
+			char full[512], disp[512];
+			struct stat st;
+			int k;
+
+			ev = (const struct inotify_event *)p;
+			for (k = 0; k < ds->nfdirs && ds->fdirs[k].wd != ev->wd; k++)
+				;
+			if (k == ds->nfdirs)
+				continue;
+			if (ev->mask & IN_IGNORED) {	/* the folder is gone */
+				ds->fdirs[k].wd = -1;
+				continue;
+			}
+			if (!ev->len)
+				continue;
+			snprintf(full, sizeof(full), "%s/%s", ds->fdirs[k].real, ev->name);
+			snprintf(disp, sizeof(disp), "%s/%s", ds->fdirs[k].shown, ev->name);
+			if (ev->mask & IN_ISDIR) {
+				if (strstr(ev->name, "joblib_memmapping_folder_"))
+					list_dir(ds, full, disp, t, 1, NULL, 0);
+			} else if (ds->fdirs[k].files) {
+				note_file(ds, disp, stat(full, &st) == 0 && S_ISREG(st.st_mode) ? &st : NULL, t);
+			}
+		}
+	}
+}
+
+/* Watch the command's /dev/shm: its own, once it has mounted a private one
+ * (the watch on the one before goes). */
+static void watch_shm(struct deep_state *ds, const char *root)
+{
+	struct stat st;
+
+	if (ds->ifd < 0 || stat(root, &st) < 0 || (st.st_dev == ds->shm_dev && st.st_ino == ds->shm_ino))
+		return;
+	if (ds->shm_wd >= 0)
+		(void)inotify_rm_watch(ds->ifd, ds->shm_wd);
+	ds->shm_dev = st.st_dev;
+	ds->shm_ino = st.st_ino;
+	ds->shm_wd = watch_dir(ds, root, "/dev/shm", true);
 }
 
 /* A directory where joblib folders may be (/tmp, JOBLIB_TEMP_FOLDER, …):
@@ -557,6 +672,7 @@ static void deep_sample(struct deep_state *ds, const struct pf_cgroup *cg, doubl
 	w->ndeep++;
 	/* the command's /dev/shm (its own when private) and joblib folders elsewhere */
 	snprintf(root, sizeof(root), "/proc/%d/root/dev/shm", (int)ds->leader);
+	watch_shm(ds, root);
 	list_dir(ds, root, "/dev/shm", t, 0, ds->shm_dir[0] ? NULL : shm_before, ds->shm_dir[0] ? 0 : nshm_before);
 	for (int i = 0; i < ds->ndirs; i++)
 		list_root(ds, i, t);
@@ -572,7 +688,7 @@ static void deep_sample(struct deep_state *ds, const struct pf_cgroup *cg, doubl
 	}
 }
 
-/* ---- the Python hook's events ---- */
+/* ---- the hooks' events (the Python hook's and the preload hook's) ---- */
 
 static void read_events(struct pf_watch *w, const char *path, double t0)
 {
@@ -603,7 +719,7 @@ static void read_events(struct pf_watch *w, const char *path, double t0)
 			continue;
 		w->events = pf_xrealloc(w->events, (w->nevents + 1) * sizeof(*w->events));
 		w->events[w->nevents++] = e;
-		if (strcmp(e.kind, "cfpe") && strcmp(e.kind, "lib"))	/* the preload's: not the Python hook */
+		if (!strcmp(e.kind, "start"))	/* the Python hook's first line in each process */
 			w->python_hook = true;
 	}
 	fclose(f);
@@ -895,7 +1011,7 @@ int pf_cmd_watch(int argc, char **argv)
 	double deep_minflt = -1;	/* the tree's minor faults at the last deep sample */
 	struct pf_cgroup cg = { .kind = PF_CG_NONE };
 	struct pf_counters pc;
-	struct deep_state ds = { .w = &w };
+	struct deep_state ds = { .w = &w, .ifd = -1, .shm_wd = -1 };
 	struct pf_finding *fs = NULL;
 	const struct pf_containment *cp = NULL;
 	struct pf_profile *prof = NULL;
@@ -1002,6 +1118,7 @@ int pf_cmd_watch(int argc, char **argv)
 	close(go[0]);
 	go[0] = -1;
 	ds.leader = child;
+	ds.ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);	/* none: the deep samples' listings only */
 	add_root(&ds, "/tmp");
 	if (o.shm_size > 0)
 		snprintf(ds.shm_dir, sizeof(ds.shm_dir), "private");
@@ -1064,10 +1181,13 @@ int pf_cmd_watch(int argc, char **argv)
 				}
 				x->running = last_running;
 				/* without the perf counter (unprivileged, perf_event_paranoid 2):
-				 * the tree's minor faults from /proc/<pid>/stat, at the deep rate */
+				 * the tree's minor faults from /proc/<pid>/stat, at the deep rate;
+				 * a process's own and its reaped children's (cminflt: a worker
+				 * that lived between two samples is counted once its parent has
+				 * waited for it) */
 				deep_minflt = 0;
 				for (size_t i = first; i < w.nprocs; i++)
-					deep_minflt += w.procs[i].minflt;
+					deep_minflt += w.procs[i].minflt + w.procs[i].cminflt;
 				if (!sup[PF_C_FAULTS_MINOR])
 					x->faults_minor = deep_minflt;
 			} else {
@@ -1097,11 +1217,15 @@ int pf_cmd_watch(int argc, char **argv)
 		if (prof)	/* the ring buffers are drained every few ms */
 			wait_s = fmin(wait_s, WATCH_PROFILE_POLL_S);
 		if (wait_s > 0) {
+			/* asleep until the next sample, or until a watched folder changes */
 			struct timespec ts = { (time_t)wait_s, (long)((wait_s - floor(wait_s)) * 1e9) };
+			struct pollfd pfd = { .fd = ds.ifd, .events = POLLIN };
 
-			(void)nanosleep(&ts, NULL);
+			if (ppoll(&pfd, 1, &ts, NULL) > 0)
+				file_events(&ds, pf_now() - t0);
 		}
 	}
+	file_events(&ds, pf_now() - t0);
 	w.wall = pf_now() - t0;
 	w.cost_all = pf_thread_cpu() - cpu_t0;
 	w.ru_majflt = (double)ru.ru_majflt;
@@ -1223,6 +1347,8 @@ out:
 	pf_json_free(machine);
 	for (int i = 0; i < 16; i++)
 		free(ds.roots[i].sub);
+	if (ds.ifd >= 0)
+		close(ds.ifd);
 	free(w.procs);
 	free(w.files);
 	free(w.events);

@@ -21,6 +21,7 @@ struct pf_wproc {
 	char wchan[40];
 	double cpu_s;		/* utime + stime */
 	double minflt, majflt;
+	double cminflt;		/* minor faults of its children it waited for */
 	double read_bytes;	/* /proc/<pid>/io: bytes this process had read from storage */
 	int threads, running;	/* threads; threads in state R */
 	double nvcsw;		/* involuntary context switches (leader) */

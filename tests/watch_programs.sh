@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# watch_programs.sh PITFALLS OMP_OVERSUB JEMALLOC_SO GROWTH_SIM — programs the suite does
-# not contain, written as users write them (tests/watch_programs/), each run
-# under `pitfalls watch`: the finding each must raise, by detector name.
+# watch_programs.sh PITFALLS OMP_OVERSUB JEMALLOC_SO GROWTH_SIM TASK_PIPE BATCH_CACHE —
+# programs the suite does not contain, written as users write them
+# (tests/watch_programs/), each run under `pitfalls watch`: the finding each
+# must raise, by detector name, and the silence of its fixed form.
 set -u
-bin=$1 omp=$2 jemalloc=${3:-} growth=${4:-}
+bin=$1 omp=$2 jemalloc=${3:-} growth=${4:-} pipe=${5:-} cache=${6:-}
 dir=$(cd "$(dirname "$0")/watch_programs" && pwd)
 out=$(mktemp -d /tmp/pf-watch-prog-XXXXXX)
 trap 'rm -rf "$out"' EXIT
@@ -42,6 +43,18 @@ silent() {	# NAME DETECTOR -- COMMAND...: the detector must not fire
 if [ -n "$growth" ]; then
 	expect growth_sim unchecked_fp_errors -- "$growth"
 	silent "growth_sim checked" unchecked_fp_errors -- "$growth" checked
+fi
+# a C pool that sends its whole model with every task (the preload hook's
+# repeated payloads), and the same pool sending it once per worker
+if [ -n "$pipe" ]; then
+	expect task_pipe self_shipped -- "$pipe"
+	silent "task_pipe once" self_shipped -- "$pipe" once
+fi
+# a C loader whose freed batch buffers glibc keeps (the preload hook's heap
+# samples), and the same loader reusing one buffer per slot
+if [ -n "$cache" ]; then
+	expect batch_cache heap_kept_free -- "$cache"
+	silent "batch_cache reuse" heap_kept_free -- "$cache" reuse
 fi
 # a private /dev/shm (watch sees inside it): loky's semaphores, left when its
 # resource tracker is killed with the command's group, never reach the host's

@@ -17,8 +17,6 @@ fact to the file named by PITFALLS_WATCH_EVENTS (O_APPEND, one write a line):
                                       of the parent (/proc/self/task) at the fork, and
                                       gc.get_freeze_count() (the parent used gc.freeze())
   child  ppid                         after_in_child: a forked child
-  heap   rss in_use heap_free mmapped glibc mallinfo2 (ctypes), at most once a
-                                      HEAP_PERIOD_S from gc callbacks, and at exit
   fpe    count =kind                  NumPy floating-point errors (seterrcall), see below
   fpeset =mode                        the program set its own errstate (it checks)
   pickle n total max method_self      messages sent over multiprocessing connections
@@ -42,15 +40,16 @@ and its reported source line is the hook's caller frame; category, filtering
 ('error' raises) and once-per-location display are the same.
 
 tracemalloc is not started: its cost on allocation-heavy code is far above the
-2% budget; mallinfo2 gives the live heap instead (PITFALLS_WATCH_TRACEMALLOC=1
-starts it, one frame, and `heap` lines then carry the traced size).
+2% budget.  glibc's heap (live bytes against free: `heap` lines) is sampled by
+the preload hook (harness/hook/preload.c) in every process, this one included,
+when the program allocates: at garbage collections only, as this hook did
+before, a program of NumPy arrays (untracked by the collector) had none.
 """
 import os
 import sys
 
 _PATH = os.environ.get("PITFALLS_WATCH_EVENTS")
 GC_EMIT_DROP = 4 << 20      # report a collection when RSS fell by >= 4 MiB
-HEAP_PERIOD_S = 0.5         # mallinfo2 at most twice a second
 
 
 def _chain_system_sitecustomize():
@@ -78,7 +77,7 @@ def _install():
     import threading
 
     page = os.sysconf("SC_PAGE_SIZE")
-    state = {"fd": -1, "statm": -1, "pid": os.getpid(), "last_heap": 0.0,
+    state = {"fd": -1, "statm": -1, "pid": os.getpid(),
              "ncoll": 0, "gen2": 0, "freed_max": 0, "rss0": 0, "fpe": {},
              "pickles": [0, 0, 0], "method_self": 0, "args": 0, "seen_cls": {},
              "exiting": False}
@@ -108,37 +107,6 @@ def _install():
         except (OSError, IndexError, ValueError):
             return -1
 
-    # glibc's mallinfo2: the live heap (in use) against what it keeps free
-    mallinfo = None
-    try:
-        import ctypes
-
-        class _MI2(ctypes.Structure):
-            _fields_ = [(n, ctypes.c_size_t) for n in
-                        ("arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks",
-                         "fsmblks", "uordblks", "fordblks", "keepcost")]
-        _libc = ctypes.CDLL(None)
-        if hasattr(_libc, "mallinfo2"):
-            _libc.mallinfo2.restype = _MI2
-            mallinfo = _libc.mallinfo2
-    except Exception:
-        mallinfo = None
-    traced = None
-    if os.environ.get("PITFALLS_WATCH_TRACEMALLOC") == "1":
-        import tracemalloc
-        tracemalloc.start(1)
-        traced = tracemalloc.get_traced_memory
-
-    def heap(now, kind="heap"):
-        if mallinfo is None:
-            return
-        state["last_heap"] = now
-        m = mallinfo()
-        fields = [rss(), m.uordblks + m.hblkhd, m.fordblks, m.hblkhd]
-        if traced is not None:
-            fields.append(traced()[0])
-        emit(kind, *fields)
-
     open_files()
     emit("start", os.getppid())
 
@@ -160,9 +128,6 @@ def _install():
             # how: 0 automatic, 1 gc.collect(), 2 the interpreter's own at exit
             emit("gc", gen, info.get("collected", 0), before["rss"], after,
                  2 if state["exiting"] else 1 if explicit[0] else 0)
-        now = time.monotonic()
-        if now - state["last_heap"] >= HEAP_PERIOD_S:
-            heap(now)
 
     gc.callbacks.append(on_gc)
 
@@ -380,9 +345,6 @@ def _install():
         if p[0]:
             emit("pickle", p[0], p[1], p[2], state["method_self"])
         emit("gcsum", state["ncoll"], state["gen2"], state["freed_max"])
-        # after the program's main() has returned its locals are freed: free
-        # heap now is what it let go at its end, not what it kept while it ran
-        heap(time.monotonic(), "heapexit")
 
     atexit.register(at_exit)
 
