@@ -25,10 +25,11 @@
 static const struct pf_param params[] = {
 	{ .name = "chunk", .unit = PF_COUNT, .value = { 20000, 20000, 20000, 20000 }, .min = 16, .max = 1e9,
 	  .help = "chunk size of the kernel (basel's `chunk`)" },
-	{ .name = "n_sampler", .unit = PF_COUNT, .value = { 1e6, 1.5e8, 3e8, 3e8 }, .min = 1e3, .max = 1e12,
-	  .help = "N of the kernel timed with and without the sampler: quick's 1.5e8 is ~0.15 s a "
-		  "repetition, 15 samples, so one sample more or less is not the 1% asked" },
-	{ .name = "n_watch", .unit = PF_COUNT, .value = { 2e7, 2.5e8, 1e9, 2e9 }, .min = 1e3, .max = 1e12,
+	{ .name = "n_sampler", .unit = PF_COUNT, .value = { 1e6, 1.5e8, 1.5e8, 1.5e8 }, .min = 1e3, .max = 1e12,
+	  .help = "N of the kernel timed with and without the sampler: 1.5e8 is ~0.15 s a repetition, "
+		  "15 samples, so one sample more or less is not the 1% asked; full adds rounds, not length "
+		  "(short rounds pair better against the host's drift)" },
+	{ .name = "n_watch", .unit = PF_COUNT, .value = { 2e7, 2.5e8, 2.5e8, 2.5e8 }, .min = 1e3, .max = 1e12,
 	  .help = "N of the kernel run bare and under `pitfalls watch`: quick's 2.5e8 is ~0.3 s on every "
 		  "core, inside watch's first 2 s (sampled at twice the default rate: its dearest stretch)" },
 	{ .name = "idle_s", .unit = PF_SECONDS, .value = { 0.3, 1, 2, 2 }, .min = 0.05, .max = 60,
@@ -39,25 +40,39 @@ static const struct pf_param params[] = {
 #define SAMPLER_MAX_COST 1.01	/* issue 8: the 10 ms sampler costs <= 1% */
 #define WATCH_MAX_COST 1.02	/* issue 10: a CPU-bound program under `pitfalls watch` <= 2% slower */
 
-/* Repetitions of a 1-2% effect, sequential (pf_bench_opts.max_repetitions):
- * a first block of twice compare.py's 9 rounds from quick scale on, and more
- * blocks, up to three, only while the claim is undecided: each look then
- * judged at 98.3% and p < 0.0033.  A fixed 54 rounds were tried on the Intel
- * Xeon guest and decided nothing more (upper ends 1.01-1.04 in four suites):
- * there the sampler's own CPU was 1.2-1.7% of a core, its effect ~1%, at the
- * bound itself.  watch_cost's rounds cost ~0.9 s each: blocks of 12, up to
- * three. */
-#define SAMPLER_BLOCKS 3
-#define WATCH_BLOCK_MIN 12
-#define WATCH_BLOCKS 3
+/* Repetitions.  The sampler's effect on this machine kind is 0.5-0.9%
+ * (quick suites, 54 rounds: 1.009, 1.007, 1.001 on the AMD EPYC Zen 3 guest)
+ * and watch's 0-1.2% (36 rounds: 1.010, 0.998, 0.993, 0.995, 1.012), while
+ * one round's ratio varies by 2-3% (the host: the same spread with the
+ * sampler off on both sides).  Telling 0.6% from a 1% bound, or 1.2% from
+ * 2%, takes an interval of ±0.3-0.4%: ~100 s of kernel time per claim, more
+ * than a quick suite has; at quick the verdicts flipped between pass and
+ * undecided from run to run.  So both claims are judged from full scale on
+ * (COST_MIN_SCALE), in sequential blocks up to four (each look at 98.75%,
+ * p < 0.0025); quick records one block of each with its interval, not
+ * judged.  Full keeps quick's kernels (N), short rounds pairing better
+ * against the host's drift, and adds rounds. */
+#define COST_MIN_SCALE PF_FULL
+#define COST_BLOCKS 4
+#define SAMPLER_BLOCK_FULL 54
+#define WATCH_BLOCK_QUICK 12
+#define WATCH_BLOCK_FULL 36
+
+/* The rounds of a block, and the most rounds, of each cost. */
 static int reps_cost(const struct pf_ctx *ctx)
 {
-	return 2 * pf_reps_timing(ctx, 0);
+	return pf_scale(ctx) >= COST_MIN_SCALE ? SAMPLER_BLOCK_FULL : 2 * pf_reps_timing(ctx, 0);
 }
 
 static int reps_watch(const struct pf_ctx *ctx)
 {
-	return pf_scale(ctx) >= PF_QUICK ? WATCH_BLOCK_MIN : pf_reps_timing(ctx, 0);
+	return pf_scale(ctx) >= COST_MIN_SCALE ? WATCH_BLOCK_FULL :
+	       pf_scale(ctx) >= PF_QUICK ? WATCH_BLOCK_QUICK : pf_reps_timing(ctx, 0);
+}
+
+static int max_reps(const struct pf_ctx *ctx, int block)
+{
+	return pf_scale(ctx) >= COST_MIN_SCALE ? COST_BLOCKS * block : block;
 }
 
 static int workers_of(const struct pf_ctx *ctx)
@@ -185,7 +200,7 @@ static int v_sampler_cost(struct pf_ctx *ctx)
 				.workers = workers_of(ctx), .value = NAN };
 	struct pf_bench_arm arms[2] = { { "sampled", run_sampled, &k }, { "unsampled", run_unsampled, &k } };
 	struct pf_bench_opts o = { .iterations = 1, .manual_time = true, .repetitions = reps_cost(ctx),
-				   .max_repetitions = SAMPLER_BLOCKS * reps_cost(ctx) };
+				   .max_repetitions = max_reps(ctx, reps_cost(ctx)) };
 	int rc;
 
 	if (calls_init(ctx, &k.calls, o.max_repetitions) != PF_OK)
@@ -295,7 +310,7 @@ static int v_watch_cost(struct pf_ctx *ctx)
 	struct watch_arm a[2];
 	struct pf_bench_arm arms[2] = { { "watched", run_watch_arm, &a[0] }, { "bare", run_watch_arm, &a[1] } };
 	struct pf_bench_opts o = { .iterations = 1, .manual_time = true, .repetitions = reps_watch(ctx),
-				   .max_repetitions = WATCH_BLOCKS * reps_watch(ctx) };
+				   .max_repetitions = max_reps(ctx, reps_watch(ctx)) };
 	int workers = workers_of(ctx), rc;
 
 	if (access("/proc/self/exe", X_OK) != 0)
@@ -326,16 +341,29 @@ static int v_watch_cost(struct pf_ctx *ctx)
 static const struct pf_claim claims[] = {
 	{ .name = "the sampler costs ≤ 1%", .kind = PF_K_TIMING, .a = "sampler_cost/sampled.time",
 	  .over = "sampler_cost/unsampled.time", .op = PF_OP_LE, .hi = SAMPLER_MAX_COST,
-	  .bound = "issue 8: ≤ 1% at the 10 ms interval; on/off interleaved in one process" },
+	  .bound = "issue 8: ≤ 1% at the 10 ms interval; on/off interleaved in one process; judged from full "
+		   "scale on: its 0.5-0.9% sits closer to the bound than quick's rounds resolve",
+	  .min_scale = COST_MIN_SCALE },
 	{ .name = "`pitfalls watch` costs ≤ 2%", .kind = PF_K_TIMING, .a = "watch_cost/watched.time",
 	  .over = "watch_cost/bare.time", .op = PF_OP_LE, .hi = WATCH_MAX_COST,
-	  .bound = "issue 10: ≤ 2% at the default interval; a program on every core, bare / watched interleaved" },
+	  .bound = "issue 10: ≤ 2% at the default interval; a program on every core, bare / watched interleaved; "
+		   "judged from full scale on: its 0-1.2% sits closer to the bound than quick's rounds resolve",
+	  .min_scale = COST_MIN_SCALE },
 	{ .name = "the kernel's answer (sampled)", .kind = PF_K_EXACT, .a = "sampler_cost/rel_error",
 	  .op = PF_OP_LE, .hi = 1e-12, .bound = "the timed kernel computes the sum it claims" },
 	{ .name = "the kernel's answer (watched)", .kind = PF_K_EXACT, .a = "watch_cost/rel_error",
 	  .op = PF_OP_LE, .hi = 1e-12, .bound = "the watched program computes the same sum" },
 	{ .name = NULL },
 };
+
+/* The claim table's check of that name (evaluated before verdict()), or NULL. */
+static const struct pf_check *check_named(const struct pf_verdict *v, const char *name)
+{
+	for (int i = 0; i < v->nchecks; i++)
+		if (!strcmp(v->checks[i].name, name))
+			return &v->checks[i];
+	return NULL;
+}
 
 static void verdict(const struct pf_run *run, struct pf_verdict *v)
 {
@@ -355,16 +383,28 @@ static void verdict(const struct pf_run *run, struct pf_verdict *v)
 		pf_check_info(v, "`pitfalls watch`'s own CPU", c,
 			      "beside the program, the watcher used %.2f%% of a core (%.2f%% of the machine)",
 			      100 * c, 100 * m);
-	pf_measured(v, "sampler %.2f%% of a core idle (a bare %.0f ms wake-up %.2f%%); watcher %.2f%% of a core "
-		    "beside a program on every core", 100 * s / w, iv * 1e3, 100 * ws, 100 * c);
+	{
+		const struct pf_check *sc = check_named(v, "the sampler costs ≤ 1%");
+		const struct pf_check *wc = check_named(v, "`pitfalls watch` costs ≤ 2%");
+		char sl[120] = "", wl[120] = "";
+
+		if (sc && sc->has_stats)
+			snprintf(sl, sizeof(sl), "sampler on/off %.3f (CI %.3f-%.3f, %d rounds%s); ", sc->measured,
+				 sc->stats.ci_lo, sc->stats.ci_hi, sc->stats.na, sc->state == PF_INFO ? ", not judged" : "");
+		if (wc && wc->has_stats)
+			snprintf(wl, sizeof(wl), "watched/bare %.3f (CI %.3f-%.3f, %d rounds%s); ", wc->measured,
+				 wc->stats.ci_lo, wc->stats.ci_hi, wc->stats.na, wc->state == PF_INFO ? ", not judged" : "");
+		pf_measured(v, "%s%ssampler %.2f%% of a core idle (a bare %.0f ms wake-up %.2f%%); watcher %.2f%% of a "
+			    "core beside a program on every core", sl, wl, 100 * s / w, iv * 1e3, 100 * ws, 100 * c);
+	}
 }
 
 static const struct pf_variant variants[] = {
 	{ .name = "idle", .role = PF_BASELINE, .run = v_idle,
 	  .summary = "a child that only sleeps at the sampler's interval: the sampler's own CPU, and a bare wake-up's" },
-	{ .name = "sampler_cost", .role = PF_BASELINE, .run = v_sampler_cost,
+	{ .name = "sampler_cost", .role = PF_BASELINE, .run = v_sampler_cost, .timeout_s = 300,
 	  .summary = "basel's threaded chunked kernel with the sampler running and paused, interleaved: its cost" },
-	{ .name = "watch_cost", .role = PF_BASELINE, .run = v_watch_cost,
+	{ .name = "watch_cost", .role = PF_BASELINE, .run = v_watch_cost, .timeout_s = 300,
 	  .summary = "the same kernel as a program of its own, bare and under `pitfalls watch`, interleaved" },
 	{ .name = NULL },
 };

@@ -288,9 +288,10 @@ int pf_write_result(const char *casedir, const struct pf_case *c, enum pf_scale 
 int pf_write_report(const char *rundir, char *err, size_t len);
 void pf_verdict_summary(const struct pf_verdict *v, char *out, size_t len);
 /* The case's Google Benchmark files merged into gbench.json; one cut short is
- * a write failure (-1), unless the run was interrupted (its variant ended
- * mid-write). */
-int pf_merge_gbench(const char *casedir, bool interrupted);
+ * a write failure (-1), unless the run was interrupted or its variant (run's
+ * result) was killed (timeout, signal, OOM): it ended mid-write, and its
+ * outcome says so. */
+int pf_merge_gbench(const char *casedir, const struct pf_run *run, bool interrupted);
 int pf_write_tables(const char *casedir, const struct pf_run *run);
 
 /* ---- report.c: report.html and results.csv of a run ---- */

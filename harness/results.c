@@ -595,13 +595,16 @@ struct pf_json *pf_machine_json_now(void)
 /* "REPRODUCED (7 of 9 checks; 2 could not be made)" or "SKIPPED: reason" */
 void pf_verdict_summary(const struct pf_verdict *v, char *out, size_t len)
 {
-	int pass = 0, fail = 0, miss = 0, inc = 0;
+	int pass = 0, fail = 0, miss = 0, inc = 0, unjudged = 0;
+	size_t n;
 
 	for (int i = 0; i < v->nchecks; i++) {
 		pass += v->checks[i].state == PF_PASS;
 		fail += v->checks[i].state == PF_FAIL;
 		miss += v->checks[i].state == PF_MISSING;
 		inc += v->checks[i].state == PF_INCONCLUSIVE;
+		/* a timing claim below the scale that judges it: recorded only */
+		unjudged += v->checks[i].state == PF_INFO && v->checks[i].kind == PF_K_TIMING;
 	}
 	if (v->status == PF_STATUS_SKIPPED)
 		snprintf(out, len, "SKIPPED: %s", v->reason);
@@ -614,6 +617,9 @@ void pf_verdict_summary(const struct pf_verdict *v, char *out, size_t len)
 		snprintf(out, len, "REPRODUCED (%d of %d checks; %d could not be made)", pass, pass + miss, miss);
 	else
 		snprintf(out, len, "REPRODUCED (%d of %d checks)", pass, pass);
+	n = strlen(out);
+	if (unjudged && v->status != PF_STATUS_SKIPPED && n > 1 && n < len)
+		snprintf(out + n - 1, len - n + 1, "; %d timing recorded, judged from a larger scale)", unjudged);
 }
 
 /* "ratio 1.23 [1.10, 1.31] p=0.0004 n=9/9 CV 3%/4%" */
@@ -766,7 +772,21 @@ static int cmpstr(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-int pf_merge_gbench(const char *casedir, bool interrupted)
+/* Was the file "<variant>.<seq>.json" of a variant that was killed? */
+static bool killed_mid_write(const struct pf_run *run, const char *file)
+{
+	const char *dot = strchr(file, '.');
+
+	for (size_t i = 0; run && dot && i < run->nresults; i++) {
+		const struct pf_result *r = &run->results[i];
+
+		if (strlen(r->variant->name) == (size_t)(dot - file) && !strncmp(r->variant->name, file, (size_t)(dot - file)))
+			return r->outcome == PF_OUT_TIMEOUT || r->outcome == PF_OUT_SIGNAL || r->outcome == PF_OUT_OOM;
+	}
+	return false;
+}
+
+int pf_merge_gbench(const char *casedir, const struct pf_run *run, bool interrupted)
 {
 	char *dir = pf_xasprintf("%s/.gbench", casedir), *path;
 	struct pf_json *merged = NULL, *benches = NULL;
@@ -793,7 +813,7 @@ int pf_merge_gbench(const char *casedir, bool interrupted)
 
 		path = pf_xasprintf("%s/%s", dir, names[i]);
 		j = pf_json_load(path, jerr, sizeof(jerr));
-		if (!j && interrupted) {	/* the variant the interruption ended wrote it */
+		if (!j && (interrupted || killed_mid_write(run, names[i]))) {	/* its variant ended mid-write */
 			free(path);
 			continue;
 		}

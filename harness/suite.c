@@ -499,7 +499,7 @@ int pf_cmd_run(int argc, char **argv)
 			}
 			pf_progress_done(prog, r);
 		}
-		if (wrc == 0 && (pf_merge_gbench(casedir, pf_runner_interrupted()) < 0 || pf_write_tables(casedir, &run) < 0))
+		if (wrc == 0 && (pf_merge_gbench(casedir, &run, pf_runner_interrupted()) < 0 || pf_write_tables(casedir, &run) < 0))
 			wrc = -1;
 		if (wrc == 0) {
 			int st = judge(c, &run, casedir, NULL);

@@ -5,6 +5,7 @@
 #include "json.h"
 
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 extern const struct pf_case pf_case_basel;
@@ -136,6 +137,26 @@ int main(void)
 		free(casedir);
 		pf_verdict_free(&v);
 		pf_verdict_free(&back);
+	}
+	/* Google Benchmark files cut short: the merge refuses one of a variant
+	 * that ended well (a write failure), and drops one of a variant killed at
+	 * its timeout (it ended mid-write; its outcome says so) */
+	{
+		char *gdir = pf_xasprintf("%s/gbcase", dir), *gb = pf_xasprintf("%s/gbcase/.gbench", dir);
+		char *cut = pf_xasprintf("%s/loop.003.json", gb);
+		struct pf_result *r = fake_variant(&f, "loop");
+
+		CHECK(mkdir(gdir, 0755) == 0 && mkdir(gb, 0755) == 0);
+		CHECK(pf_write_atomic(cut, "{\"context\": {\"x\": ", 18) == 0);
+		r->outcome = PF_OUT_OK;
+		pf_write_error_reset();
+		CHECK(pf_merge_gbench(gdir, &f.run, false) < 0 && pf_write_error(NULL, 0));
+		pf_write_error_reset();
+		r->outcome = PF_OUT_TIMEOUT;
+		CHECK(pf_merge_gbench(gdir, &f.run, false) == 0 && !pf_write_error(NULL, 0));
+		free(cut);
+		free(gb);
+		free(gdir);
 	}
 	fake_free(&f);
 	{

@@ -1,8 +1,10 @@
 /* verdict_overhead.c — the instruments' cost verdict on synthetic
  * measurements: costs inside the bounds are REPRODUCED, a clear 5% refutes
  * either bound, noisy repetitions are INCONCLUSIVE (never a refutation), a
- * wrong answer from the timed kernel is a failure, timing is not judged at
- * smoke, and the idle variant's figures are reported, not judged. */
+ * wrong answer from the timed kernel is a failure, the costs are judged from
+ * full scale on (recorded at quick and smoke: their effects sit closer to
+ * the bounds than quick's rounds resolve), and the idle variant's figures
+ * are reported, not judged. */
 #include "pf_test.h"
 
 extern const struct pf_case pf_case_overhead;
@@ -34,7 +36,7 @@ int main(void)
 	struct pf_verdict v;
 
 	/* 0.2% and 0.5%, tight: both bounds hold */
-	measured(&f, PF_QUICK, 0.1503, 0.3015, 0.001);
+	measured(&f, PF_FULL, 0.1503, 0.3015, 0.001);
 	CHECK(fake_verdict(&f, &v) == PF_REPRODUCED);
 	CHECK(check_state_of(&v, "the sampler costs ≤ 1%") == PF_PASS);
 	CHECK(check_state_of(&v, "`pitfalls watch` costs ≤ 2%") == PF_PASS);
@@ -45,7 +47,7 @@ int main(void)
 	fake_free(&f);
 
 	/* a sampler that costs 5% refutes "≤ 1%" */
-	measured(&f, PF_QUICK, 0.1575, 0.3015, 0.001);
+	measured(&f, PF_FULL, 0.1575, 0.3015, 0.001);
 	CHECK(fake_verdict(&f, &v) == PF_NOT_REPRODUCED);
 	CHECK(check_state_of(&v, "the sampler costs ≤ 1%") == PF_FAIL);
 	CHECK(check_state_of(&v, "`pitfalls watch` costs ≤ 2%") == PF_PASS);
@@ -53,25 +55,28 @@ int main(void)
 	fake_free(&f);
 
 	/* a watcher that slows the program by 5% refutes "≤ 2%" */
-	measured(&f, PF_QUICK, 0.1503, 0.315, 0.001);
+	measured(&f, PF_FULL, 0.1503, 0.315, 0.001);
 	CHECK(fake_verdict(&f, &v) == PF_NOT_REPRODUCED);
 	CHECK(check_state_of(&v, "`pitfalls watch` costs ≤ 2%") == PF_FAIL);
 	pf_verdict_free(&v);
 	fake_free(&f);
 
 	/* 1% with a 10% spread: the data cannot decide, never a refutation */
-	measured(&f, PF_QUICK, 0.1515, 0.3015, 0.10);
+	measured(&f, PF_FULL, 0.1515, 0.3015, 0.10);
 	CHECK(fake_verdict(&f, &v) == PF_STATUS_INCONCLUSIVE);
 	CHECK(check_state_of(&v, "the sampler costs ≤ 1%") == PF_INCONCLUSIVE);
 	pf_verdict_free(&v);
 	fake_free(&f);
 
-	/* at smoke a 5% cost is recorded, not judged */
-	measured(&f, PF_SMOKE, 0.1575, 0.315, 0.001);
-	CHECK(fake_verdict(&f, &v) == PF_REPRODUCED);
-	CHECK(check_state_of(&v, "the sampler costs ≤ 1%") == PF_INFO);
-	pf_verdict_free(&v);
-	fake_free(&f);
+	/* at smoke and quick a 5% cost is recorded, not judged */
+	for (enum pf_scale sc = PF_SMOKE; sc <= PF_QUICK; sc++) {
+		measured(&f, sc, 0.1575, 0.315, 0.001);
+		CHECK(fake_verdict(&f, &v) == PF_REPRODUCED);
+		CHECK(check_state_of(&v, "the sampler costs ≤ 1%") == PF_INFO);
+		CHECK(check_state_of(&v, "`pitfalls watch` costs ≤ 2%") == PF_INFO);
+		pf_verdict_free(&v);
+		fake_free(&f);
+	}
 
 	/* a kernel whose sum is wrong timed nothing worth comparing */
 	measured(&f, PF_QUICK, 0.1503, 0.3015, 0.001);
