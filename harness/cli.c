@@ -164,6 +164,83 @@ int pf_cmd_kernel(int argc, char **argv)
 	return c->kernel(argc - 2, argv + 2);
 }
 
+/* `pitfalls undecided CASE/VARIANT SCALE LOOKS ARM=S,S,... ARM=...`: the
+ * number of the case's timing claims on two of these arms that the rounds so
+ * far (seconds, one a round) leave undecided at LOOKS planned looks
+ * (pf_bench_undecided): the Python originals' sequential rounds ask it
+ * between blocks, so both sides judge with one rule. */
+static int pf_cmd_undecided(int argc, char **argv)
+{
+	enum { MAX_ARMS = 16, MAX_ROUNDS = 100000 };
+	const char *names[MAX_ARMS];
+	const double *secs[MAX_ARMS];
+	double *vals[MAX_ARMS] = { 0 };
+	struct pf_ctx ctx = { .fd = -1 };
+	char cname[128], *slash, *end;
+	long looks;
+	int narms = argc - 4, n = -1, rc = 2;
+
+	if (argc > 1 && pf_is_help(argv[1])) {
+		printf("usage: pitfalls undecided CASE/VARIANT SCALE LOOKS ARM=SECONDS,... ARM=...\n\n"
+		       "How many of the case's timing claims on two of these arms the rounds so far\n"
+		       "leave undecided (the sequential rounds of the Python originals).\n");
+		return 0;
+	}
+	if (argc < 6)
+		return pf_usage_error("undecided: CASE/VARIANT SCALE LOOKS and two ARM=SECONDS,... at least");
+	if (narms > MAX_ARMS)
+		return pf_usage_error("undecided: more than %d arms", MAX_ARMS);
+	snprintf(cname, sizeof(cname), "%s", argv[1]);
+	if (!(slash = strchr(cname, '/')))
+		return pf_usage_error("undecided: '%s' is not CASE/VARIANT", argv[1]);
+	*slash = 0;
+	if (!(ctx.c = pf_find_case(cname)))
+		return pf_unknown_case(cname);
+	if (!(ctx.v = pf_find_variant(ctx.c, slash + 1)))
+		return pf_unknown_variant(ctx.c, slash + 1);
+	if (pf_parse_scale(argv[2], &ctx.scale) < 0)
+		return pf_usage_error("undecided: bad scale '%s'", argv[2]);
+	looks = strtol(argv[3], &end, 10);
+	if (*end || end == argv[3] || looks < 1 || looks > 100)
+		return pf_usage_error("undecided: bad number of looks '%s' (1-100)", argv[3]);
+	for (int a = 0; a < narms; a++) {
+		char *eq = strchr(argv[4 + a], '='), *p;
+		int k = 0;
+
+		if (!eq || eq == argv[4 + a]) {
+			pf_usage_error("undecided: '%s' is not ARM=SECONDS,...", argv[4 + a]);
+			goto out;
+		}
+		*eq = 0;
+		names[a] = argv[4 + a];
+		vals[a] = pf_xcalloc(strlen(eq + 1) / 2 + 2, sizeof(double));
+		for (p = eq + 1; *p; p = *end == ',' ? end + 1 : end) {
+			vals[a][k] = strtod(p, &end);
+			if (end == p || (*end && *end != ',') || !(vals[a][k] > 0) || k >= MAX_ROUNDS) {
+				pf_usage_error("undecided: bad seconds in arm '%s'", names[a]);
+				goto out;
+			}
+			k++;
+		}
+		if (n >= 0 && k != n) {
+			pf_usage_error("undecided: arm '%s' has %d rounds, the first %d", names[a], k, n);
+			goto out;
+		}
+		n = k;
+		secs[a] = vals[a];
+	}
+	if (n < 1) {
+		pf_usage_error("undecided: no rounds");
+		goto out;
+	}
+	printf("%d\n", pf_bench_undecided(&ctx, names, secs, narms, n, (int)looks));
+	rc = fflush(stdout) == 0 ? 0 : 2;
+out:
+	for (int a = 0; a < narms; a++)
+		free(vals[a]);
+	return rc;
+}
+
 /* ---- the command table: one line a command ---- */
 
 static const struct pf_command {
@@ -182,6 +259,7 @@ static const struct pf_command {
 	{ "run-variant", pf_cmd_run_variant, "run-variant CASE/VARIANT", "(for watch's tests) one variant as a plain program, no instruments" },
 	{ "info", pf_cmd_info, "info [--json]", "the machine as the suite sees it, and what containment this user can have" },
 	{ "kernel", pf_cmd_kernel, "kernel CASE ARGS...", "one case's kernel alone, outside the harness (for cachegrind)" },
+	{ "undecided", pf_cmd_undecided, "undecided CASE/VARIANT SCALE LOOKS ARM=S,...", "(for the Python originals' sequential rounds) undecided timing claims" },
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 

@@ -196,6 +196,16 @@ extern "C" int pf_bench_group(struct pf_ctx *ctx, const struct pf_bench_arm *arm
 	// sequential rounds: blocks of `reps`, planned looks, stop once decided
 	int maxr = o.max_repetitions > reps && pf_scale(ctx) >= PF_QUICK && narms > 1 ? o.max_repetitions : reps;
 	int looks = (maxr + reps - 1) / reps;
+	if (looks > 1) {
+		// a block must be able to decide at its look's α: the exact
+		// signed-rank test's smallest p with n rounds is 2 / 2^n
+		int need = (int)std::floor(1 - std::log2(PF_ALPHA / looks)) + 1;
+		if (reps < need) {
+			reps = need;
+			maxr = std::max(maxr, reps);
+			looks = (maxr + reps - 1) / reps;
+		}
+	}
 	if (narms == 1) {
 		run_round(ctx, arms, nullptr, narms, o, reps, prefix, cap);
 	} else {

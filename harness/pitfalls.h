@@ -232,7 +232,9 @@ struct pf_bench_opts {
 	 * interval at 1 - 0.05/looks, the test at PF_ALPHA/looks), so looking
 	 * again cannot make a pass likelier than one fixed look.  The arms report
 	 * "<arm>.looks" (planned) for the verdict.  Spends repetitions where the
-	 * data need them: a clear effect stops at the first block. */
+	 * data need them: a clear effect stops at the first block.  A block is
+	 * at least the rounds that can reach p < PF_ALPHA/looks (the exact
+	 * signed-rank test's smallest p is 2/2^n: 10 rounds for 3 or 4 looks). */
 	int max_repetitions;
 };
 struct pf_bench_stats {

@@ -9,6 +9,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <math.h>
 #include <poll.h>
 #include <signal.h>
@@ -53,6 +54,15 @@ void pf_exec_python(struct pf_ctx *ctx)
 	setenv("PITFALLS_OUTDIR", ctx->outdir, 1);
 	setenv("PITFALLS_WORKDIR", ctx->workdir, 1);
 	setenv("PITFALLS_SHM", ctx->shm, 1);
+	{	/* this harness, for `pitfalls undecided` between sequential rounds */
+		char exe[PATH_MAX];
+		ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+		if (n > 0) {
+			exe[n] = 0;
+			setenv("PITFALLS_BIN", exe, 1);
+		}
+	}
 	setenv("JOBLIB_TEMP_FOLDER", ctx->shm[0] ? ctx->shm : ctx->workdir, 1);
 	snprintf(buf, sizeof(buf), "%.0f", ctx->mem_limit);
 	setenv("PITFALLS_MEM_LIMIT", buf, 1);

@@ -49,6 +49,13 @@ expect "bad --reps '0'" run-variant basel/loop --reps 0
 expect "out of range" run-variant --set basel.n=1 basel/loop
 expect "not a parameter of basel" run-variant --set broadcast.n=100 basel/loop
 expect "has no parameter 'nn'" run-variant basel/loop --set basel.nn=3
+expect "not CASE/VARIANT" undecided basel quick 3 a=1 b=1
+expect "no variant 'nope'" undecided basel/nope quick 3 a=1 b=1
+expect "bad scale 'fast'" undecided basel/simd fast 3 a=1 b=1
+expect "bad number of looks '0'" undecided basel/simd quick 0 a=1 b=1
+expect "bad seconds in arm 'a'" undecided basel/simd quick 3 a=1,x b=1,1
+expect "has 1 rounds, the first 2" undecided basel/simd quick 3 a=1,2 b=1
+expect "is not ARM=SECONDS" undecided basel/simd quick 3 a=1 =1
 expect "bad --timeout '-5'" run basel --timeout -5 "${o[@]}"
 expect "bad --interval '1us'" run basel --interval 1us "${o[@]}"
 expect "unknown option '--fast'" run basel --fast "${o[@]}"

@@ -64,5 +64,25 @@ with tempfile.TemporaryDirectory() as d:
     except RuntimeError:
         pass
     check(glob.glob(os.path.join(d, "*")) == [], f"left behind: {os.listdir(d)}")
+# rounds(): sequential blocks, the harness judging between them (`pitfalls
+# undecided`, given as this test's argument): a clear effect stops at the
+# first block, one straddling its bound runs every block, smoke one block
+if len(sys.argv) > 1:
+    os.environ.update(PITFALLS_BIN=sys.argv[1], PITFALLS_CASE="page_cache", PITFALLS_VARIANT="interleaved_py")
+
+    def run(ratio_of, scale):
+        os.environ["PITFALLS_SCALE"] = scale
+        times = {"disk": [], "tmpfs": [], "disk_warm": []}
+        for r in pr.rounds(times, 10, 3):
+            times["tmpfs"].append(0.10)
+            times["disk_warm"].append(0.05)
+            times["disk"].append(0.10 * ratio_of(r))
+        return len(times["disk"])
+
+    check(run(lambda r: 2.0, "quick") == 10, "a 2x effect: one block of 10")
+    n = run(lambda r: 1.05 if r % 2 else 1.6, "quick")
+    check(n == 30, f"an effect straddling 1.3: three blocks, got {n}")
+    check(run(lambda r: 1.05 if r % 2 else 1.6, "smoke") == 10, "smoke: one block")
+    check(pr._looks[0] == 1, "a plain loop plans one look")
 print(f"{failures} failed")
 sys.exit(1 if failures else 0)

@@ -181,6 +181,11 @@ def at_n(fn, n, arrays=0, peak=False):
     pr.metric("rel_error", rel_error(value, n), "1")
 
 
+# rounds of the pool / serial crossover from quick scale on: the serial side
+# varies 3.0-4.9 ns a term from call to call (the heap's history), and 9
+# rounds left the pool's win undecided in one quick suite of two on the
+# Zen 3 guest (0.82, CI 0.54-0.97, signed-rank p 0.027)
+CROSS_REPS = 15
 NO_MMAP = str(256 << 20)   # glibc mmap threshold for the no-mmap sweep: above any chunk's arrays
 
 
@@ -305,7 +310,8 @@ def main():
         pr.metric("cross_n", n_max, "1")
         pr.phase("crossover: pool vs serial, interleaved")
         interleaved([("cross_serial", lambda: basel_chunked(n_max, chunk)),
-                     ("cross_pool", lambda: basel_multiprocessing(n_max, chunk, workers))], pr.timing_reps())
+                     ("cross_pool", lambda: basel_multiprocessing(n_max, chunk, workers))],
+                    pr.timing_reps(CROSS_REPS))
     elif style == "dask":
         dask = pr.need("dask", "python3-dask")
         import dask.array

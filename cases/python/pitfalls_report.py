@@ -220,11 +220,62 @@ def report_rounds(times):
     """Arms timed round by round together ({name: seconds, one a round, each
     arm once a round}): each is reported as report_times, with one shared
     "<name>.rounds" id, so the verdict pairs their repetitions by round
-    (the per-round ratios, as for the C side's pf_bench_group)."""
+    (the per-round ratios, as for the C side's pf_bench_group); and, after
+    sequential rounds (rounds()), the looks they planned, "<name>.looks"."""
     _rounds_seq[0] += 1
     for name, t in times.items():
         report_times(name, t)
         metric(name + ".rounds", _rounds_seq[0], "1")
+        if _looks[0] > 1:
+            metric(name + ".looks", _looks[0], "1")
+    _looks[0] = 1
+
+
+_looks = [1]
+
+
+def _undecided(times, looks):
+    """How many of the case's timing claims on two of these arms the rounds so
+    far leave undecided: the harness judges, as for its own sequential rounds
+    (`pitfalls undecided`, pf_bench_undecided).  Without the harness: 0."""
+    exe = os.environ.get("PITFALLS_BIN", "")
+    case, variant = os.environ.get("PITFALLS_CASE", ""), os.environ.get("PITFALLS_VARIANT", "")
+    if not exe or not case or not variant:
+        return 0
+    import subprocess
+    arms = [f"{name}=" + ",".join(repr(x) for x in t) for name, t in times.items()]
+    try:
+        out = subprocess.run([exe, "undecided", f"{case}/{variant}", scale(), str(looks)] + arms,
+                             capture_output=True, text=True, timeout=60)
+    except (OSError, subprocess.SubprocessError) as e:
+        fail(f"pitfalls undecided: {e}")
+    if out.returncode != 0:
+        fail(f"pitfalls undecided: exit {out.returncode}: {out.stderr.strip()}")
+    return int(out.stdout.strip() or "0")
+
+
+def rounds(times, block=None, blocks=1):
+    """The round numbers of an interleaved loop over the arms of `times`
+    ({name: []}, one time appended an arm a round by the caller): `block`
+    rounds (timing_reps() by default), then, from quick scale on, another
+    block while a timing claim of the case on two of these arms is undecided,
+    up to `blocks` blocks: the C side's sequential pf_bench_group.  Every
+    look is judged at its share of the error (report_rounds says how many
+    were planned); a block is at least the rounds that can reach
+    p < 0.01 / looks (the exact signed-rank test's smallest p is 2 / 2^n)."""
+    import math
+    block = block or timing_reps()
+    looks = blocks if blocks > 1 and scale() != "smoke" else 1
+    if looks > 1:
+        block = max(block, int(math.floor(1 - math.log2(0.01 / looks))) + 1)
+    _looks[0] = looks
+    r = 0
+    while True:
+        for _ in range(block):
+            yield r
+            r += 1
+        if r >= block * looks or not _undecided(times, looks):
+            return
 
 
 def table(name, header, rows):
