@@ -55,7 +55,7 @@ static const struct pf_param params[] = {
 	  "dgemm order of the P sweep (OpenBLAS threads from n³ ≥ 4 × 65536: n > 64)" },
 	{ "blas_sweep", PF_COUNT, { 0, 1, 1, 1 }, 0, 1,
 	  "1: also sweep n over 96 … 512 at P = 2 (where synchronisation stops mattering)" },
-	{ "blas_gflop", PF_COUNT, { 0.1, 0.1, 0.5, 1 }, 0.001, 1000,
+	{ "blas_gflop", PF_REAL, { 0.1, 0.1, 0.5, 1 }, 0.001, 1000,
 	  "GFLOP of dgemm per configuration (calls = this / 2n³), split over its P processes" },
 	{ "py_n", PF_COUNT, { 128, 128, 128, 128 }, 16, 8192,
 	  "Python original: matrix order of each matmul" },

@@ -58,8 +58,10 @@ static int detect_slice_memmap(const struct pf_watch *w, struct pf_finding *f)
 	pf_finding_ev(f, "files_mapped_once", once, "1");
 	pf_finding_ev(f, "bytes", bytes, "B");
 	pf_finding_ev(f, "growth_bytes_per_s", rate, "B/s");
-	if (eta >= 0)
+	if (eta >= 0) {
+		pf_finding_ev(f, "fs_free_bytes", w->shm_free, "B");	/* when the first file was seen */
 		pf_finding_ev(f, "s_to_enospc", eta, "s");
+	}
 	{
 		char b[32], r[32];
 

@@ -470,8 +470,11 @@ static struct pf_wfile *file_entry(struct pf_watch *w, const char *path, unsigne
 }
 
 /* A file of the command seen at t (shown: its path as the command sees it;
- * st NULL: created and gone before it could be looked at). */
-static void note_file(struct deep_state *ds, const char *shown, const struct stat *st, double t)
+ * real: as we reach it; st NULL: created and gone before it could be looked
+ * at).  At the first joblib file, the free space of its filesystem (the
+ * command's private /dev/shm lives only while the command does): what
+ * slice_memmap's ENOSPC projection divides. */
+static void note_file(struct deep_state *ds, const char *shown, const char *real, const struct stat *st, double t)
 {
 	struct pf_wfile *f = file_entry(ds->w, shown, st ? (unsigned long)st->st_ino : 0);
 
@@ -481,6 +484,16 @@ static void note_file(struct deep_state *ds, const char *shown, const struct sta
 	if (st)
 		f->size = fmax(f->size, (double)st->st_blocks * 512.0);
 	f->joblib = strstr(shown, "joblib_memmapping_folder_") != NULL;
+	if (f->joblib && ds->w->shm_free < 0) {
+		char dir[512], *slash;
+		struct statvfs vfs;
+
+		snprintf(dir, sizeof(dir), "%s", real);
+		if ((slash = strrchr(dir, '/')))
+			*slash = 0;
+		if (statvfs(dir, &vfs) == 0)
+			ds->w->shm_free = (double)vfs.f_bavail * (double)vfs.f_frsize;
+	}
 }
 
 /* Files of one directory: the command's /dev/shm (and its joblib folders one
@@ -522,7 +535,7 @@ static void list_dir(struct deep_state *ds, const char *dir, const char *shown, 
 			if (old)
 				continue;
 		}
-		note_file(ds, disp, &st, t);
+		note_file(ds, disp, full, &st, t);
 	}
 	closedir(d);
 }
@@ -561,7 +574,7 @@ static void file_events(struct deep_state *ds, double t)
 				if (strstr(ev->name, "joblib_memmapping_folder_"))
 					list_dir(ds, full, disp, t, 1, NULL, 0);
 			} else if (ds->fdirs[k].files) {
-				note_file(ds, disp, stat(full, &st) == 0 && S_ISREG(st.st_mode) ? &st : NULL, t);
+				note_file(ds, disp, full, stat(full, &st) == 0 && S_ISREG(st.st_mode) ? &st : NULL, t);
 			}
 		}
 	}
@@ -1007,7 +1020,7 @@ static char *join_command(char **argv)
 int pf_cmd_watch(int argc, char **argv)
 {
 	struct watch_opts o;
-	struct pf_watch w = { .exit_code = 0 };
+	struct pf_watch w = { .exit_code = 0, .shm_free = -1 };
 	double deep_minflt = -1;	/* the tree's minor faults at the last deep sample */
 	struct pf_cgroup cg = { .kind = PF_CG_NONE };
 	struct pf_counters pc;
@@ -1280,12 +1293,6 @@ int pf_cmd_watch(int argc, char **argv)
 	free(path);
 	if (w.log && strlen(w.log) > WATCH_LOG_MAX)
 		w.log[WATCH_LOG_MAX] = 0;
-	{
-		struct statvfs vfs;
-		const char *where = ds.ndirs ? ds.dirs[0] : "/dev/shm";
-
-		w.shm_free = statvfs(where, &vfs) == 0 ? (double)vfs.f_bavail * (double)vfs.f_frsize : -1;
-	}
 
 	/* the detectors */
 	fs = pf_xcalloc(pf_ndetectors, sizeof(*fs));

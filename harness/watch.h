@@ -80,7 +80,7 @@ struct pf_watch {
 	int ndeep;
 	struct pf_wfile *files;
 	size_t nfiles;
-	double shm_free;	/* free bytes of the fs holding the joblib files at the end; -1 */
+	double shm_free;	/* free bytes of the fs holding the joblib files when the first was seen; -1 */
 	struct pf_wevent *events;
 	size_t nevents;
 	bool python_hook;	/* events came from at least one Python process */

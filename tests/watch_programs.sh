@@ -59,6 +59,17 @@ fi
 # a private /dev/shm (watch sees inside it): loky's semaphores, left when its
 # resource tracker is killed with the command's group, never reach the host's
 WOPTS="--shm-size 2GiB" expect cv_joblib_slices shm_memmap_growth -- $py "$dir/cv_joblib_slices.py"
+# its ENOSPC projection divides the free space of the filesystem that holds
+# the files (the private 2 GiB /dev/shm, read while it exists), not /tmp's
+free=$(/usr/bin/python3 -c 'import json,sys
+for f in json.load(open(sys.argv[1]))["findings"]:
+    if f["detector"] == "shm_memmap_growth": print(int(f["evidence"].get("fs_free_bytes", -1)))' "$out/j" 2>/dev/null)
+if [ -n "$free" ] && [ "$free" -gt 0 ] && [ "$free" -le $((2 << 30)) ]; then
+	echo "watch_programs: cv_joblib_slices: ENOSPC projected on the private /dev/shm ($free bytes free)"
+else
+	echo "watch_programs: cv_joblib_slices: fs_free_bytes '$free' is not the private 2 GiB /dev/shm's" >&2
+	bad=1
+fi
 expect omp_oversub oversubscribed -- "$omp" 3
 if [ -n "$jemalloc" ] && [ -e "$jemalloc" ]; then
 	expect tf_alloc_loop allocator_fault_churn -- env LD_PRELOAD="$jemalloc" \
