@@ -225,15 +225,13 @@ double pf_proc_cpu_s(pid_t pid);
  *   a 0.3 s program is 0.7% of its life).  The list is refreshed every
  *   PF_MEMO_REFRESH_S; members that exit drop out at once, new ones appear
  *   at the next refresh;
- * - RSS (statm, one pread a member) is read at every sample.  The columns
- *   whose peaks the kernel keeps or whose trend is enough (the cgroup's usage,
- *   peak in max_usage_in_bytes / memory.peak, and its memory.stat: anon /
- *   file / shmem; /proc/meminfo: available, cached, shmem, dirty; a private
- *   /dev/shm that is not the case's subject) are read every
- *   PF_MEMO_REFRESH_S and carried in between: a sample is then one pread a
- *   member, two system calls with its wake-up, and the sampler's own CPU is
- *   mostly the wake-up.  A /dev/shm that is the subject (a case that sizes it,
- *   watch --shm-size) is read at every sample, its peak being the evidence. */
+ * - RSS (statm, one pread a member) and the cgroup's usage (one pread) are
+ *   read at every sample.  The columns whose trend is enough (the cgroup's
+ *   memory.stat: anon / file / shmem; /proc/meminfo: available, cached,
+ *   shmem, dirty; a private /dev/shm that is not the case's subject) are read
+ *   every PF_MEMO_REFRESH_S and carried in between: the sampler's own CPU
+ *   is then mostly its wake-up.  A /dev/shm that is the subject (a case that
+ *   sizes it) is read at every sample, its peak being the evidence. */
 #define PF_SCAN_SPACING 1000
 #define PF_SCAN_FIRST_S 1.0	/* the first /proc scan, after the first sample */
 #define PF_MEMO_REFRESH_S 0.1
@@ -245,7 +243,7 @@ struct pf_tree_memo {
 	int ngroup;
 	double next_group;	/* pf_now() of the next /proc scan */
 	double next_slow;	/* … of the breakdowns */
-	double cg_usage, cg_anon, cg_file, cg_shmem, mem_available, cached, shmem, dirty, shm_used;
+	double cg_anon, cg_file, cg_shmem, mem_available, cached, shmem, dirty, shm_used;
 	struct pf_fdcache files;	/* statm, memory.usage/stat, meminfo: kept open */
 	int shm_fd;		/* O_PATH of the tree's /dev/shm, for fstatfs; 0: not yet */
 };

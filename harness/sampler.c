@@ -260,7 +260,10 @@ void pf_sample_take(struct pf_sample *s, pid_t leader, const struct pf_cgroup *c
 	}
 	slow = !memo || pf_now() >= memo->next_slow;
 	if (!slow) {	/* the slow columns, carried from the last slow sample */
-		s->cg_usage = memo->cg_usage;
+		if (cg)	/* the cgroup's usage at every sample: one pread (its breakdown is slow) */
+			pf_cg_sample(cg, &memo->files, &s->cg_usage, NULL, NULL, NULL);
+		else
+			s->cg_usage = -1;
 		s->cg_anon = memo->cg_anon;
 		s->cg_file = memo->cg_file;
 		s->cg_shmem = memo->cg_shmem;
@@ -307,7 +310,6 @@ void pf_sample_take(struct pf_sample *s, pid_t leader, const struct pf_cgroup *c
 	}
 	if (memo) {
 		memo->next_slow = pf_now() + PF_MEMO_REFRESH_S;
-		memo->cg_usage = s->cg_usage;
 		memo->cg_anon = s->cg_anon;
 		memo->cg_file = s->cg_file;
 		memo->cg_shmem = s->cg_shmem;

@@ -199,13 +199,13 @@ int main(void)
 		/* the slow columns are carried between their reads (RSS is read
 		 * at every sample): a value the memo holds comes back as it is */
 		memo->next_slow = pf_now() + 3600;
-		memo->cg_usage = 777;
+		memo->cg_anon = 777;
 		memo->mem_available = 888;
 		pf_sample_take(&smp, lead, NULL, false, PF_SHM_NO, memo);
-		CHECK(smp.cg_usage == 777 && smp.mem_available == 888 && smp.rss > 0);
+		CHECK(smp.cg_anon == 777 && smp.mem_available == 888 && smp.rss > 0 && smp.cg_usage == -1);
 		memo->next_slow = 0;			/* due: read afresh */
 		pf_sample_take(&smp, lead, NULL, false, PF_SHM_NO, memo);
-		CHECK(smp.cg_usage == -1 && smp.mem_available > 888 && memo->next_slow > pf_now());
+		CHECK(smp.cg_anon == -1 && smp.mem_available > 888 && memo->next_slow > pf_now());
 		kill(lead, SIGKILL);
 		waitpid(lead, NULL, 0);
 		pf_tree_memo_free(memo);
@@ -279,6 +279,8 @@ int main(void)
 			memo->next_scan = 0;
 			pf_sample_take(&smp, lead, &cg, false, PF_SHM_NO, memo);
 			CHECK(smp.nprocs == 2);
+			/* between slow samples the cgroup's usage is still read (its breakdown carried) */
+			CHECK(memo->next_slow > pf_now() && smp.cg_usage > 0);
 			pf_cg_kill_all(&cg);
 			waitpid(lead, NULL, 0);
 			pf_cg_destroy(&cg);
