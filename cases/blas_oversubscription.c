@@ -45,7 +45,7 @@ static const struct pf_param params[] = {
 	  "P goes 2, 4, … up to max_factor × cores processes, each with T = cores threads" },
 	{ "omp_m", PF_COUNT, { 200, 200, 200, 200 }, 16, 1e7,
 	  "doubles summed by one OpenMP parallel region (short: ~1 µs of work a region)" },
-	{ "omp_regions", PF_COUNT, { 100, 25, 400, 800 }, 10, 1e7,
+	{ "omp_regions", PF_COUNT, { 25, 25, 400, 800 }, 10, 1e7,
 	  "parallel regions per configuration, split over its P processes (same work for every P)" },
 	{ "omp_iterations", PF_COUNT, { 2, 4, 4, 4 }, 1, 100,
 	  "runs of each OpenMP configuration a repetition times (their mean): the scheduler either "

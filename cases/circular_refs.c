@@ -45,7 +45,7 @@ static const struct pf_param params[] = {
 	  .value = { 56, 80, 128, 300 }, .min = 2, .max = 100000,
 	  .help = "joblib tasks (paper: range(300))" },
 	{ .name = "loky_tasks", .unit = PF_COUNT,
-	  .value = { 56, 40, 128, 300 }, .min = 2, .max = 100000,
+	  .value = { 40, 40, 128, 300 }, .min = 2, .max = 100000,
 	  .help = "tasks of py_loky: each worker must pass loky's 300 MB more than once (quick: 20 tasks "
 		  "of 48 MiB a worker, 3 collections each); the threading variants need all of `tasks` to "
 		  "pass the memory limit" },
@@ -57,7 +57,7 @@ static const struct pf_param params[] = {
 	  .help = "sleep per task, standing in for the QuantileDMatrix build; bounds a loky worker's "
 		  "growth per 1 s check to array/work_s (paper: seconds per 1 GiB)" },
 	{ .name = "thread_work_s", .unit = PF_SECONDS,
-	  .value = { 0.05, 0.05, 0.2, 1.0 }, .min = 0, .max = 60,
+	  .value = { 0.02, 0.05, 0.2, 1.0 }, .min = 0, .max = 60,
 	  .help = "the same sleep in the threading variants: nothing there is paced by time (the "
 		  "collector counts allocations), so quick spends less of it" },
 	{ .name = "mem_limit", .unit = PF_BYTES,

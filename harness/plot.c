@@ -25,15 +25,14 @@ static bool have_gnuplot(void)
 	return system("command -v gnuplot >/dev/null 2>&1") == 0;
 }
 
-/* Run gnuplot once (one terminal) in casedir: 0, or -1 with its last message. */
-static int gnuplot(const char *casedir, const char *casename, const char *script, const char *tmpname,
-		   const char *term, const char *log, char *err, size_t len)
+/* Start gnuplot (one terminal) in casedir, its output to log: its pid, or -1. */
+static pid_t gnuplot_start(const char *casedir, const char *casename, const char *script, const char *tmpname,
+			   const char *term, const char *log)
 {
 	/* only the case's name (a registry identifier) and fixed words */
 	char *vars = pf_xasprintf("casedir='.'; outbase='../plots/%s/%s'; term='%s'; common='common.gp'",
 				  tmpname, casename, term);
 	char *lib = pf_xasprintf("%s/plots", pf_home());
-	int status = 0, rc = 0;
 	pid_t pid;
 
 	fflush(NULL);
@@ -54,7 +53,20 @@ static int gnuplot(const char *casedir, const char *casename, const char *script
 	}
 	free(vars);
 	free(lib);
-	if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status)) {
+	return pid;
+}
+
+/* Wait for a gnuplot started by gnuplot_start: 0, or -1 with its last message
+ * in err (unless err already holds one: the first failure is the one told). */
+static int gnuplot_wait(pid_t pid, const char *script, const char *term, const char *log, char *err, size_t len)
+{
+	int status = 0;
+
+	while (pid > 0 && waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (pid > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return 0;
+	if (!err[0]) {
 		char *msg = pf_read_file(log, NULL);
 
 		if (msg) {
@@ -69,9 +81,8 @@ static int gnuplot(const char *casedir, const char *casename, const char *script
 		} else {
 			snprintf(err, len, "gnuplot %s (%s) failed", script, term);
 		}
-		rc = -1;
 	}
-	return rc;
+	return -1;
 }
 
 /* Why a plot file came out empty, said honestly: a full file system is a
@@ -128,8 +139,10 @@ int pf_plot_case(const char *rundir, const char *casename, char *err, size_t len
 	char *casedir = pf_xasprintf("%s/%s", rundir, casename);
 	char *tmpname = pf_xasprintf(".tmp-%s-%d", casename, (int)getpid());
 	char *tmp = pf_xasprintf("%s/%s", plots, tmpname);
-	char *log = pf_xasprintf("%s/%s.gnuplot.log", plots, casename);
 	static const char *const terms[] = { "png", "svg" };
+	char *log[2] = { pf_xasprintf("%s/%s.png.gnuplot.log", plots, casename),
+			 pf_xasprintf("%s/%s.svg.gnuplot.log", plots, casename) };
+	pid_t pid[2];
 	const struct pf_case *c = pf_find_case(casename);
 	int rc = 0;
 
@@ -149,8 +162,16 @@ int pf_plot_case(const char *rundir, const char *casename, char *err, size_t len
 		rc = -1;
 		goto out;
 	}
-	for (int t = 0; t < 2 && rc == 0; t++)
-		rc = gnuplot(casedir, casename, script, tmpname, terms[t], log, err, len);
+	/* both terminals at once: each gnuplot is one thread, and drawing is a
+	 * good share of a smoke run's time */
+	if (rc == 0) {
+		err[0] = 0;
+		for (int t = 0; t < 2; t++)
+			pid[t] = gnuplot_start(casedir, casename, script, tmpname, terms[t], log[t]);
+		for (int t = 0; t < 2; t++)
+			if (gnuplot_wait(pid[t], script, terms[t], log[t], err, len) < 0)
+				rc = -1;
+	}
 	if (rc == 0 && publish(tmp, plots) < 0) {
 		(void)pf_write_error(err, len);
 		rc = -1;
@@ -159,10 +180,10 @@ int pf_plot_case(const char *rundir, const char *casename, char *err, size_t len
 		struct statvfs fs;
 
 		if (statvfs(plots, &fs) == 0 && fs.f_bavail == 0)
-			pf_note_write_error(log, ENOSPC);
+			pf_note_write_error(log[0], ENOSPC);
 	}
-	if (rc == 0)
-		(void)unlink(log);
+	for (int t = 0; t < 2 && rc == 0; t++)
+		(void)unlink(log[t]);	/* a failure's logs stay, beside the plots */
 	(void)pf_rm_rf(tmp);
 out:
 	free(script);
@@ -170,6 +191,7 @@ out:
 	free(casedir);
 	free(tmpname);
 	free(tmp);
-	free(log);
+	free(log[0]);
+	free(log[1]);
 	return rc;
 }
