@@ -51,6 +51,10 @@ static const struct pf_param params[] = {
 	  "runs of each OpenMP configuration a repetition times (their mean): the scheduler either "
 	  "thrashes a run from its start or, now and then, not at all, and the mean of a few runs "
 	  "keeps one lucky run from deciding a repetition" },
+	{ "omp_passive", PF_COUNT, { 1, 1, 1, 1 }, 0, 1,
+	  "1: the OpenMP variants also time T = cores with OMP_WAIT_POLICY=passive (0 leaves that "
+	  "configuration out: the watch matrix's omp_llvm row, whose run it would otherwise fill with "
+	  "libomp's futex waits, the fix's behaviour)" },
 	{ "blas_n", PF_COUNT, { 128, 128, 128, 128 }, 16, 8192,
 	  "dgemm order of the P sweep (OpenBLAS threads from n³ ≥ 4 × 65536: n > 64)" },
 	{ "blas_sweep", PF_COUNT, { 0, 1, 1, 1 }, 0, 1,
@@ -515,7 +519,7 @@ static void add_configs(struct config *cs, int *ncfg, struct pf_ctx *ctx, const 
 			units = p;
 		add_config(cs, ncfg, ctx, rt, "over", p, cores, sz, units);
 		add_config(cs, ncfg, ctx, rt, "fit", p, fit, sz, units);
-		if (rt != &runtimes[R_OB_PTHREAD])
+		if (rt != &runtimes[R_OB_PTHREAD] && (rt->kind != RT_OMP || pf_param(ctx, "omp_passive") > 0))
 			add_config(cs, ncfg, ctx, rt, "passive", p, cores, sz, units);
 		if (rt == &runtimes[R_GOMP])
 			add_config(cs, ncfg, ctx, rt, "pinned", p, fit, sz, units);
