@@ -40,9 +40,10 @@ static const struct pf_param params[] = {
 	{ .name = "chunk_bytes", .unit = PF_BYTES, .value = { 8 * PF_MiB, 8 * PF_MiB, 8 * PF_MiB, 8 * PF_MiB },
 	  .min = 64 * PF_KiB, .max = 4 * PF_GiB,
 	  .help = "largest row block the chunked variants materialise" },
-	{ .name = "mem_limit", .unit = PF_BYTES, .value = { 1 * PF_GiB, 3 * PF_GiB, 5 * PF_GiB, 4 * PF_GiB },
+	{ .name = "mem_limit", .unit = PF_BYTES, .value = { 1 * PF_GiB, 1.5 * PF_GiB, 5 * PF_GiB, 4 * PF_GiB },
 	  .min = 64 * PF_MiB, .max = 64 * PF_GiB,
-	  .help = "memory cgroup limit of each variant" },
+	  .help = "memory cgroup limit of each variant; quick: the 0.75 GiB intermediate is half of it, "
+		  "a share `pitfalls watch` tells from any program's first big array (its rule: 40%)" },
 	{ .name = "dask_n", .unit = PF_COUNT, .value = { 8000, 10000, 40000, 1e5 },
 	  .min = 16, .max = 1e7,
 	  .help = "n of the dask variant: the article's 1e6 is 1e12 pairs (hours here); quick: numpy's n; "
