@@ -12,12 +12,15 @@
 # WATCH_MATRIX_SCALE (default smoke): the variants' scale (the README's matrix
 # is also run at quick, where the pathologies have their size).
 # WATCH_MATRIX_SIZES: a file of "CASE/VARIANT<tab>run-variant options<tab>why"
-# rows — that variant runs with those options (--set, --reps) at the scale:
+# rows — that variant runs with those options (--set, --reps) at smoke scale:
 # a pathology whose smoke size is below what any detector could tell from a
-# program's first big array gets the size that is its pathology.
+# program's first big array gets the size that is its pathology.  A row keyed
+# "CASE/VARIANT@SCALE" is for that scale instead (a smoke row's sizes do not
+# carry over: a limit sized for smoke's intermediate kills quick's).
 # WATCH_MATRIX_KNOWN: a file of "CASE/VARIANT<tab>RESULT<tab>why" rows — a row
 # with that result is reported as known-RESULT and does not fail (each one is
-# explained in the README's matrix).
+# explained in the README's matrix).  RESULT "FALSE-POSITIVE:CASES" excuses
+# only those detectors' cases firing (the fired column), no other.
 set -u
 bin=$1
 shift
@@ -40,7 +43,8 @@ bad=0
 check_rows() {
 	[ -n "$1" ] || return 0
 	for k in $(grep -v '^#' "$1" | cut -f1); do
-		printf '%s\n' "$all" | grep -qx "$k" || { echo "watch_matrix: $2 row $k: no such variant" >&2; bad=1; }
+		case "$k" in *@*) case "${k#*@}" in quick|full|paper) ;; *) echo "watch_matrix: $2 row $k: no such scale" >&2; bad=1 ;; esac ;; esac
+		printf '%s\n' "$all" | grep -qx "${k%@*}" || { echo "watch_matrix: $2 row $k: no such variant" >&2; bad=1; }
 	done
 }
 check_rows "${WATCH_MATRIX_KNOWN:-}" known
@@ -48,7 +52,7 @@ check_rows "${WATCH_MATRIX_SIZES:-}" sizes
 # is this row's result a known one? (WATCH_MATRIX_KNOWN)
 is_known() {
 	[ -n "${WATCH_MATRIX_KNOWN:-}" ] &&
-	awk -F'\t' -v k="$cv" -v r="$1" '$1 == k && $2 == r {f=1} END {exit !f}' "$WATCH_MATRIX_KNOWN"
+	awk -F'\t' -v k="$cv" -v r="$1" -v d="$fired" '$1 == k && ($2 == r || $2 == r ":" d) {f=1} END {exit !f}' "$WATCH_MATRIX_KNOWN"
 }
 printf "case\tvariant\trole\toutcome\tfired\tresult\n"
 # one run of a row under watch: sets outcome, fired, result
@@ -102,7 +106,9 @@ for cv in "$@"; do
 	c=${cv%%/*} v=${cv#*/}
 	role=$("$bin" list "$c" | awk -v v="$v" '$1 == v {print $2; exit}')
 	sized=
-	[ -z "${WATCH_MATRIX_SIZES:-}" ] || sized=$(awk -F'\t' -v k="$cv" '$1 == k {print $2}' "$WATCH_MATRIX_SIZES")
+	key=$cv
+	[ "$scale" = smoke ] || key="$cv@$scale"
+	[ -z "${WATCH_MATRIX_SIZES:-}" ] || sized=$(awk -F'\t' -v k="$key" '$1 == k {print $2}' "$WATCH_MATRIX_SIZES")
 	needs=$("$bin" run-variant --scale "$scale" $sized --needs "$cv") || bad=1
 	attempt
 	first=$result
