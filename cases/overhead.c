@@ -356,15 +356,6 @@ static const struct pf_claim claims[] = {
 	{ .name = NULL },
 };
 
-/* The claim table's check of that name (evaluated before verdict()), or NULL. */
-static const struct pf_check *check_named(const struct pf_verdict *v, const char *name)
-{
-	for (int i = 0; i < v->nchecks; i++)
-		if (!strcmp(v->checks[i].name, name))
-			return &v->checks[i];
-	return NULL;
-}
-
 static void verdict(const struct pf_run *run, struct pf_verdict *v)
 {
 	const struct pf_result *idle = pf_result(run, "idle"), *wc = pf_result(run, "watch_cost");
@@ -384,8 +375,8 @@ static void verdict(const struct pf_run *run, struct pf_verdict *v)
 			      "beside the program, the watcher used %.2f%% of a core (%.2f%% of the machine)",
 			      100 * c, 100 * m);
 	{
-		const struct pf_check *sc = check_named(v, "the sampler costs ≤ 1%");
-		const struct pf_check *wc = check_named(v, "`pitfalls watch` costs ≤ 2%");
+		const struct pf_check *sc = pf_verdict_check(v, "the sampler costs ≤ 1%");
+		const struct pf_check *wc = pf_verdict_check(v, "`pitfalls watch` costs ≤ 2%");
 		char sl[120] = "", wl[120] = "";
 
 		if (sc && sc->has_stats)

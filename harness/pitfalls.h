@@ -323,6 +323,8 @@ struct pf_run {
 };
 
 const struct pf_result *pf_result(const struct pf_run *run, const char *variant);
+/* The verdict's check called `name` (a claim table's, or a custom one), or NULL. */
+const struct pf_check *pf_verdict_check(const struct pf_verdict *v, const char *name);
 bool pf_get(const struct pf_result *r, const char *key, double *out);
 const char *pf_get_text(const struct pf_result *r, const char *key);
 const struct pf_series *pf_get_series(const struct pf_result *r, const char *key);

@@ -775,15 +775,12 @@ static int cmpstr(const void *a, const void *b)
 /* Was the file "<variant>.<seq>.json" of a variant that was killed? */
 static bool killed_mid_write(const struct pf_run *run, const char *file)
 {
-	const char *dot = strchr(file, '.');
+	char variant[256];
+	const struct pf_result *r;
 
-	for (size_t i = 0; run && dot && i < run->nresults; i++) {
-		const struct pf_result *r = &run->results[i];
-
-		if (strlen(r->variant->name) == (size_t)(dot - file) && !strncmp(r->variant->name, file, (size_t)(dot - file)))
-			return r->outcome == PF_OUT_TIMEOUT || r->outcome == PF_OUT_SIGNAL || r->outcome == PF_OUT_OOM;
-	}
-	return false;
+	snprintf(variant, sizeof(variant), "%.*s", (int)strcspn(file, "."), file);
+	r = run ? pf_result(run, variant) : NULL;
+	return r && (r->outcome == PF_OUT_TIMEOUT || r->outcome == PF_OUT_SIGNAL || r->outcome == PF_OUT_OOM);
 }
 
 int pf_merge_gbench(const char *casedir, const struct pf_run *run, bool interrupted)

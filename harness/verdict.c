@@ -314,6 +314,14 @@ const struct pf_result *pf_result(const struct pf_run *run, const char *variant)
 	return NULL;
 }
 
+const struct pf_check *pf_verdict_check(const struct pf_verdict *v, const char *name)
+{
+	for (int i = 0; i < v->nchecks; i++)
+		if (!strcmp(v->checks[i].name, name))
+			return &v->checks[i];
+	return NULL;
+}
+
 bool pf_get(const struct pf_result *r, const char *key, double *out)
 {
 	if (!r)

@@ -163,10 +163,9 @@ static inline enum pf_status fake_verdict(struct pf_fake *f, struct pf_verdict *
 /* The state of the check called `name` (-1: no such check). */
 static inline int check_state_of(const struct pf_verdict *v, const char *name)
 {
-	for (int i = 0; i < v->nchecks; i++)
-		if (!strcmp(v->checks[i].name, name))
-			return v->checks[i].state;
-	return -1;
+	const struct pf_check *c = pf_verdict_check(v, name);
+
+	return c ? (int)c->state : -1;
 }
 
 /* A synthetic hwloc topology ("pack:2 core:32 pu:2"): topology logic is tested
