@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #include <math.h>
 #include <poll.h>
+#include <sys/epoll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -341,7 +342,7 @@ static void end_child(pid_t child, struct pf_cgroup *cg, struct pf_child_out *ou
 		;
 }
 
-#define PF_PSS_SPACING 1000	/* seconds between PSS reads per second one read takes */
+#define PF_PSS_SPACING 3000	/* seconds between PSS reads per second one read takes */
 
 /* CPU seconds the whole machine has spent busy since boot (every CPU's user,
  * nice, system, irq, softirq and steal time from /proc/stat), or -1. */
@@ -396,6 +397,66 @@ static bool stalled(const struct pf_child_spec *sp, pid_t child, const struct pf
 	return now - st->t_base >= sp->stall;
 }
 
+/* What the event loop sleeps on: the report pipe and the child's pidfd,
+ * through an epoll set where there is one.  poll() adds and removes a wait
+ * on every descriptor at every call: beside a kernel on every core that was
+ * a tenth of the sampler's CPU (fdget, pipe_poll, pidfd_poll), where
+ * epoll_wait only sleeps. */
+struct waiter {
+	int ep, rep, pidfd;
+	bool rep_in;	/* rep is in the epoll set */
+};
+
+static struct waiter waiter_open(int rep, int pidfd)
+{
+	struct waiter w = { .ep = epoll_create1(EPOLL_CLOEXEC), .rep = rep, .pidfd = pidfd };
+	struct epoll_event e = { .events = EPOLLIN, .data.u32 = 0 };
+
+	if (w.ep >= 0) {
+		w.rep_in = epoll_ctl(w.ep, EPOLL_CTL_ADD, rep, &e) == 0;
+		e.data.u32 = 1;
+		if (!w.rep_in || (pidfd >= 0 && epoll_ctl(w.ep, EPOLL_CTL_ADD, pidfd, &e) < 0)) {
+			close(w.ep);	/* poll() then */
+			w.ep = -1;
+		}
+	}
+	return w;
+}
+
+/* Sleep up to wait_ms for the pipe (left out once hung up: a closed pipe is
+ * ready for ever, and the loop would spin while the exiting child tears
+ * down its memory) or the child; the events' count, <= 0 for none. */
+static int waiter_wait(struct waiter *w, bool hung_up, int wait_ms, bool *rep_ready, bool *rep_hup, bool *child_ready)
+{
+	int n;
+
+	*rep_ready = *rep_hup = *child_ready = false;
+	if (w->ep >= 0) {
+		struct epoll_event ev[2];
+
+		if (hung_up && w->rep_in)
+			w->rep_in = epoll_ctl(w->ep, EPOLL_CTL_DEL, w->rep, NULL) != 0;
+		n = epoll_wait(w->ep, ev, 2, wait_ms);
+		for (int i = 0; i < n; i++) {
+			if (ev[i].data.u32 == 0) {
+				*rep_ready = ev[i].events & (EPOLLIN | EPOLLHUP);
+				*rep_hup = ev[i].events & EPOLLHUP;
+			} else {
+				*child_ready = ev[i].events != 0;
+			}
+		}
+	} else {
+		struct pollfd pfd[2] = { { .fd = hung_up ? -1 : w->rep, .events = POLLIN },
+					 { .fd = w->pidfd, .events = POLLIN } };
+
+		n = poll(pfd, w->pidfd >= 0 ? 2 : 1, wait_ms);
+		*rep_ready = n > 0 && (pfd[0].revents & (POLLIN | POLLHUP));
+		*rep_hup = n > 0 && (pfd[0].revents & POLLHUP);
+		*child_ready = n > 0 && pfd[1].revents;
+	}
+	return n;
+}
+
 /* The event loop: samples at the interval, report lines as they come, the
  * timeout, the stall rule and interruptions; returns when the child has
  * exited (unreaped). */
@@ -411,19 +472,16 @@ static void event_loop(const struct pf_child_spec *sp, pid_t child, int rep, int
 	struct pf_tree_memo *memo = pf_tree_memo_new();
 	struct stall stall = { 0 };
 	bool hung_up = false;	/* the child's end of the report pipe is closed and drained */
+	struct waiter w = waiter_open(rep, pidfd);
 
 	for (;;) {
 		double now = pf_now();
 		int wait_ms, pr;
-		/* a closed pipe polls ready for ever: left out once drained, or the
-		 * loop would spin while the exiting child tears down its memory */
-		struct pollfd pfd[2] = { { .fd = hung_up ? -1 : rep, .events = POLLIN }, { .fd = pidfd, .events = POLLIN } };
-
-		bool paused = sp->paused && *sp->paused;
+		bool paused = sp->paused && *sp->paused, rep_ready, rep_hup, child_ready;
 
 		if (sampler && !paused && now >= next_sample) {
 			/* PSS walks page tables (≈12 ms per GiB): read it no oftener
-			 * than keeps its cost at 1/PF_PSS_SPACING of a core (0.1%): the
+			 * than keeps its cost at 1/PF_PSS_SPACING of a core (0.03%): the
 			 * sampler as a whole must stay under 1% (overhead/sampler_cost) */
 			bool with_pss = now >= next_pss;
 			double c0 = pf_now();
@@ -450,17 +508,17 @@ static void event_loop(const struct pf_child_spec *sp, pid_t child, int rep, int
 			wait_ms = (int)(PF_STALL_CHECK_S * 1000);
 		if (wait_ms < 0)
 			wait_ms = 0;
-		pr = poll(pfd, pidfd >= 0 ? 2 : 1, wait_ms);
-		if (pr > 0 && (pfd[0].revents & (POLLIN | POLLHUP))) {
+		pr = waiter_wait(&w, hung_up, wait_ms, &rep_ready, &rep_hup, &child_ready);
+		if (rep_ready) {
 			double d0 = pf_thread_cpu();
 
 			drain(sp, rep, l);
 			drain_s += pf_thread_cpu() - d0;
-			hung_up = pfd[0].revents & POLLHUP;
+			hung_up = rep_hup;
 		}
 		pf_profile_poll(out->profile);
-		/* with a pidfd its POLLIN says the child exited: no waitid each turn */
-		if ((pidfd < 0 || (pr > 0 && pfd[1].revents)) && exited_unreaped(child))
+		/* with a pidfd its readiness says the child exited: no waitid each turn */
+		if ((pidfd < 0 || (pr > 0 && child_ready)) && exited_unreaped(child))
 			break;
 		if (interrupted || pf_now() - t0 > sp->timeout ||
 		    (out->stalled = stalled(sp, child, cg, memo, &stall, pf_now()))) {
@@ -473,6 +531,8 @@ static void event_loop(const struct pf_child_spec *sp, pid_t child, int rep, int
 		}
 	}
 	pf_tree_memo_free(memo);
+	if (w.ep >= 0)
+		close(w.ep);
 	if (sampler)
 		out->sampler_s = fmax(0, pf_thread_cpu() - loop_cpu0 - drain_s);
 	out->wall = pf_now() - t0;

@@ -224,9 +224,17 @@ double pf_proc_cpu_s(pid_t pid);
  *   the first sample (a tree just started has no orphans to find; a scan in
  *   a 0.3 s program is 0.7% of its life).  The list is refreshed every
  *   PF_MEMO_REFRESH_S; members that exit drop out at once, new ones appear
- *   at the next refresh;
- * - RSS (statm, one pread a member) and the cgroup's usage (one pread) are
- *   read at every sample.  The columns whose trend is enough (the cgroup's
+ *   at the next refresh, which rereads the list only when a process or
+ *   thread was created since the last one (the namespace's last pid,
+ *   /proc/loadavg: one pread where cgroup.procs is an open, a pidlist and a
+ *   close, ~50 µs);
+ * - RSS (statm, one pread a member) is read at every sample, and the
+ *   cgroup's usage (one pread) at every sample while it moves: when it or
+ *   the tree's RSS moved by more than PF_CG_STILL since the last sample; a
+ *   usage that stands still is read with the slow columns.  On a KVM guest
+ *   a system call in the sampler costs ~12 µs beside a busy kernel: each
+ *   one at every sample is 0.1% of the core it runs on.  The columns whose
+ *   trend is enough (the cgroup's
  *   memory.stat: anon / file / shmem; /proc/meminfo: available, cached,
  *   shmem, dirty; a private /dev/shm that is not the case's subject) are read
  *   every PF_MEMO_REFRESH_S and carried in between: the sampler's own CPU
@@ -235,6 +243,7 @@ double pf_proc_cpu_s(pid_t pid);
 #define PF_SCAN_SPACING 1000
 #define PF_SCAN_FIRST_S 1.0	/* the first /proc scan, after the first sample */
 #define PF_MEMO_REFRESH_S 0.1
+#define PF_CG_STILL (1024.0 * 1024.0)	/* bytes: a cgroup usage or RSS that moved less stands still */
 struct pf_tree_memo {
 	pid_t pids[4096];
 	int n;
@@ -244,6 +253,9 @@ struct pf_tree_memo {
 	double next_group;	/* pf_now() of the next /proc scan */
 	double next_slow;	/* … of the breakdowns */
 	double cg_anon, cg_file, cg_shmem, mem_available, cached, shmem, dirty, shm_used;
+	double cg_usage, rss;	/* the last sample's, and whether the usage moved at its last read */
+	bool cg_moving;
+	long last_pid;		/* /proc/loadavg's at the last refresh of the members (0: unknown) */
 	struct pf_fdcache files;	/* statm, memory.usage/stat, meminfo: kept open */
 	int shm_fd;		/* O_PATH of the tree's /dev/shm, for fstatfs; 0: not yet */
 };

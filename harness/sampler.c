@@ -190,20 +190,41 @@ static int walk_and_group(pid_t leader, struct pf_tree_memo *memo, pid_t *pids, 
 	return n;
 }
 
+/* The last pid this pid namespace handed out (/proc/loadavg's last field):
+ * a process or thread created anywhere below it moves it.  0 if unreadable. */
+static long last_pid(struct pf_tree_memo *memo)
+{
+	char buf[128], *p;
+
+	if (pf_cache_pread(&memo->files, "/proc/loadavg", buf, sizeof(buf)) < 0 || !(p = strrchr(buf, ' ')))
+		return 0;
+	return strtol(p + 1, NULL, 10);
+}
+
 int pf_tree_members(pid_t leader, const struct pf_cgroup *cg, struct pf_tree_memo *memo, bool fresh, pid_t *pids,
 		    int max)
 {
 	const int cap = (int)(sizeof(memo->pids) / sizeof(memo->pids[0]));
 	double t0 = pf_now();
+	long lp = 0;
 	int n;
 
 	if (!memo)
 		return pf_tree_pids(leader, cg, pids, max);
+	/* nothing was created since the last list: no one joined (without a
+	 * cgroup, unless the process group's scan is due: it finds the orphans
+	 * of earlier processes) */
+	if (!fresh && memo->n > 0 && t0 >= memo->next_scan &&
+	    ((cg && cg->kind != PF_CG_NONE) || t0 < memo->next_group) && (lp = last_pid(memo)) != 0 &&
+	    lp == memo->last_pid)
+		memo->next_scan = t0 + PF_MEMO_REFRESH_S;
 	if (!fresh && t0 < memo->next_scan && memo->n > 0) {
 		n = memo->n < max ? memo->n : max;
 		memcpy(pids, memo->pids, (size_t)n * sizeof(*pids));
 		return n;
 	}
+	/* read before the list: a process created while it is read moves it again */
+	memo->last_pid = lp ? lp : last_pid(memo);
 	n = cg && cg->kind != PF_CG_NONE ? pf_tree_pids(leader, cg, pids, max) : walk_and_group(leader, memo, pids, max);
 	memo->n = n < cap ? n : cap;
 	memcpy(memo->pids, pids, (size_t)memo->n * sizeof(*pids));
@@ -260,10 +281,16 @@ void pf_sample_take(struct pf_sample *s, pid_t leader, const struct pf_cgroup *c
 	}
 	slow = !memo || pf_now() >= memo->next_slow;
 	if (!slow) {	/* the slow columns, carried from the last slow sample */
-		if (cg)	/* the cgroup's usage at every sample: one pread (its breakdown is slow) */
+		/* the cgroup's usage while it or the RSS moves (its breakdown is slow) */
+		if (cg && (memo->cg_moving || fabs(s->rss - memo->rss) > PF_CG_STILL))
 			pf_cg_sample(cg, &memo->files, &s->cg_usage, NULL, NULL, NULL);
 		else
-			s->cg_usage = -1;
+			s->cg_usage = cg ? memo->cg_usage : -1;
+		if (cg) {
+			memo->cg_moving = fabs(s->cg_usage - memo->cg_usage) > PF_CG_STILL;
+			memo->cg_usage = s->cg_usage;
+		}
+		memo->rss = s->rss;
 		s->cg_anon = memo->cg_anon;
 		s->cg_file = memo->cg_file;
 		s->cg_shmem = memo->cg_shmem;
@@ -310,6 +337,9 @@ void pf_sample_take(struct pf_sample *s, pid_t leader, const struct pf_cgroup *c
 	}
 	if (memo) {
 		memo->next_slow = pf_now() + PF_MEMO_REFRESH_S;
+		memo->cg_moving = fabs(s->cg_usage - memo->cg_usage) > PF_CG_STILL;
+		memo->cg_usage = s->cg_usage;
+		memo->rss = s->rss;
 		memo->cg_anon = s->cg_anon;
 		memo->cg_file = s->cg_file;
 		memo->cg_shmem = s->cg_shmem;

@@ -279,8 +279,64 @@ int main(void)
 			memo->next_scan = 0;
 			pf_sample_take(&smp, lead, &cg, false, PF_SHM_NO, memo);
 			CHECK(smp.nprocs == 2);
-			/* between slow samples the cgroup's usage is still read (its breakdown carried) */
+			/* between slow samples the cgroup's usage is read while it or
+			 * the RSS moves, and carried while both stand still */
 			CHECK(memo->next_slow > pf_now() && smp.cg_usage > 0);
+			memo->cg_usage = 1e12;
+			memo->cg_moving = false;
+			memo->rss = smp.rss;
+			pf_sample_take(&smp, lead, &cg, false, PF_SHM_NO, memo);
+			CHECK(smp.cg_usage == 1e12);		/* carried */
+			memo->cg_moving = true;
+			pf_sample_take(&smp, lead, &cg, false, PF_SHM_NO, memo);
+			CHECK(smp.cg_usage > 0 && smp.cg_usage < 1e12);	/* moving: read */
+			CHECK(memo->cg_moving);			/* it moved from 1e12 */
+			memo->cg_usage = 1e12;
+			memo->cg_moving = false;
+			memo->rss = smp.rss + 2 * PF_CG_STILL;	/* the RSS moved */
+			pf_sample_take(&smp, lead, &cg, false, PF_SHM_NO, memo);
+			CHECK(smp.cg_usage > 0 && smp.cg_usage < 1e12);
+			/* a refresh of the members rereads cgroup.procs only when a pid
+			 * was handed out since the last one: a list that is not the
+			 * cgroup's (a third pid added here) survives a refresh while
+			 * the namespace's last pid stands still, and is reread once it
+			 * moved (another process on the machine may move it first:
+			 * tried until the last pid stood still around one refresh) */
+			{
+				bool seen_kept = false;
+
+				for (int i = 0; i < 50 && !seen_kept; i++) {
+					char before[128], after[128];
+					FILE *f;
+
+					memo->next_scan = 0;
+					pf_sample_take(&smp, lead, &cg, false, PF_SHM_NO, memo);	/* a fresh list */
+					CHECK(smp.nprocs == 2);
+					memo->pids[memo->n++] = getpid();
+					memo->next_scan = 0;
+					before[0] = after[0] = 0;
+					if ((f = fopen("/proc/loadavg", "r"))) {
+						CHECK(fgets(before, sizeof(before), f) != NULL);
+						fclose(f);
+					}
+					pf_sample_take(&smp, lead, &cg, false, PF_SHM_NO, memo);
+					if ((f = fopen("/proc/loadavg", "r"))) {
+						CHECK(fgets(after, sizeof(after), f) != NULL);
+						fclose(f);
+					}
+					if (strcmp(strrchr(before, ' ') ? strrchr(before, ' ') : "", strrchr(after, ' ') ? strrchr(after, ' ') : "-"))
+						continue;	/* someone made a process meanwhile */
+					CHECK(smp.nprocs == 3);	/* kept: not reread */
+					seen_kept = true;
+					if (fork() == 0)	/* a pid handed out: the next refresh rereads */
+						_exit(0);
+					wait(NULL);
+					memo->next_scan = 0;
+					pf_sample_take(&smp, lead, &cg, false, PF_SHM_NO, memo);
+					CHECK(smp.nprocs == 2);
+				}
+				CHECK(seen_kept);
+			}
 			pf_cg_kill_all(&cg);
 			waitpid(lead, NULL, 0);
 			pf_cg_destroy(&cg);
