@@ -233,7 +233,7 @@ static int pf_cmd_undecided(int argc, char **argv)
 		pf_usage_error("undecided: no rounds");
 		goto out;
 	}
-	printf("%d\n", pf_bench_undecided(&ctx, names, secs, narms, n, (int)looks));
+	printf("%d\n", pf_bench_undecided(&ctx, names, secs, narms, n, (int)looks, "time"));
 	rc = fflush(stdout) == 0 ? 0 : 2;
 out:
 	for (int a = 0; a < narms; a++)

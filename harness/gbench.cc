@@ -20,7 +20,7 @@ extern "C" {
 
 extern "C" void pf_report_write_failure(struct pf_ctx *ctx, const char *path, int err);
 extern "C" int pf_bench_undecided(const struct pf_ctx *ctx, const char *const *names, const double *const *secs,
-				  int narms, int n, int looks);
+				  int narms, int n, int looks, const char *figure);
 }
 
 namespace {
@@ -106,7 +106,8 @@ extern "C" void pf_bench_counter(const char *name, double value)
 // Benchmark's own random interleaving stays off (also against its
 // environment variable): the order is the caller's.
 static void run_round(struct pf_ctx *ctx, const struct pf_bench_arm *arms, const int *order, int narms,
-		      const struct pf_bench_opts &o, int reps, const std::string &prefix, Capture &cap)
+		      const struct pf_bench_opts &o, int reps, const std::string &prefix, Capture &cap,
+		      std::vector<std::vector<double>> &figs)
 {
 	std::string dir = std::string(pf_outdir(ctx)) + "/.gbench";
 	char file[64];
@@ -127,13 +128,17 @@ static void run_round(struct pf_ctx *ctx, const struct pf_bench_arm *arms, const
 		int a = order ? order[k] : k;
 		pf_bench_fn fn = arms[a].fn;
 		void *arg = arms[a].arg;
+		double (*figure_of)(void *) = o.figure ? o.figure_of : nullptr;
+		std::vector<double> *fig = &figs[(size_t)a];
 		benchmark::internal::Benchmark *b = benchmark::RegisterBenchmark(
-			(prefix + arms[a].name).c_str(), [fn, arg, manual](benchmark::State &st) {
+			(prefix + arms[a].name).c_str(), [fn, arg, manual, figure_of, fig](benchmark::State &st) {
 				current = &st;
 				for (auto _ : st) {
 					double t = fn(arg);
 					if (manual)
 						st.SetIterationTime(t);
+					if (figure_of)
+						fig->push_back(figure_of(arg));
 				}
 				current = nullptr;
 			});
@@ -162,10 +167,11 @@ static void run_round(struct pf_ctx *ctx, const struct pf_bench_arm *arms, const
 // Does a timing claim on these arms stay undecided after n rounds? (the
 // case's claim table, judged as the verdict will: pf_bench_undecided)
 static bool undecided(struct pf_ctx *ctx, const struct pf_bench_arm *arms, int narms, const std::string &prefix,
-		      const Capture &cap, int n, int looks)
+		      const Capture &cap, const std::vector<std::vector<double>> &figs, const char *figure, int n,
+		      int looks)
 {
 	std::vector<const char *> names;
-	std::vector<const double *> secs;
+	std::vector<const double *> secs, fsecs;
 
 	for (int a = 0; a < narms; a++) {
 		std::string full = prefix + arms[a].name;
@@ -176,8 +182,12 @@ static bool undecided(struct pf_ctx *ctx, const struct pf_bench_arm *arms, int n
 			return false;	// not every arm has every round: nothing to judge
 		names.push_back(arms[a].name);
 		secs.push_back(cap.seconds[i].data());
+		if (figure && figs[(size_t)a].size() != (size_t)n)
+			return false;
+		fsecs.push_back(figure ? figs[(size_t)a].data() : nullptr);
 	}
-	return pf_bench_undecided(ctx, names.data(), secs.data(), narms, n, looks) > 0;
+	return pf_bench_undecided(ctx, names.data(), secs.data(), narms, n, looks, "time") > 0 ||
+	       (figure && pf_bench_undecided(ctx, names.data(), fsecs.data(), narms, n, looks, figure) > 0);
 }
 
 extern "C" int pf_bench_group(struct pf_ctx *ctx, const struct pf_bench_arm *arms, int narms,
@@ -189,6 +199,13 @@ extern "C" int pf_bench_group(struct pf_ctx *ctx, const struct pf_bench_arm *arm
 	int reps = o.repetitions > 0 ? o.repetitions : pf_reps(ctx);
 	std::string prefix = std::string(pf_case_name(ctx)) + "/" + pf_variant_name(ctx) + "/";
 	Capture cap;
+	std::vector<std::vector<double>> figs((size_t)narms);
+	const char *figure = o.figure && o.figure_of ? o.figure : nullptr;
+
+	if (figure && o.iterations != 1) {
+		pf_fail(ctx, "pf_bench_group: a second figure (%s) needs one iteration a repetition", figure);
+		return -1;
+	}
 
 	if (!o.skip_warmup)
 		for (int a = 0; a < narms; a++)
@@ -207,7 +224,7 @@ extern "C" int pf_bench_group(struct pf_ctx *ctx, const struct pf_bench_arm *arm
 		}
 	}
 	if (narms == 1) {
-		run_round(ctx, arms, nullptr, narms, o, reps, prefix, cap);
+		run_round(ctx, arms, nullptr, narms, o, reps, prefix, cap, figs);
 	} else {
 		// Balanced blocks: every round runs each arm once, in a random order
 		// (A B, B A, B A, A B, ...).  Google Benchmark's own interleaving
@@ -225,9 +242,9 @@ extern "C" int pf_bench_group(struct pf_ctx *ctx, const struct pf_bench_arm *arm
 				order[(size_t)k] = k;
 			for (int k = narms - 1; k > 0; k--)
 				std::swap(order[(size_t)k], order[(size_t)(rand_r(&seed) % (unsigned)(k + 1))]);
-			run_round(ctx, arms, order.data(), narms, o, 1, prefix, cap);
+			run_round(ctx, arms, order.data(), narms, o, 1, prefix, cap, figs);
 			if (looks > 1 && (r + 1) % reps == 0 && r + 1 < maxr && cap.error.empty() &&
-			    !undecided(ctx, arms, narms, prefix, cap, r + 1, looks))
+			    !undecided(ctx, arms, narms, prefix, cap, figs, figure, r + 1, looks))
 				break;
 		}
 	}
@@ -250,6 +267,15 @@ extern "C" int pf_bench_group(struct pf_ctx *ctx, const struct pf_bench_arm *arm
 		if (out)
 			out[a] = st;
 		report(ctx, arms[a].name, cap.seconds[i], st);
+		if (figure) {
+			if (figs[(size_t)a].size() != cap.seconds[i].size()) {
+				pf_fail(ctx, "benchmark %s: %zu figures for %zu repetitions", full.c_str(),
+					figs[(size_t)a].size(), cap.seconds[i].size());
+				return -1;
+			}
+			pf_series(ctx, (std::string(arms[a].name) + "." + figure).c_str(), figs[(size_t)a].data(),
+				  (int)figs[(size_t)a].size(), "1");
+		}
 		if (group)
 			pf_metric(ctx, (std::string(arms[a].name) + ".rounds").c_str(), group, "1");
 		if (looks > 1)

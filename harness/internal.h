@@ -71,8 +71,7 @@ void pf_strlcpy_utf8(char *dst, const char *s, size_t len);
 void pf_vsnprintf_utf8(char *dst, size_t len, const char *fmt, va_list ap);
 void pf_snprintf_utf8(char *dst, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
-/* ---- stats.c: the statistics of timing claims ---- */
-double pf_median(const double *v, int n);
+/* ---- stats.c: the statistics of timing claims (pf_median: pitfalls.h) ---- */
 double pf_cv(const double *v, int n);	/* stdev / mean */
 /* Two-sided Mann–Whitney U p-value (exact without ties for small samples,
  * normal approximation with tie correction otherwise). */
@@ -88,11 +87,12 @@ void pf_bootstrap_ratio_ci(const double *a, int na, const double *b, int nb, int
 
 /* In a variant, between the blocks of a sequential pf_bench_group: how many
  * of its case's timing claims that compare two of these arms (names[i],
- * secs[i]: n rounds each) the rounds so far leave undecided, judged as the
+ * secs[i]: n rounds each of the series "<arm>.<figure>", "time" or the
+ * group's second figure) the rounds so far leave undecided, judged as the
  * verdict judges them at `looks` planned looks.  0 below quick scale (timing
  * is not judged there).  gbench.cc declares it too (C++). */
 int pf_bench_undecided(const struct pf_ctx *ctx, const char *const *names, const double *const *secs, int narms,
-		       int n, int looks);
+		       int n, int looks, const char *figure);
 
 /* ---- noise.c ---- */
 struct pf_json *pf_noise_json(void);	/* load, busy processes, governor: machine.json "noise" */

@@ -198,6 +198,7 @@ void pf_tables_discard_open(void);
 int pf_exe_sibling(const char *name, char *path, size_t len);
 double pf_now(void);			/* CLOCK_MONOTONIC seconds */
 double pf_thread_cpu(void);		/* this thread's CPU seconds (CLOCK_THREAD_CPUTIME_ID) */
+double pf_median(const double *v, int n);	/* NAN when n < 1 */
 void pf_peak_reset(void);		/* reset this process's VmHWM */
 double pf_peak_rss(void);		/* this process's VmHWM in bytes */
 double pf_rss(void);			/* this process's VmRSS in bytes */
@@ -236,6 +237,12 @@ struct pf_bench_opts {
 	 * at least the rounds that can reach p < PF_ALPHA/looks (the exact
 	 * signed-rank test's smallest p is 2/2^n: 10 rounds for 3 or 4 looks). */
 	int max_repetitions;
+	/* A second figure of every round (NULL: none; needs iterations 1): after
+	 * each timed call of an arm, figure_of(its arg).  Reported as the series
+	 * "<arm>.<figure>" (unit "1"), paired by round as "<arm>.time" is; the
+	 * sequential rounds judge the case's timing claims on it too. */
+	const char *figure;
+	double (*figure_of)(void *arg);
 };
 struct pf_bench_stats {
 	double mean, median, stddev, min, max;	/* seconds per iteration */

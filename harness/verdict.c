@@ -516,16 +516,17 @@ bool pf_check_busy(struct pf_check *c, const struct pf_run *run, const char *va,
 	return true;
 }
 
-/* "<arm>.time" -> "<arm><suffix>": ".rounds", the id of the pf_bench_group
- * round set that measured it; ".looks", the looks its rounds planned (false
- * for a key that is not an arm's time). */
+/* "<arm>.time" (or "<arm>.<figure>", pf_bench_opts.figure) -> "<arm><suffix>":
+ * ".rounds", the id of the pf_bench_group round set that measured it;
+ * ".looks", the looks its rounds planned (false for a key without a dot; a
+ * key that is no arm's finds no such metric). */
 static bool arm_key(const char *key, const char *suffix, char *out, size_t len)
 {
-	size_t n = strlen(key);
+	const char *dot = strrchr(key, '.');
 
-	if (n < 5 || strcmp(key + n - 5, ".time") || n - 5 + strlen(suffix) >= len)
+	if (!dot || dot == key || (size_t)(dot - key) + strlen(suffix) >= len)
 		return false;
-	snprintf(out, len, "%.*s%s", (int)(n - 5), key, suffix);
+	snprintf(out, len, "%.*s%s", (int)(dot - key), key, suffix);
 	return true;
 }
 
@@ -564,7 +565,7 @@ static void timing_looks(struct pf_verdict *v, const char *name, const double *a
 }
 
 int pf_bench_undecided(const struct pf_ctx *ctx, const char *const *names, const double *const *secs, int narms,
-		       int n, int looks)
+		       int n, int looks, const char *figure)
 {
 	struct pf_verdict v = { .scale = ctx->scale };
 	int open = 0;
@@ -579,7 +580,7 @@ int pf_bench_undecided(const struct pf_ctx *ctx, const char *const *names, const
 		    strcmp(vb, ctx->v->name) || !judged(&v, PF_K_TIMING, cl->min_scale))
 			continue;
 		for (int i = 0; i < narms; i++) {
-			snprintf(key, sizeof(key), "%s.time", names[i]);
+			snprintf(key, sizeof(key), "%s.%s", names[i], figure);
 			ia = strcmp(key, ka) ? ia : i;
 			ib = strcmp(key, kb) ? ib : i;
 		}

@@ -252,6 +252,29 @@ int main(void)
 			CHECK(v.checks[0].stats.ci_lo <= lo1 && v.checks[0].stats.ci_hi >= hi1);
 			CHECK(strstr(v.checks[0].detail, "3 looks planned") != NULL);
 		}
+		/* a round's second figure (pf_bench_opts.figure) pairs as its
+		 * time does: "<arm>.stretch" finds "<arm>.rounds" */
+		{
+			static const struct pf_claim fclaims[] = {
+				{ .name = "stretch", .kind = PF_K_TIMING, .a = "simd/simd_div.stretch",
+				  .over = "simd/simd.stretch", .op = PF_OP_GE, .lo = 1.4, .bound = "issue" },
+				{ .name = NULL },
+			};
+
+			enum pf_check_state was;
+			double lo;
+
+			eval_quick(claims, &f.run, &v);
+			was = v.checks[0].state;
+			lo = v.checks[0].stats.ci_lo;
+			pf_verdict_free(&v);
+			pf_result_add_series(r, "simd.stretch", simd, 9, "1");
+			pf_result_add_series(r, "simd_div.stretch", old, 9, "1");
+			eval_quick(fclaims, &f.run, &v);
+			CHECK(v.checks[0].stats.paired && v.checks[0].stats.looks == 3);
+			CHECK(v.checks[0].state == was && v.checks[0].stats.ci_lo == lo);
+			pf_verdict_free(&v);
+		}
 		/* two different round sets are not paired */
 		pf_result_add_metric(r, "simd_div.rounds", 4, "1");
 		pf_verdict_free(&v);
@@ -294,11 +317,26 @@ int main(void)
 			slow[i] = 2.0 + 0.02 * (i % 4);			/* 2x: decided at once */
 			near[i] = fast[i] * (i % 2 ? 1.35 : 1.05);	/* straddles 1.2 */
 		}
-		CHECK(pf_bench_undecided(&ctx, names, clear, 2, 12, 3) == 0);
-		CHECK(pf_bench_undecided(&ctx, names, unclear, 2, 12, 3) == 1);
-		CHECK(pf_bench_undecided(&ctx, other, unclear, 2, 12, 3) == 0);	/* no claim on these arms */
+		CHECK(pf_bench_undecided(&ctx, names, clear, 2, 12, 3, "time") == 0);
+		CHECK(pf_bench_undecided(&ctx, names, unclear, 2, 12, 3, "time") == 1);
+		CHECK(pf_bench_undecided(&ctx, other, unclear, 2, 12, 3, "time") == 0);	/* no claim on these arms */
+		/* a group's second figure: judged where a claim names it, not as time */
+		CHECK(pf_bench_undecided(&ctx, names, unclear, 2, 12, 3, "stretch") == 0);
+		{
+			static const struct pf_claim fclaims[] = {
+				{ .name = "a stretches more", .kind = PF_K_TIMING, .a = "v/slow.stretch",
+				  .over = "v/fast.stretch", .op = PF_OP_GE, .lo = 1.2, .bound = "test" },
+				{ .name = NULL },
+			};
+			const struct pf_case fc = { .name = "seq", .variants = vs, .claims = fclaims };
+			struct pf_ctx fctx = { .c = &fc, .v = &vs[0], .scale = PF_QUICK, .fd = -1 };
+
+			CHECK(pf_bench_undecided(&fctx, names, unclear, 2, 12, 3, "stretch") == 1);
+			CHECK(pf_bench_undecided(&fctx, names, clear, 2, 12, 3, "stretch") == 0);
+			CHECK(pf_bench_undecided(&fctx, names, unclear, 2, 12, 3, "time") == 0);
+		}
 		ctx.scale = PF_SMOKE;
-		CHECK(pf_bench_undecided(&ctx, names, unclear, 2, 12, 3) == 0);
+		CHECK(pf_bench_undecided(&ctx, names, unclear, 2, 12, 3, "time") == 0);
 	}
 	return TEST_DONE();
 }
