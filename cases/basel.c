@@ -216,6 +216,8 @@ struct job {
 	int form;			/* K_SIMD and its bounds: an index of simd_forms */
 	double value;			/* last answer */
 	double cpu;			/* run_threads: mean CPU seconds of its threads */
+	bool timed;			/* run_threads, K_CHUNKED: time every chunk (stretch) */
+	double stretch, core_stretch;	/* run_threads, timed: stretches() */
 	double step[64][5];		/* full arrays: seconds per step of each call (64 kept) */
 	int calls;
 	struct chunk_bufs bufs;
@@ -317,8 +319,53 @@ struct slice {
 	struct job *j;
 	int id;
 	double first, last, cpu;
+	double start, end, undisturbed;	/* timed: sum_chunked_timed's */
 	long double value;
 };
+
+/* Chunks to a block of sum_chunked_timed's: ~1 ms at ~40 µs a chunk, short
+ * beside the host's drift and long beside the one interruption it may hold. */
+#define STRETCH_BLOCK 32
+
+/* sum_chunked, each chunk timed: the run's start and end (pf_now) and its
+ * undisturbed time, each block of STRETCH_BLOCK chunks counted at its
+ * median chunk time.  A chunk during which the thread lost its core
+ * (another thread ran, an interrupt or a hypervisor exit was served, the
+ * caches were refilled after it) lies above its block's median; the speed
+ * of the core itself, which a block's median follows, does not enter: on a
+ * shared host a compute-bound thread's speed drifts by 4-5% between
+ * neighbouring windows of any length from 15 to 150 ms (the AMD EPYC Zen 3
+ * guest, 2026-12-07).  The sum is sum_chunked's, in its order.  *undisturbed
+ * is NAN if the times could not be kept. */
+static double sum_chunked_timed(struct chunk_bufs *b, int64_t first, int64_t last, size_t chunk, double *start,
+				double *end, double *undisturbed)
+{
+	size_t n = last >= first ? (size_t)((last - first) / (int64_t)chunk) + 1 : 0, i = 0;
+	double *d = malloc((n ? n : 1) * sizeof(*d)), s = 0, t;
+
+	*undisturbed = NAN;
+	*start = *end = t = pf_now();
+	if (!d)
+		return sum_chunked(b, first, last, chunk);
+	for (int64_t k = first; k <= last; k += (int64_t)chunk) {
+		size_t len = (size_t)(last - k + 1) < chunk ? (size_t)(last - k + 1) : chunk;
+		double t1;
+
+		s += chunk_sum(b, k, len);
+		t1 = pf_now();
+		d[i++] = t1 - t;
+		t = t1;
+	}
+	*end = t;
+	*undisturbed = 0;
+	for (size_t k = 0; k < i; k += STRETCH_BLOCK) {
+		size_t m = i - k < STRETCH_BLOCK ? i - k : STRETCH_BLOCK;
+
+		*undisturbed += (double)m * pf_median(d + k, (int)m);
+	}
+	free(d);
+	return s;
+}
 
 static double thread_cpu(void)
 {
@@ -348,12 +395,41 @@ static void *thread_main(void *arg)
 			s->value = NAN;
 			break;
 		}
-		s->value = sum_chunked(&b, (int64_t)s->first, (int64_t)s->last, s->j->chunk);
+		s->value = s->j->timed ? sum_chunked_timed(&b, (int64_t)s->first, (int64_t)s->last, s->j->chunk,
+							   &s->start, &s->end, &s->undisturbed)
+				       : sum_chunked(&b, (int64_t)s->first, (int64_t)s->last, s->j->chunk);
 		bufs_free(&b);
 		break;
 	}
 	s->cpu = thread_cpu() - c0;
 	return NULL;
+}
+
+/* A timed run's stretches: the kernel's (its threads' span, first start to
+ * last end, over the span each would have had undisturbed: the kernel's
+ * wall time net of the cores' speed) and its most stretched thread's (the
+ * share of its core something else took: the kernel's cost where one thread
+ * carries it all).  NAN where a thread kept no times. */
+static void stretches(const struct slice *sl, int w, double *kernel, double *core)
+{
+	double t0 = INFINITY, end = -INFINITY, end0 = -INFINITY;
+
+	*kernel = *core = NAN;
+	for (int i = 0; i < w; i++) {
+		if (!(sl[i].undisturbed > 0))
+			return;
+		t0 = fmin(t0, sl[i].start);
+	}
+	for (int i = 0; i < w; i++) {
+		double st = (sl[i].end - sl[i].start) / sl[i].undisturbed;
+
+		end = fmax(end, sl[i].end);
+		end0 = fmax(end0, sl[i].start + sl[i].undisturbed);
+		if (!(*core >= st))
+			*core = st;
+	}
+	if (end0 > t0)
+		*kernel = (end - t0) / (end0 - t0);
 }
 
 static double run_threads(void *arg)
@@ -366,7 +442,7 @@ static double run_threads(void *arg)
 	double t0 = pf_now();
 
 	for (int i = 0; i < w; i++) {
-		sl[i] = (struct slice){ .j = j, .id = i };
+		sl[i] = (struct slice){ .j = j, .id = i, .undisturbed = NAN };
 		sl[i].first = floor(j->n * i / w) + 1;
 		sl[i].last = floor(j->n * (i + 1) / w);
 		if (pthread_create(&tid[i], NULL, thread_main, &sl[i]) != 0) {
@@ -382,6 +458,8 @@ static double run_threads(void *arg)
 		total += sl[i].value;
 		j->cpu += sl[i].cpu / w;
 	}
+	if (j->timed)
+		stretches(sl, w, &j->stretch, &j->core_stretch);
 	j->value = (double)total;
 	return pf_now() - t0;
 }
@@ -461,12 +539,16 @@ static double run_empty_pool(void *arg)
 	return pf_now() - t0;
 }
 
-double basel_threads_time(double n, size_t chunk, int workers, double *value)
+double basel_threads_time(double n, size_t chunk, int workers, double *value, double *stretch, double *core_stretch)
 {
-	struct job j = { .kern = K_CHUNKED, .n = n, .chunk = chunk, .workers = workers };
+	struct job j = { .kern = K_CHUNKED, .n = n, .chunk = chunk, .workers = workers, .timed = stretch != NULL };
 	double t = run_threads(&j);
 
 	*value = j.value;
+	if (stretch)
+		*stretch = j.stretch;
+	if (stretch && core_stretch)
+		*core_stretch = j.core_stretch;
 	return t;
 }
 

@@ -112,6 +112,7 @@ static int v_idle(struct pf_ctx *ctx)
 struct calls {
 	int n, cap;
 	double *secs;
+	double *stretch, *core;	/* sampler_cost: the call's stretches (NAN elsewhere) */
 	int *arm;
 };
 
@@ -121,9 +122,13 @@ static int calls_init(struct pf_ctx *ctx, struct calls *c, int reps)
 	c->n = 0;
 	c->cap = 2 * (reps + 1);
 	c->secs = calloc((size_t)c->cap, sizeof(*c->secs));
+	c->stretch = calloc((size_t)c->cap, sizeof(*c->stretch));
+	c->core = calloc((size_t)c->cap, sizeof(*c->core));
 	c->arm = calloc((size_t)c->cap, sizeof(*c->arm));
-	if (!c->secs || !c->arm) {
+	if (!c->secs || !c->stretch || !c->core || !c->arm) {
 		free(c->secs);
+		free(c->stretch);
+		free(c->core);
 		free(c->arm);
 		return pf_fail(ctx, "calloc of %d calls: %s", c->cap, strerror(errno));
 	}
@@ -133,31 +138,42 @@ static int calls_init(struct pf_ctx *ctx, struct calls *c, int reps)
 static void calls_free(struct calls *c)
 {
 	free(c->secs);
+	free(c->stretch);
+	free(c->core);
 	free(c->arm);
-	c->secs = NULL;
+	c->secs = c->stretch = c->core = NULL;
 	c->arm = NULL;
 }
 
-static double note_call(struct calls *c, int arm, double secs)
+static double note_call(struct calls *c, int arm, double secs, double stretch, double core)
 {
 	if (c->n < c->cap) {	/* sized for every call pf_bench_group makes */
 		c->arm[c->n] = arm;
+		c->stretch[c->n] = stretch;
+		c->core[c->n] = core;
 		c->secs[c->n++] = secs;
 	}
 	return secs;
 }
 
 /* The table "calls": i, arm, seconds, warmup (1: the untimed first call of
- * its arm, which pf_bench_group makes before the repetitions). */
+ * its arm, which pf_bench_group makes before the repetitions), and the
+ * kernel's and its most stretched thread's stretch ("-" where not timed). */
 static int write_calls(struct pf_ctx *ctx, const struct calls *c, const char *const names[2])
 {
-	FILE *t = pf_table_open(ctx, "calls", "i\tarm\tseconds\twarmup");
+	FILE *t = pf_table_open(ctx, "calls", "i\tarm\tseconds\twarmup\tstretch\tcore_stretch");
 	bool seen[2] = { false, false };
 
 	if (!t)
 		return pf_fail(ctx, "table calls: %s", strerror(errno));
 	for (int i = 0; i < c->n; i++) {
-		fprintf(t, "%d\t%s\t%.9f\t%d\n", i, names[c->arm[i]], c->secs[i], !seen[c->arm[i]]);
+		char st[32] = "-", co[32] = "-";
+
+		if (isfinite(c->stretch[i]))
+			snprintf(st, sizeof(st), "%.6f", c->stretch[i]);
+		if (isfinite(c->core[i]))
+			snprintf(co, sizeof(co), "%.6f", c->core[i]);
+		fprintf(t, "%d\t%s\t%.9f\t%d\t%s\t%s\n", i, names[c->arm[i]], c->secs[i], !seen[c->arm[i]], st, co);
 		seen[c->arm[i]] = true;
 	}
 	if (pf_table_close(ctx, t) < 0)
@@ -170,6 +186,7 @@ static int write_calls(struct pf_ctx *ctx, const struct calls *c, const char *co
 struct kernel_arm {
 	struct pf_ctx *ctx;
 	double n, value;
+	double stretch, core_stretch;	/* the last call's (basel_threads_time) */
 	size_t chunk;
 	int workers;
 	struct calls calls;
@@ -180,7 +197,9 @@ static double run_sampled(void *arg)
 	struct kernel_arm *k = arg;
 
 	pf_sampler_pause(k->ctx, false);
-	return note_call(&k->calls, 0, basel_threads_time(k->n, k->chunk, k->workers, &k->value));
+	double t = basel_threads_time(k->n, k->chunk, k->workers, &k->value, &k->stretch, &k->core_stretch);
+
+	return note_call(&k->calls, 0, t, k->stretch, k->core_stretch);
 }
 
 static double run_unsampled(void *arg)
@@ -188,7 +207,15 @@ static double run_unsampled(void *arg)
 	struct kernel_arm *k = arg;
 
 	pf_sampler_pause(k->ctx, true);
-	return note_call(&k->calls, 1, basel_threads_time(k->n, k->chunk, k->workers, &k->value));
+	double t = basel_threads_time(k->n, k->chunk, k->workers, &k->value, &k->stretch, &k->core_stretch);
+
+	return note_call(&k->calls, 1, t, k->stretch, k->core_stretch);
+}
+
+/* The round's second figure (pf_bench_opts.figure): the call's stretch. */
+static double stretch_of(void *arg)
+{
+	return ((const struct kernel_arm *)arg)->stretch;
 }
 
 /* The sampler's cost in one process: the kernel on every core with the
@@ -197,10 +224,11 @@ static int v_sampler_cost(struct pf_ctx *ctx)
 {
 	static const char *const names[2] = { "sampled", "unsampled" };
 	struct kernel_arm k = { .ctx = ctx, .n = pf_param(ctx, "n_sampler"), .chunk = (size_t)pf_param(ctx, "chunk"),
-				.workers = workers_of(ctx), .value = NAN };
+				.workers = workers_of(ctx), .value = NAN, .stretch = NAN };
 	struct pf_bench_arm arms[2] = { { "sampled", run_sampled, &k }, { "unsampled", run_unsampled, &k } };
 	struct pf_bench_opts o = { .iterations = 1, .manual_time = true, .repetitions = reps_cost(ctx),
-				   .max_repetitions = max_reps(ctx, reps_cost(ctx)) };
+				   .max_repetitions = max_reps(ctx, reps_cost(ctx)), .figure = "stretch",
+				   .figure_of = stretch_of };
 	int rc;
 
 	if (calls_init(ctx, &k.calls, o.max_repetitions) != PF_OK)
@@ -214,6 +242,28 @@ static int v_sampler_cost(struct pf_ctx *ctx)
 		return PF_FAILED;
 	}
 	pf_metric(ctx, "rel_error", basel_rel_error(k.value, k.n), "1");
+	/* each arm's core stretches round by round (its first call is the
+	 * warm-up): "<arm>.core_stretch", paired by "<arm>.rounds" */
+	for (int a = 0; a < 2; a++) {
+		double *v = calloc((size_t)k.calls.n + 1, sizeof(*v));
+		char key[64];
+		int m = 0;
+		bool seen = false;
+
+		if (!v) {
+			calls_free(&k.calls);
+			return pf_fail(ctx, "calloc: %s", strerror(errno));
+		}
+		for (int i = 0; i < k.calls.n; i++)
+			if (k.calls.arm[i] == a) {
+				if (seen)
+					v[m++] = k.calls.core[i];
+				seen = true;
+			}
+		snprintf(key, sizeof(key), "%s.core_stretch", names[a]);
+		pf_series(ctx, key, v, m, "1");
+		free(v);
+	}
 	rc = write_calls(ctx, &k.calls, names);
 	calls_free(&k.calls);
 	return rc;
@@ -300,7 +350,7 @@ static double run_watch_arm(void *arg)
 	(void)unlink(out);
 	if (a->watched && pf_rm_rf(wdir) < 0 && errno != ENOENT && !a->err[0])
 		snprintf(a->err, sizeof(a->err), "removing %s: %s", wdir, strerror(errno));
-	return a->err[0] ? -1 : note_call(a->calls, !a->watched, secs);
+	return a->err[0] ? -1 : note_call(a->calls, !a->watched, secs, NAN, NAN);
 }
 
 static int v_watch_cost(struct pf_ctx *ctx)
@@ -339,10 +389,11 @@ static int v_watch_cost(struct pf_ctx *ctx)
 /* ---- the verdict ------------------------------------------------------------ */
 
 static const struct pf_claim claims[] = {
-	{ .name = "the sampler costs ≤ 1%", .kind = PF_K_TIMING, .a = "sampler_cost/sampled.time",
-	  .over = "sampler_cost/unsampled.time", .op = PF_OP_LE, .hi = SAMPLER_MAX_COST,
-	  .bound = "issue 8: ≤ 1% at the 10 ms interval; on/off interleaved in one process; judged from full "
-		   "scale on: its 0.5-0.9% sits closer to the bound than quick's rounds resolve",
+	{ .name = "the sampler costs ≤ 1%", .kind = PF_K_TIMING, .a = "sampler_cost/sampled.stretch",
+	  .over = "sampler_cost/unsampled.stretch", .op = PF_OP_LE, .hi = SAMPLER_MAX_COST,
+	  .bound = "issue 8: ≤ 1% at the 10 ms interval; on/off interleaved in one process; the kernel's stretch "
+		   "(its wall time over the wall time its chunks' medians give: the host's drift in the cores' speed "
+		   "taken out); judged from full scale on",
 	  .min_scale = COST_MIN_SCALE },
 	{ .name = "`pitfalls watch` costs ≤ 2%", .kind = PF_K_TIMING, .a = "watch_cost/watched.time",
 	  .over = "watch_cost/bare.time", .op = PF_OP_LE, .hi = WATCH_MAX_COST,
@@ -355,6 +406,46 @@ static const struct pf_claim claims[] = {
 	  .op = PF_OP_LE, .hi = 1e-12, .bound = "the watched program computes the same sum" },
 	{ .name = NULL },
 };
+
+/* Beside the judged stretch: what the sampler takes from the core it shares
+ * (the most stretched thread), and the raw wall time, which on a shared host
+ * cannot resolve 1% (the cores' speed drifts 4-5% from round to round) but
+ * refutes the claim if even it puts the cost clearly above the bound. */
+static void sampler_cross_checks(const struct pf_run *run, struct pf_verdict *v)
+{
+	const struct pf_result *sc = pf_result(run, "sampler_cost");
+	struct pf_verdict t = { .scale = v->scale };
+	const struct pf_check *core, *wall;
+
+	if (!sc)
+		return;
+	pf_check_timing_of(&t, "core", sc, "sampled.core_stretch", sc, "unsampled.core_stretch", PF_OP_LE, 0,
+			   SAMPLER_MAX_COST, "%s", "");
+	pf_check_timing_of(&t, "wall", sc, "sampled.time", sc, "unsampled.time", PF_OP_LE, 0, SAMPLER_MAX_COST, "%s", "");
+	core = &t.checks[0];
+	wall = &t.checks[1];
+	if (core->has_stats && core->stats.na > 0)
+		pf_check_info(v, "the sampler's share of the core it runs on", core->measured,
+			      "the most stretched thread, sampler on / off: %.4f (CI %.4f-%.4f, %d rounds): what the "
+			      "sampler takes from the one core it runs on; the kernel, its work split evenly, waits for "
+			      "its slowest thread, which that is only some of the time",
+			      core->measured, core->stats.ci_lo, core->stats.ci_hi, core->stats.na);
+	if (!wall->has_stats || wall->stats.na == 0) {
+		pf_verdict_free(&t);
+		return;
+	}
+	if (wall->state == PF_FAIL && v->scale >= COST_MIN_SCALE)	/* judged where the claim is */
+		pf_check_bool(v, PF_K_TIMING, "the kernel's wall time does not refute it", false,
+			      "sampler on / off %.4f (CI %.4f-%.4f, %d rounds): above the 1%% bound even on the raw wall "
+			      "time", wall->measured, wall->stats.ci_lo, wall->stats.ci_hi, wall->stats.na);
+	else
+		pf_check_info(v, "the kernel's wall time, sampler on / off", wall->measured,
+			      "%.4f (CI %.4f-%.4f, %d rounds; CV %.0f%% / %.0f%%): consistent with the stretch, too "
+			      "noisy on this host to decide 1%% (a check that fails only if its interval lies above "
+			      "the bound)", wall->measured, wall->stats.ci_lo, wall->stats.ci_hi, wall->stats.na,
+			      100 * wall->stats.cv_a, 100 * wall->stats.cv_b);
+	pf_verdict_free(&t);
+}
 
 static void verdict(const struct pf_run *run, struct pf_verdict *v)
 {
@@ -370,6 +461,7 @@ static void verdict(const struct pf_run *run, struct pf_verdict *v)
 			      "a thread that only sleeps %.0f ms at a time spends %.1f µs of CPU a wake-up "
 			      "(%.2f%% of a core): the floor under any sampler at this interval on this machine",
 			      iv * 1e3, wk * 1e6, 100 * ws);
+	sampler_cross_checks(run, v);
 	if (pf_get(wc, "watcher_cpu_share", &c) && pf_get(wc, "watcher_machine_share", &m))
 		pf_check_info(v, "`pitfalls watch`'s own CPU", c,
 			      "beside the program, the watcher used %.2f%% of a core (%.2f%% of the machine)",

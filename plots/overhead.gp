@@ -3,11 +3,13 @@
 # and the CPU the instruments themselves use.
 load common
 have(f) = file_ok(f)
-# the calls of one arm, warm-ups left out: "i seconds"
-calls(v, arm) = sprintf("< awk -F'\\t' 'NR > 1 && $2 == \"%s\" && $4 == 0 {print $1 \"\\t\" $3}' '%s'", arm, tab(v, "calls"))
-# the verdict's figure: the median of the per-round ratios on / off (each
-# round of pf_bench_group runs each arm once: non-warm-up calls two by two)
-paired(v, on) = system(sprintf("awk -F'\\t' 'NR > 1 && $4 == 0 {k++; x[$2] = $3; if (k %% 2 == 0) { for (a in x) if (a != \"%s\") o = x[a]; print x[\"%s\"] / o; delete x } }' '%s' | sort -g | awk '{r[NR] = $1} END {if (NR) print (NR %% 2) ? r[(NR + 1) / 2] : (r[NR / 2] + r[NR / 2 + 1]) / 2; else print \"nan\"}'", on, on, tab(v, "calls")))
+# column col of one arm's calls, warm-ups and untimed ("-") left out: "i value"
+callcol(v, arm, col) = sprintf("< awk -F'\\t' 'NR > 1 && $2 == \"%s\" && $4 == 0 && $%d != \"-\" {print $1 \"\\t\" $%d}' '%s'", arm, col, col, tab(v, "calls"))
+calls(v, arm) = callcol(v, arm, 3)
+# the median of the per-round ratios on / off of column col (each round of
+# pf_bench_group runs each arm once: non-warm-up calls two by two)
+pairedcol(v, on, col) = system(sprintf("awk -F'\\t' 'NR > 1 && $4 == 0 && $%d != \"-\" {k++; x[$2] = $%d; if (k %% 2 == 0) { for (a in x) if (a != \"%s\") o = x[a]; print x[\"%s\"] / o; delete x } }' '%s' | sort -g | awk '{r[NR] = $1} END {if (NR) print (NR %% 2) ? r[(NR + 1) / 2] : (r[NR / 2] + r[NR / 2 + 1]) / 2; else print \"nan\"}'", col, col, on, on, tab(v, "calls")))
+paired(v, on) = pairedcol(v, on, 3)
 
 do for [k = 1:2] {
 	v = k == 1 ? "sampler_cost" : "watch_cost"
@@ -31,6 +33,25 @@ do for [k = 1:2] {
 	  m_on with lines lt EXTRA1 dt 2 title sprintf("median %s", on), \
 	  m_off with lines lt BASELINE dt 2 title sprintf("median %s", off)
 }
+
+# the sampler's judged figure: the kernel's stretch in every round (its wall
+# time over the wall time its chunks' block medians give), beside its most
+# stretched thread's (the share of the core the sampler runs on)
+set output out("_stretch")
+v = "sampler_cost"
+ok = have(tab(v, "calls"))
+s_k = ok ? real(pairedcol(v, "sampled", 5)) : NaN
+s_c = ok ? real(pairedcol(v, "sampled", 6)) : NaN
+set title sprintf("The kernel's stretch (wall time over undisturbed time), sampler running / paused\nper-round ratio (median, paired: the verdict's figure) %.4f (bound 1.01); most stretched thread %.4f", s_k, s_c)
+set xlabel "call (in the order they ran)"
+set ylabel "stretch"
+set key tmargin center horizontal
+set yrange [*:*]
+plot \
+  (ok ? callcol(v, "sampled", 5) : "/dev/null") using 1:2 with points lt EXTRA1 pt 7 ps 1.0 title "kernel, sampled", \
+  (ok ? callcol(v, "unsampled", 5) : "/dev/null") using 1:2 with points lt BASELINE pt 5 ps 1.0 title "kernel, unsampled", \
+  (ok ? callcol(v, "sampled", 6) : "/dev/null") using 1:2 with points lt EXTRA1 pt 6 ps 0.6 title "most stretched thread, sampled", \
+  (ok ? callcol(v, "unsampled", 6) : "/dev/null") using 1:2 with points lt BASELINE pt 4 ps 0.6 title "most stretched thread, unsampled"
 
 # the instruments' own CPU, as a share of one core
 set output out("_cpu")
