@@ -181,10 +181,20 @@ static int pf_cmd_undecided(int argc, char **argv)
 	int narms = argc - 4, n = -1, rc = 2;
 
 	if (argc > 1 && pf_is_help(argv[1])) {
-		printf("usage: pitfalls undecided CASE/VARIANT SCALE LOOKS ARM=SECONDS,... ARM=...\n\n"
+		printf("usage: pitfalls undecided CASE/VARIANT SCALE LOOKS ARM=SECONDS,... ARM=...\n"
+		       "       pitfalls undecided --min-block LOOKS\n\n"
 		       "How many of the case's timing claims on two of these arms the rounds so far\n"
-		       "leave undecided (the sequential rounds of the Python originals).\n");
+		       "leave undecided (the sequential rounds of the Python originals); with\n"
+		       "--min-block, the rounds a block needs at LOOKS planned looks.\n");
 		return 0;
+	}
+	if (argc > 1 && !strcmp(argv[1], "--min-block")) {
+		looks = argc == 3 ? strtol(argv[2], &end, 10) : 0;
+		if (argc != 3 || *end || end == argv[2] || looks < 1 || looks > 100)
+			return pf_usage_error("undecided --min-block: bad number of looks '%s' (1-100)",
+					      argc > 2 ? argv[2] : "");
+		printf("%d\n", pf_bench_min_block((int)looks));
+		return fflush(stdout) == 0 ? 0 : 2;
 	}
 	if (argc < 6)
 		return pf_usage_error("undecided: CASE/VARIANT SCALE LOOKS and two ARM=SECONDS,... at least");

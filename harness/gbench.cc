@@ -21,6 +21,7 @@ extern "C" {
 extern "C" void pf_report_write_failure(struct pf_ctx *ctx, const char *path, int err);
 extern "C" int pf_bench_undecided(const struct pf_ctx *ctx, const char *const *names, const double *const *secs,
 				  int narms, int n, int looks, const char *figure);
+extern "C" int pf_bench_min_block(int looks);
 }
 
 namespace {
@@ -214,9 +215,8 @@ extern "C" int pf_bench_group(struct pf_ctx *ctx, const struct pf_bench_arm *arm
 	int maxr = o.max_repetitions > reps && pf_scale(ctx) >= PF_QUICK && narms > 1 ? o.max_repetitions : reps;
 	int looks = (maxr + reps - 1) / reps;
 	if (looks > 1) {
-		// a block must be able to decide at its look's α: the exact
-		// signed-rank test's smallest p with n rounds is 2 / 2^n
-		int need = (int)std::floor(1 - std::log2(PF_ALPHA / looks)) + 1;
+		// a block must be able to decide at its look's α
+		int need = pf_bench_min_block(looks);
 		if (reps < need) {
 			reps = need;
 			maxr = std::max(maxr, reps);

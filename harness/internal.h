@@ -93,6 +93,11 @@ void pf_bootstrap_ratio_ci(const double *a, int na, const double *b, int nb, int
  * is not judged there).  gbench.cc declares it too (C++). */
 int pf_bench_undecided(const struct pf_ctx *ctx, const char *const *names, const double *const *secs, int narms,
 		       int n, int looks, const char *figure);
+/* The rounds a block of a sequential measurement needs at `looks` planned
+ * looks: the fewest that can reach p < PF_ALPHA / looks at all (1 for one
+ * look).  gbench.cc and, through `pitfalls undecided --min-block`, the
+ * Python originals' rounds() size their blocks with it. */
+int pf_bench_min_block(int looks);
 
 /* ---- noise.c ---- */
 struct pf_json *pf_noise_json(void);	/* load, busy processes, governor: machine.json "noise" */

@@ -564,6 +564,12 @@ static void timing_looks(struct pf_verdict *v, const char *name, const double *a
 	va_end(ap);
 }
 
+int pf_bench_min_block(int looks)
+{
+	/* the exact signed-rank test's smallest p with n rounds is 2 / 2^n */
+	return looks > 1 ? (int)floor(1 - log2(PF_ALPHA / looks)) + 1 : 1;
+}
+
 int pf_bench_undecided(const struct pf_ctx *ctx, const char *const *names, const double *const *secs, int narms,
 		       int n, int looks, const char *figure)
 {

@@ -56,6 +56,8 @@ expect "bad number of looks '0'" undecided basel/simd quick 0 a=1 b=1
 expect "bad seconds in arm 'a'" undecided basel/simd quick 3 a=1,x b=1,1
 expect "has 1 rounds, the first 2" undecided basel/simd quick 3 a=1,2 b=1
 expect "is not ARM=SECONDS" undecided basel/simd quick 3 a=1 =1
+expect "bad number of looks 'x'" undecided --min-block x
+expect "bad number of looks ''" undecided --min-block
 expect "bad --timeout '-5'" run basel --timeout -5 "${o[@]}"
 expect "bad --interval '1us'" run basel --interval 1us "${o[@]}"
 expect "unknown option '--fast'" run basel --fast "${o[@]}"

@@ -84,5 +84,14 @@ if len(sys.argv) > 1:
     check(n == 30, f"an effect straddling 1.3: three blocks, got {n}")
     check(run(lambda r: 1.05 if r % 2 else 1.6, "smoke") == 10, "smoke: one block")
     check(pr._looks[0] == 1, "a plain loop plans one look")
+    # a block too short to reach p < 0.01 / 3 is lengthened as the harness
+    # lengthens its own (pitfalls undecided --min-block: 10 rounds at 3 looks)
+    os.environ["PITFALLS_SCALE"] = "quick"
+    times = {"disk": [], "tmpfs": [], "disk_warm": []}
+    for r in pr.rounds(times, 4, 3):
+        times["tmpfs"].append(0.10)
+        times["disk_warm"].append(0.05)
+        times["disk"].append(0.20)
+    check(len(times["disk"]) == 10, f"a 4-round block at 3 looks: 10 rounds, got {len(times['disk'])}")
 print(f"{failures} failed")
 sys.exit(1 if failures else 0)

@@ -317,6 +317,9 @@ int main(void)
 			slow[i] = 2.0 + 0.02 * (i % 4);			/* 2x: decided at once */
 			near[i] = fast[i] * (i % 2 ? 1.35 : 1.05);	/* straddles 1.2 */
 		}
+		/* a block reaches p < 0.01 / looks: 2/2^n < α/looks (1 with one look) */
+		CHECK(pf_bench_min_block(1) == 1 && pf_bench_min_block(3) == 10 && pf_bench_min_block(4) == 10);
+		CHECK(pf_bench_min_block(8) == 11 && 2.0 / ldexp(1, pf_bench_min_block(8)) < 0.01 / 8);
 		CHECK(pf_bench_undecided(&ctx, names, clear, 2, 12, 3, "time") == 0);
 		CHECK(pf_bench_undecided(&ctx, names, unclear, 2, 12, 3, "time") == 1);
 		CHECK(pf_bench_undecided(&ctx, other, unclear, 2, 12, 3, "time") == 0);	/* no claim on these arms */

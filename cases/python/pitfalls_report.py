@@ -254,6 +254,24 @@ def _undecided(times, looks):
     return int(out.stdout.strip() or "0")
 
 
+def _min_block(looks):
+    """The rounds a block needs at `looks` planned looks, as the harness sizes
+    its own (`pitfalls undecided --min-block`, pf_bench_min_block).  Without
+    the harness: 1 (nothing judges between blocks then)."""
+    exe = os.environ.get("PITFALLS_BIN", "")
+    if not exe or looks <= 1:
+        return 1
+    import subprocess
+    try:
+        out = subprocess.run([exe, "undecided", "--min-block", str(looks)], capture_output=True, text=True,
+                             timeout=60)
+    except (OSError, subprocess.SubprocessError) as e:
+        fail(f"pitfalls undecided --min-block: {e}")
+    if out.returncode != 0:
+        fail(f"pitfalls undecided --min-block: exit {out.returncode}: {out.stderr.strip()}")
+    return int(out.stdout.strip())
+
+
 def rounds(times, block=None, blocks=1):
     """The round numbers of an interleaved loop over the arms of `times`
     ({name: []}, one time appended an arm a round by the caller): `block`
@@ -262,12 +280,10 @@ def rounds(times, block=None, blocks=1):
     up to `blocks` blocks: the C side's sequential pf_bench_group.  Every
     look is judged at its share of the error (report_rounds says how many
     were planned); a block is at least the rounds that can reach
-    p < 0.01 / looks (the exact signed-rank test's smallest p is 2 / 2^n)."""
-    import math
+    p < α / looks, as the harness says (_min_block)."""
     block = block or timing_reps()
     looks = blocks if blocks > 1 and scale() != "smoke" else 1
-    if looks > 1:
-        block = max(block, int(math.floor(1 - math.log2(0.01 / looks))) + 1)
+    block = max(block, _min_block(looks))
     _looks[0] = looks
     r = 0
     while True:
