@@ -264,6 +264,7 @@ int main(void)
 			enum pf_check_state was;
 			double lo;
 
+			pf_verdict_free(&v);	/* the looks block's */
 			eval_quick(claims, &f.run, &v);
 			was = v.checks[0].state;
 			lo = v.checks[0].stats.ci_lo;
