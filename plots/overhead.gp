@@ -20,9 +20,9 @@ do for [k = 1:2] {
 	m_on = metric(v, on . ".time_median")
 	m_off = metric(v, off . ".time_median")
 	p_on = have(tab(v, "calls")) ? real(paired(v, on)) : NaN
-	set title sprintf("%s, interleaved\nper-round ratio (median, paired: the verdict's figure) %.3f (bound %.2f); medians %.4f s / %.4f s = %.3f", \
+	set title sprintf("%s, interleaved\nper-round ratio (median, paired: %s) %.3f (bound %.2f); medians %.4f s / %.4f s = %.3f", \
 		k == 1 ? "The kernel on every core, sampler running / paused" : "The kernel as a program, under watch / bare", \
-		p_on, bound, m_on, m_off, m_on / m_off)
+		k == 1 ? "reported; the verdict judges the stretch" : "the verdict's figure", p_on, bound, m_on, m_off, m_on / m_off)
 	set xlabel "call (in the order they ran)"
 	set ylabel "seconds"
 	set key top right
