@@ -239,6 +239,16 @@ static const char *slow_read(struct pf_tree_memo *memo, const char *path, char *
 	return pf_cache_pread(memo ? &memo->files : NULL, path, buf, len) < 0 ? NULL : buf;
 }
 
+/* What the next fast sample decides from: this sample's RSS and cgroup
+ * usage, and whether the usage moved since the last one (cg_moving is read
+ * only where there is a cgroup). */
+static void note_moves(struct pf_tree_memo *memo, const struct pf_sample *s)
+{
+	memo->cg_moving = fabs(s->cg_usage - memo->cg_usage) > PF_CG_STILL;
+	memo->cg_usage = s->cg_usage;
+	memo->rss = s->rss;
+}
+
 void pf_sample_take(struct pf_sample *s, pid_t leader, const struct pf_cgroup *cg,
 		    bool with_pss, enum pf_shm_rate shm, struct pf_tree_memo *memo)
 {
@@ -286,11 +296,7 @@ void pf_sample_take(struct pf_sample *s, pid_t leader, const struct pf_cgroup *c
 			pf_cg_sample(cg, &memo->files, &s->cg_usage, NULL, NULL, NULL);
 		else
 			s->cg_usage = cg ? memo->cg_usage : -1;
-		if (cg) {
-			memo->cg_moving = fabs(s->cg_usage - memo->cg_usage) > PF_CG_STILL;
-			memo->cg_usage = s->cg_usage;
-		}
-		memo->rss = s->rss;
+		note_moves(memo, s);
 		s->cg_anon = memo->cg_anon;
 		s->cg_file = memo->cg_file;
 		s->cg_shmem = memo->cg_shmem;
@@ -337,9 +343,7 @@ void pf_sample_take(struct pf_sample *s, pid_t leader, const struct pf_cgroup *c
 	}
 	if (memo) {
 		memo->next_slow = pf_now() + PF_MEMO_REFRESH_S;
-		memo->cg_moving = fabs(s->cg_usage - memo->cg_usage) > PF_CG_STILL;
-		memo->cg_usage = s->cg_usage;
-		memo->rss = s->rss;
+		note_moves(memo, s);
 		memo->cg_anon = s->cg_anon;
 		memo->cg_file = s->cg_file;
 		memo->cg_shmem = s->cg_shmem;
